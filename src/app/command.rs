@@ -1,0 +1,50 @@
+//! What panels ask for. Panels only draw state and return commands; [`super::PaintApp`]
+//! applies them in one place.
+
+use crate::canvas::{Point, Tool};
+use std::path::PathBuf;
+
+/// A user request from any panel or shortcut.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// Pointer went down on the canvas.
+    BeginStroke(Point),
+    /// Pointer moved while down.
+    ExtendStroke(Point),
+    /// Pointer released.
+    EndStroke,
+    /// Undo the last edit.
+    Undo,
+    /// Redo the last undone edit.
+    Redo,
+    /// Clear the canvas (undoable).
+    Clear,
+    /// Choose pen or eraser.
+    SetTool(Tool),
+    /// Set the line width in pixels at the model's resolution.
+    SetWidth(f32),
+    /// Paint a variation with this dropout seed.
+    Variation(u64),
+    /// Go back to the plain (dropout-free) result.
+    PlainResult,
+    /// Ask for a sketch file to open (dialog).
+    OpenSketchDialog,
+    /// Open this sketch file.
+    OpenSketch(PathBuf),
+    /// Ask for a photo to turn into lines (dialog).
+    OpenPhotoDialog,
+    /// Turn this photo into a line drawing on the canvas.
+    OpenPhoto(PathBuf),
+    /// Ask where to save the sketch (dialog).
+    SaveSketchDialog,
+    /// Ask where to save the result (dialog).
+    SaveResultDialog,
+    /// Copy the result to the clipboard.
+    CopyResult,
+    /// Ask for a model file (dialog).
+    OpenModelDialog,
+    /// Load this model file.
+    OpenModel(PathBuf),
+    /// Toggle the latency overlay.
+    ToggleOverlay,
+}

@@ -1,0 +1,642 @@
+//! The painting app: the sketch canvas on the left, the live result on the right.
+//!
+//! State lives in [`PaintApp`]; panels ([`canvas_view`], [`result_view`], [`toolbar`]) draw it and
+//! return [`Command`]s, which [`PaintApp::apply`] carries out in one place. The model runs on the
+//! [`InferenceWorker`] thread; the UI thread only rasterises the sketch and uploads textures.
+
+pub mod canvas_view;
+pub mod command;
+pub mod result_view;
+pub mod settings;
+pub mod toolbar;
+
+pub use command::Command;
+pub use settings::{Autosave, Settings};
+
+use crate::canvas::{Canvas, Tool, lines_from_rgb};
+use crate::device::Compute;
+use crate::inference::{Event, InferenceWorker, Request};
+use crate::tensor_image::{read_image, to_sketch};
+use crate::weights::ModelInfo;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// Minimum time between live requests while a stroke is being drawn.
+const LIVE_INTERVAL: Duration = Duration::from_millis(100);
+/// Minimum time between autosaves.
+const AUTOSAVE_INTERVAL: Duration = Duration::from_secs(2);
+
+/// Latency figures of the live loop, for the overlay and the log.
+#[derive(Debug, Default, Clone)]
+pub struct LatencyStats {
+    /// Pointer event → result on screen, for each result shown.
+    pub samples: Vec<Duration>,
+    /// Model time of the last result.
+    pub last_inference: Option<Duration>,
+}
+
+impl LatencyStats {
+    /// Median of the samples.
+    pub fn median(&self) -> Option<Duration> {
+        let mut v = self.samples.clone();
+        v.sort();
+        v.get(v.len() / 2).copied()
+    }
+}
+
+/// The app.
+pub struct PaintApp {
+    /// The sketch.
+    pub canvas: Canvas,
+    tool: Tool,
+    /// Persisted preferences.
+    pub settings: Settings,
+    resolution: u32,
+    compute: Compute,
+    worker: InferenceWorker,
+    model: Option<ModelInfo>,
+    model_problem: Option<String>,
+    canvas_view: canvas_view::CanvasView,
+    result_view: result_view::ResultView,
+    result: Option<image::RgbImage>,
+    next_id: u64,
+    sent_revision: Option<(u64, Option<u64>)>,
+    last_send: Option<Instant>,
+    last_edit: Instant,
+    in_flight: BTreeMap<u64, Instant>,
+    last_result_id: u64,
+    /// Live-loop latency figures.
+    pub latency: LatencyStats,
+    seed: u64,
+    variation: Option<u64>,
+    saved_revision: u64,
+    autosave: Option<Autosave>,
+    autosaved_revision: u64,
+    last_autosave: Instant,
+    error: Option<String>,
+    confirm_quit: bool,
+    allowed_to_close: bool,
+    overlay: bool,
+}
+
+impl PaintApp {
+    /// Build the app around a worker. `model_path` is loaded on the worker's thread; with none,
+    /// the result panel explains how to get a model.
+    pub fn new(
+        ctx: &egui::Context,
+        compute: Compute,
+        model_path: Option<PathBuf>,
+        settings: Settings,
+        autosave: Option<Autosave>,
+    ) -> Self {
+        let notify_ctx = ctx.clone();
+        let worker = InferenceWorker::spawn(None, compute.device.clone(), move || {
+            notify_ctx.request_repaint()
+        });
+        let model_problem = match &model_path {
+            Some(p) => {
+                worker.load_model(p.clone());
+                Some(format!("Loading {}…", p.display()))
+            }
+            None => Some(no_model_text()),
+        };
+        let (canvas, restore_problem) = match &autosave {
+            Some(a) => a.load(),
+            None => (Canvas::new(), None),
+        };
+        let revision = canvas.revision();
+        Self {
+            canvas,
+            tool: Tool::Pen,
+            settings,
+            resolution: 256,
+            compute,
+            worker,
+            model: None,
+            model_problem,
+            canvas_view: Default::default(),
+            result_view: Default::default(),
+            result: None,
+            next_id: 1,
+            sent_revision: None,
+            last_send: None,
+            last_edit: Instant::now(),
+            in_flight: BTreeMap::new(),
+            last_result_id: 0,
+            latency: Default::default(),
+            seed: 1,
+            variation: None,
+            saved_revision: revision,
+            autosave,
+            autosaved_revision: revision,
+            last_autosave: Instant::now(),
+            error: restore_problem,
+            confirm_quit: false,
+            allowed_to_close: false,
+            overlay: std::env::var_os("PIX2PAINT_LATENCY").is_some(),
+        }
+    }
+
+    /// The current tool.
+    pub fn tool(&self) -> Tool {
+        self.tool
+    }
+
+    /// The model in use, if one is loaded.
+    pub fn model(&self) -> Option<&ModelInfo> {
+        self.model.as_ref()
+    }
+
+    /// The last result shown.
+    pub fn result(&self) -> Option<&image::RgbImage> {
+        self.result.as_ref()
+    }
+
+    /// Requests sent to the worker so far.
+    pub fn requests_sent(&self) -> u64 {
+        self.next_id - 1
+    }
+
+    /// The message shown in place of a result or in the error window, if any.
+    pub fn problem(&self) -> Option<&str> {
+        self.error.as_deref().or(self.model_problem.as_deref())
+    }
+
+    fn width(&self) -> f32 {
+        match self.tool {
+            Tool::Pen => self.settings.pen_width,
+            Tool::Eraser => self.settings.eraser_width,
+        }
+    }
+
+    /// Carry out one command.
+    pub fn apply(&mut self, ctx: &egui::Context, command: Command) {
+        let width = self.width() / self.resolution as f32;
+        match command {
+            Command::BeginStroke(p) => {
+                self.canvas.begin(self.tool, width, p);
+                self.last_edit = Instant::now();
+            }
+            Command::ExtendStroke(p) => {
+                self.canvas.extend(p);
+                self.last_edit = Instant::now();
+            }
+            Command::EndStroke => self.canvas.end(),
+            Command::Undo => self.edit(|c| c.undo()),
+            Command::Redo => self.edit(|c| c.redo()),
+            Command::Clear => self.edit(|c| c.clear()),
+            Command::SetTool(t) => self.tool = t,
+            Command::SetWidth(w) => {
+                let w = w.clamp(1.0, 40.0);
+                match self.tool {
+                    Tool::Pen => self.settings.pen_width = w,
+                    Tool::Eraser => self.settings.eraser_width = w,
+                }
+            }
+            Command::Variation(seed) => {
+                self.variation = Some(seed);
+                self.seed = seed.wrapping_add(1);
+                self.sent_revision = None;
+            }
+            Command::PlainResult => {
+                self.variation = None;
+                self.sent_revision = None;
+            }
+            Command::OpenSketchDialog => {
+                if let Some(p) = self.image_dialog().pick_file() {
+                    self.apply(ctx, Command::OpenSketch(p));
+                }
+            }
+            Command::OpenSketch(path) => self.open_sketch(&path),
+            Command::OpenPhotoDialog => {
+                if let Some(p) = self.image_dialog().pick_file() {
+                    self.apply(ctx, Command::OpenPhoto(p));
+                }
+            }
+            Command::OpenPhoto(path) => self.open_photo(&path),
+            Command::SaveSketchDialog => {
+                if let Some(p) = self.image_dialog().set_file_name("sketch.png").save_file() {
+                    self.remember_image_dir(&p);
+                    let img = self.canvas.rasterize(2 * self.resolution);
+                    match crate::files::save_image(&img, &p) {
+                        Ok(()) => self.saved_revision = self.canvas.revision(),
+                        Err(e) => self.error = Some(e.to_string()),
+                    }
+                }
+            }
+            Command::SaveResultDialog => {
+                if let Some(result) = self.result.clone()
+                    && let Some(p) = self.image_dialog().set_file_name("painted.png").save_file()
+                {
+                    self.remember_image_dir(&p);
+                    if let Err(e) = crate::files::save_image(&result, &p) {
+                        self.error = Some(e.to_string());
+                    }
+                }
+            }
+            Command::CopyResult => {
+                if let Some(r) = &self.result {
+                    let (w, h) = r.dimensions();
+                    ctx.copy_image(egui::ColorImage::from_rgb(
+                        [w as usize, h as usize],
+                        r.as_raw(),
+                    ));
+                }
+            }
+            Command::OpenModelDialog => {
+                let mut d = rfd::FileDialog::new().add_filter("pix2paint model", &["safetensors"]);
+                if let Some(dir) = &self.settings.last_model_dir {
+                    d = d.set_directory(dir);
+                }
+                if let Some(p) = d.pick_file() {
+                    self.apply(ctx, Command::OpenModel(p));
+                }
+            }
+            Command::OpenModel(path) => {
+                self.settings.last_model_dir = path.parent().map(Path::to_owned);
+                self.settings.model_path = Some(path.clone());
+                self.worker.load_model(path);
+            }
+            Command::ToggleOverlay => self.overlay = !self.overlay,
+        }
+    }
+
+    fn edit(&mut self, f: impl FnOnce(&mut Canvas)) {
+        f(&mut self.canvas);
+        self.last_edit = Instant::now();
+    }
+
+    fn image_dialog(&self) -> rfd::FileDialog {
+        let mut d =
+            rfd::FileDialog::new().add_filter("Images", &["png", "jpg", "jpeg", "webp", "bmp"]);
+        if let Some(dir) = &self.settings.last_image_dir {
+            d = d.set_directory(dir);
+        }
+        d
+    }
+
+    fn remember_image_dir(&mut self, p: &Path) {
+        self.settings.last_image_dir = p.parent().map(Path::to_owned);
+    }
+
+    fn open_sketch(&mut self, path: &Path) {
+        self.remember_image_dir(path);
+        match read_image(path) {
+            Ok(img) => {
+                let lines = lines_from_rgb(&to_sketch(&img));
+                self.edit(|c| c.set_background(lines));
+            }
+            Err(e) => self.error = Some(e.to_string()),
+        }
+    }
+
+    fn open_photo(&mut self, path: &Path) {
+        self.remember_image_dir(path);
+        match read_image(path) {
+            Ok(img) => {
+                // Extract at the model's resolution, where the default settings were tuned.
+                let rgb = crate::tensor_image::to_rgb(&img);
+                let rgb = image::imageops::resize(
+                    &rgb,
+                    self.resolution,
+                    self.resolution,
+                    image::imageops::FilterType::Triangle,
+                );
+                let lines =
+                    crate::lines::extract_lines(&rgb, None, &crate::lines::LineConfig::default());
+                self.edit(|c| c.set_background(lines));
+            }
+            Err(e) => self.error = Some(e.to_string()),
+        }
+    }
+
+    /// Read keyboard shortcuts and dropped files into commands.
+    fn input_commands(&mut self, ctx: &egui::Context) -> Vec<Command> {
+        use egui::{Key, KeyboardShortcut as S, Modifiers as M};
+        let mut out = Vec::new();
+        ctx.input_mut(|i| {
+            // Redo first: Ctrl+Shift+Z would also match Ctrl+Z.
+            if i.consume_shortcut(&S::new(M::COMMAND | M::SHIFT, Key::Z))
+                || i.consume_shortcut(&S::new(M::COMMAND, Key::Y))
+            {
+                out.push(Command::Redo);
+            }
+            if i.consume_shortcut(&S::new(M::COMMAND, Key::Z)) {
+                out.push(Command::Undo);
+            }
+            if i.consume_shortcut(&S::new(M::COMMAND, Key::O)) {
+                out.push(Command::OpenSketchDialog);
+            }
+            if i.consume_shortcut(&S::new(M::COMMAND, Key::S)) {
+                out.push(Command::SaveSketchDialog);
+            }
+            if i.consume_key(M::NONE, Key::B) {
+                out.push(Command::SetTool(Tool::Pen));
+            }
+            if i.consume_key(M::NONE, Key::E) {
+                out.push(Command::SetTool(Tool::Eraser));
+            }
+            if i.consume_key(M::NONE, Key::Delete) {
+                out.push(Command::Clear);
+            }
+            if i.consume_key(M::NONE, Key::F3) {
+                out.push(Command::ToggleOverlay);
+            }
+            for file in std::mem::take(&mut i.raw.dropped_files) {
+                let path = file.path().to_owned();
+                let is_model = path.extension().is_some_and(|e| e == "safetensors");
+                out.push(if is_model {
+                    Command::OpenModel(path)
+                } else {
+                    Command::OpenSketch(path)
+                });
+            }
+        });
+        let width = self.width();
+        ctx.input_mut(|i| {
+            if i.consume_key(egui::Modifiers::NONE, Key::OpenBracket) {
+                out.push(Command::SetWidth(width / 1.25));
+            }
+            if i.consume_key(egui::Modifiers::NONE, Key::CloseBracket) {
+                out.push(Command::SetWidth(width * 1.25));
+            }
+        });
+        out
+    }
+
+    /// Apply what the worker reported.
+    fn drain_events(&mut self, ctx: &egui::Context) {
+        while let Some(event) = self.worker.try_recv() {
+            match event {
+                Event::Painted {
+                    id, image, elapsed, ..
+                } => {
+                    if id < self.last_result_id {
+                        continue;
+                    }
+                    self.last_result_id = id;
+                    self.result_view.set(ctx, &image);
+                    self.result = Some(image);
+                    self.latency.last_inference = Some(elapsed);
+                    if let Some(t0) = self.in_flight.get(&id) {
+                        let latency = t0.elapsed();
+                        self.latency.samples.push(latency);
+                        if self.overlay {
+                            eprintln!(
+                                "latency: pointer → result {:.0} ms (model {:.0} ms)",
+                                latency.as_secs_f64() * 1e3,
+                                elapsed.as_secs_f64() * 1e3
+                            );
+                        }
+                    }
+                    self.in_flight.retain(|&k, _| k > id);
+                }
+                Event::Failed { id, message } => {
+                    self.in_flight.retain(|&k, _| k > id);
+                    if self.model.is_some() {
+                        self.error = Some(message);
+                    }
+                }
+                Event::ModelChanged(info) => {
+                    self.resolution = info.resolution.clamp(64, 1024) as u32;
+                    self.model = Some(info);
+                    self.model_problem = None;
+                    self.sent_revision = None;
+                }
+                Event::ModelLoadFailed { path, message } => {
+                    let text = format!("Could not open the model: {message}");
+                    if self.model.is_none() {
+                        self.model_problem = Some(format!("{text}\n\n{}", no_model_text()));
+                    }
+                    self.error = Some(text);
+                    if self.settings.model_path.as_deref() == Some(path.as_path()) {
+                        self.settings.model_path = None;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Send the sketch to the worker when it changed: at most every [`LIVE_INTERVAL`] while a
+    /// stroke is in progress (several updates during a long stroke), at once otherwise.
+    fn send_live(&mut self, ctx: &egui::Context) {
+        if self.model.is_none() {
+            return;
+        }
+        let state = (self.canvas.revision(), self.variation);
+        if self.sent_revision == Some(state) {
+            return;
+        }
+        let drawing = self.canvas.current().is_some();
+        if drawing
+            && let Some(t) = self.last_send
+            && t.elapsed() < LIVE_INTERVAL
+        {
+            ctx.request_repaint_after(LIVE_INTERVAL - t.elapsed());
+            return;
+        }
+        let id = self.next_id;
+        self.next_id += 1;
+        self.worker.request(Request {
+            id,
+            sketch: self.canvas.rasterize(self.resolution),
+            variation: self.variation,
+        });
+        self.in_flight.insert(id, self.last_edit);
+        self.sent_revision = Some(state);
+        self.last_send = Some(Instant::now());
+    }
+
+    fn autosave(&mut self) {
+        let rev = self.canvas.revision();
+        let Some(a) = &self.autosave else { return };
+        if rev == self.autosaved_revision
+            || self.canvas.current().is_some()
+            || self.last_autosave.elapsed() < AUTOSAVE_INTERVAL
+        {
+            return;
+        }
+        if let Err(e) = a.save(&self.canvas) {
+            self.error = Some(format!("autosave to {} failed: {e}", a.dir().display()));
+        }
+        self.autosaved_revision = rev;
+        self.last_autosave = Instant::now();
+    }
+
+    /// Whether the sketch changed since it was last saved by the user.
+    pub fn has_unsaved_changes(&self) -> bool {
+        self.canvas.revision() != self.saved_revision && !self.canvas.is_blank()
+    }
+
+    /// Draw the whole UI for one frame and run the live loop.
+    pub fn frame(&mut self, ui: &mut egui::Ui) {
+        let ctx = ui.ctx().clone();
+        self.drain_events(&ctx);
+        let mut commands = self.input_commands(&ctx);
+
+        let toolbar_state = toolbar::ToolbarState {
+            tool: self.tool,
+            width: self.width(),
+            can_undo: self.canvas.can_undo(),
+            can_redo: self.canvas.can_redo(),
+            has_result: self.result.is_some(),
+            seed: self.seed,
+            variation: self.variation,
+        };
+        let mut seed = self.seed;
+        egui::Panel::top("toolbar").show(ui, |ui| {
+            commands.extend(toolbar::show(ui, &toolbar_state, &mut seed));
+        });
+        self.seed = seed;
+        egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui));
+        egui::CentralPanel::default().show(ui, |ui| {
+            let avail = ui.available_size();
+            let side = ((avail.x - 24.0) / 2.0).min(avail.y - 8.0).max(64.0);
+            ui.horizontal(|ui| {
+                commands.extend(self.canvas_view.show(ui, &self.canvas, side));
+                ui.add_space(16.0);
+                let busy = !self.in_flight.is_empty();
+                let message = if self.model.is_none() {
+                    self.model_problem.as_deref()
+                } else {
+                    None
+                };
+                self.result_view.show(ui, side, busy, message);
+            });
+        });
+        for c in commands {
+            self.apply(&ctx, c);
+        }
+        self.send_live(&ctx);
+        self.autosave();
+        self.error_window(&ctx);
+        self.quit_guard(&ctx);
+        if self.overlay {
+            self.latency_overlay(&ctx);
+        }
+    }
+
+    fn status_bar(&self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            ui.label(&self.compute.description);
+            ui.separator();
+            match &self.model {
+                Some(m) => ui.label(format!("model: {}", m.name)),
+                None => ui.label("no model"),
+            };
+            ui.separator();
+            if let Some(t) = self.latency.last_inference {
+                ui.label(format!("inference {:.0} ms", t.as_secs_f64() * 1e3));
+            }
+            if let Some(v) = self.variation {
+                ui.separator();
+                ui.label(format!("variation, seed {v}"));
+            }
+            if let Some(why) = &self.compute.fallback_reason {
+                ui.separator();
+                ui.label("CPU fallback").on_hover_text(why);
+            }
+        });
+    }
+
+    fn latency_overlay(&self, ctx: &egui::Context) {
+        egui::Window::new("Latency (F3)")
+            .anchor(egui::Align2::RIGHT_BOTTOM, egui::vec2(-8.0, -32.0))
+            .resizable(false)
+            .show(ctx, |ui| {
+                let ms = |d: Duration| format!("{:.0} ms", d.as_secs_f64() * 1e3);
+                ui.label(format!(
+                    "pointer to result, median of {}: {}",
+                    self.latency.samples.len(),
+                    self.latency.median().map_or("–".into(), ms)
+                ));
+                if let Some(last) = self.latency.samples.last() {
+                    ui.label(format!("last: {}", ms(*last)));
+                }
+            });
+    }
+
+    fn error_window(&mut self, ctx: &egui::Context) {
+        let Some(msg) = self.error.clone() else {
+            return;
+        };
+        let mut open = true;
+        egui::Window::new("Problem")
+            .collapsible(false)
+            .resizable(false)
+            .open(&mut open)
+            .anchor(egui::Align2::CENTER_CENTER, egui::Vec2::ZERO)
+            .show(ctx, |ui| {
+                ui.label(&msg);
+                if ui.button("OK").clicked() {
+                    self.error = None;
+                }
+            });
+        if !open {
+            self.error = None;
+        }
+    }
+
+    /// Ask before quitting with unsaved changes (the autosave keeps them either way).
+    fn quit_guard(&mut self, ctx: &egui::Context) {
+        let close = ctx.input(|i| i.viewport().close_requested());
+        if close && !self.allowed_to_close && self.has_unsaved_changes() {
+            ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+            self.confirm_quit = true;
+        }
+        if !self.confirm_quit {
+            return;
+        }
+        egui::Window::new("Unsaved sketch")
+            .collapsible(false)
+            .resizable(false)
+            .anchor(egui::Align2::CENTER_CENTER, egui::Vec2::ZERO)
+            .show(ctx, |ui| {
+                ui.label("The sketch has changes you have not saved. (It is autosaved and comes back next time.)");
+                ui.horizontal(|ui| {
+                    if ui.button("Save…").clicked() {
+                        self.confirm_quit = false;
+                        self.apply(ctx, Command::SaveSketchDialog);
+                    }
+                    if ui.button("Quit").clicked() {
+                        self.allowed_to_close = true;
+                        self.confirm_quit = false;
+                        if let Some(a) = &self.autosave {
+                            let _ = a.save(&self.canvas);
+                        }
+                        ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+                    }
+                    if ui.button("Cancel").clicked() {
+                        self.confirm_quit = false;
+                    }
+                });
+            });
+    }
+
+    /// Flush the autosave now (on exit).
+    pub fn flush_autosave(&mut self) {
+        if let Some(a) = &self.autosave {
+            let _ = a.save(&self.canvas);
+        }
+    }
+}
+
+fn no_model_text() -> String {
+    format!(
+        "No model installed yet.\n\nFile > Open model… (or drop a .safetensors file here) to \
+         paint with one. The default cat model will live in {}.",
+        crate::weights::default_model_dir().display()
+    )
+}
+
+impl eframe::App for PaintApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.frame(ui);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, settings::SETTINGS_KEY, &self.settings);
+        self.flush_autosave();
+    }
+}

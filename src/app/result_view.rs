@@ -1,0 +1,50 @@
+//! The result panel: the painted image, or why there is none.
+
+use egui::{Color32, ColorImage, Rect, TextureHandle, TextureOptions, Ui, Vec2};
+use image::RgbImage;
+
+/// The result texture.
+#[derive(Default)]
+pub struct ResultView {
+    texture: Option<TextureHandle>,
+}
+
+impl ResultView {
+    /// Upload a new result.
+    pub fn set(&mut self, ctx: &egui::Context, image: &RgbImage) {
+        let (w, h) = image.dimensions();
+        let color = ColorImage::from_rgb([w as usize, h as usize], image.as_raw());
+        match &mut self.texture {
+            Some(t) => t.set(color, TextureOptions::LINEAR),
+            None => self.texture = Some(ctx.load_texture("result", color, TextureOptions::LINEAR)),
+        }
+    }
+
+    /// Draw the result square; `message` replaces it when there is no model or an error.
+    pub fn show(&self, ui: &mut Ui, side: f32, busy: bool, message: Option<&str>) {
+        let (rect, _) = ui.allocate_exact_size(Vec2::splat(side), egui::Sense::hover());
+        let painter = ui.painter();
+        painter.rect_filled(rect, 0.0, Color32::from_gray(40));
+        if let Some(t) = &self.texture {
+            painter.image(
+                t.id(),
+                rect,
+                Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0)),
+                Color32::WHITE,
+            );
+        }
+        if let Some(msg) = message {
+            let inner = rect.shrink(16.0);
+            let mut child = ui.new_child(egui::UiBuilder::new().max_rect(inner));
+            child.vertical_centered(|ui| {
+                ui.add_space(inner.height() * 0.35);
+                ui.label(egui::RichText::new(msg).color(Color32::WHITE).size(15.0));
+            });
+        }
+        if busy {
+            let spot =
+                Rect::from_min_size(rect.right_top() + egui::vec2(-28.0, 6.0), Vec2::splat(22.0));
+            ui.put(spot, egui::Spinner::new());
+        }
+    }
+}

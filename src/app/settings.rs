@@ -1,0 +1,106 @@
+//! What the app remembers between runs (through eframe's storage), and where the sketch is
+//! autosaved.
+
+use crate::canvas::{Canvas, SavedStrokes};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// Persisted preferences.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Settings {
+    /// Pen width in pixels at the model's resolution.
+    pub pen_width: f32,
+    /// Eraser width in pixels at the model's resolution.
+    pub eraser_width: f32,
+    /// Folder of the last opened or saved image.
+    pub last_image_dir: Option<PathBuf>,
+    /// Folder of the last opened model.
+    pub last_model_dir: Option<PathBuf>,
+    /// The last model opened by the user (reopened at start).
+    pub model_path: Option<PathBuf>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            pen_width: 3.0,
+            eraser_width: 12.0,
+            last_image_dir: None,
+            last_model_dir: None,
+            model_path: None,
+        }
+    }
+}
+
+/// Key of [`Settings`] in eframe's storage.
+pub const SETTINGS_KEY: &str = "pix2paint-settings";
+
+/// The autosaved sketch: strokes as JSON and the background line layer as PNG, in one folder.
+#[derive(Debug, Clone)]
+pub struct Autosave {
+    dir: PathBuf,
+}
+
+impl Autosave {
+    /// Autosave into `dir` (created on first save).
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Self { dir: dir.into() }
+    }
+
+    /// The app's data folder for this user.
+    pub fn default_dir() -> Option<PathBuf> {
+        eframe::storage_dir("pix2paint").map(|d| d.join("autosave"))
+    }
+
+    fn strokes_path(&self) -> PathBuf {
+        self.dir.join("sketch.json")
+    }
+
+    fn background_path(&self) -> PathBuf {
+        self.dir.join("background.png")
+    }
+
+    /// Write the canvas (atomically, file by file).
+    pub fn save(&self, canvas: &Canvas) -> std::io::Result<()> {
+        let json = serde_json::to_vec(&canvas.saved_strokes()).map_err(std::io::Error::other)?;
+        crate::files::write_atomic(&self.strokes_path(), &json)?;
+        match canvas.background() {
+            Some(bg) => {
+                let mut png = std::io::Cursor::new(Vec::new());
+                bg.write_to(&mut png, image::ImageFormat::Png)
+                    .map_err(std::io::Error::other)?;
+                crate::files::write_atomic(&self.background_path(), png.get_ref())?;
+            }
+            None => match std::fs::remove_file(self.background_path()) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            },
+        }
+        Ok(())
+    }
+
+    /// Restore the last autosaved canvas; a missing or damaged autosave gives a blank one
+    /// and, when damaged, a message saying so.
+    pub fn load(&self) -> (Canvas, Option<String>) {
+        let mut canvas = Canvas::new();
+        let mut problem = None;
+        if let Ok(img) = image::open(self.background_path()) {
+            canvas.set_background(img.to_luma8());
+        }
+        match std::fs::read(self.strokes_path()) {
+            Ok(bytes) => match serde_json::from_slice::<SavedStrokes>(&bytes) {
+                Ok(saved) => canvas.restore(saved),
+                Err(e) => problem = Some(format!("the autosaved sketch could not be read ({e})")),
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => problem = Some(format!("the autosaved sketch could not be read ({e})")),
+        }
+        (canvas, problem)
+    }
+
+    /// The folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+}

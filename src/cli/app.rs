@@ -1,0 +1,59 @@
+//! Starting the painting app: pick the device, share it with eframe's renderer, open the window.
+
+use anyhow::{Result, anyhow};
+use eframe::egui_wgpu::{WgpuSetup, WgpuSetupExisting};
+use pix2paint::app::{Autosave, PaintApp, Settings, settings::SETTINGS_KEY};
+use pix2paint::device::{self, Preference};
+use pix2paint::weights;
+use std::path::PathBuf;
+
+/// Open the app window and run until it is closed.
+pub fn run(weights_arg: Option<PathBuf>, cpu: bool) -> Result<()> {
+    let compute = device::select(if cpu {
+        Preference::Cpu
+    } else {
+        Preference::Auto
+    });
+    eprintln!("pix2paint: model runs on {}", compute.description);
+    if let Some(why) = &compute.fallback_reason {
+        eprintln!("pix2paint: (CPU fallback: {why})");
+    }
+    let mut options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("pix2paint")
+            .with_inner_size([1120.0, 660.0])
+            .with_min_inner_size([520.0, 320.0])
+            .with_drag_and_drop(true),
+        ..Default::default()
+    };
+    // One GPU, one device: the renderer draws with the handles the model runs on.
+    if let Some(s) = &compute.wgpu_setup {
+        options.wgpu_options.wgpu_setup = WgpuSetup::Existing(WgpuSetupExisting {
+            instance: s.instance.clone(),
+            adapter: s.adapter.clone(),
+            device: s.device.clone(),
+            queue: s.queue.clone(),
+        });
+    }
+    eframe::run_native(
+        "pix2paint",
+        options,
+        Box::new(move |cc| {
+            let settings: Settings = cc
+                .storage
+                .and_then(|s| eframe::get_value(s, SETTINGS_KEY))
+                .unwrap_or_default();
+            let model_path = weights_arg
+                .or_else(|| settings.model_path.clone().filter(|p| p.is_file()))
+                .or_else(weights::default_model_path);
+            Ok(Box::new(PaintApp::new(
+                &cc.egui_ctx,
+                compute,
+                model_path,
+                settings,
+                Autosave::default_dir().map(Autosave::new),
+            )))
+        }),
+    )
+    .map_err(|e| anyhow!("the window could not be opened: {e}"))
+}

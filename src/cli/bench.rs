@@ -1,0 +1,296 @@
+//! `pix2paint bench`: one 256² generator forward, timed on every backend, against ONNX Runtime
+//! running the identical network with the identical weights (`benches/peer_onnx.py`).
+//!
+//! Figures: median of `--iters` runs after `--warmup`, each run including the read-back that a
+//! caller needs (so GPU timings are end to end). GFLOP/s count the convolutions only
+//! ([`GeneratorConfig::flops`]).
+
+use anyhow::{Context, Result, bail};
+use burn::module::Module;
+use burn::tensor::{Device, Tensor};
+use clap::Args;
+use pix2paint::device;
+use pix2paint::model::{GeneratorConfig, NormStats};
+use pix2paint::tensor_image::image_to_tensor;
+use pix2paint::weights::{self, ModelInfo, Precision, SaveRequest};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Arguments of `pix2paint bench`.
+#[derive(Args)]
+pub struct BenchArgs {
+    /// Timed runs per case (the median is reported).
+    #[arg(long, default_value_t = 10)]
+    iters: usize,
+    /// Untimed runs first.
+    #[arg(long, default_value_t = 2)]
+    warmup: usize,
+    /// Generator widths to time.
+    #[arg(long, value_delimiter = ',', default_values_t = [64, 32])]
+    ngf: Vec<usize>,
+    /// Skip the ONNX Runtime peer.
+    #[arg(long)]
+    no_peer: bool,
+    /// Skip the wgpu backend.
+    #[arg(long)]
+    no_gpu: bool,
+    /// The machine's peak FP32 GFLOP/s (default: estimated from /proc/cpuinfo for the CPU).
+    #[arg(long)]
+    peak_gflops: Option<f64>,
+}
+
+/// A timed case.
+struct Row {
+    backend: String,
+    ngf: usize,
+    median_ms: f64,
+    gflops: f64,
+    peak: Option<f64>,
+    peer_ms: Option<f64>,
+    note: String,
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// A fixed synthetic sketch: a few circles and lines, dark on white.
+fn test_sketch() -> image::RgbImage {
+    image::RgbImage::from_fn(256, 256, |x, y| {
+        let (fx, fy) = (x as f32 - 128.0, y as f32 - 140.0);
+        let r = (fx * fx + fy * fy).sqrt();
+        let ear = (x as i32 - 2 * (y as i32) + 40).abs() < 3 && y < 90;
+        if (r - 80.0).abs() < 2.0 || (r - 20.0).abs() < 1.5 || ear {
+            image::Rgb([0, 0, 0])
+        } else {
+            image::Rgb([255, 255, 255])
+        }
+    })
+}
+
+/// Time `runs` forwards of the generator, returning the median in ms and the last output.
+fn time_forward(
+    g: &pix2paint::model::Generator,
+    x: &Tensor<4>,
+    warmup: usize,
+    iters: usize,
+) -> (f64, Vec<f32>) {
+    let run = || {
+        g.forward(x.clone(), NormStats::Batch, None, &[])
+            .into_data()
+            .convert::<f32>()
+            .try_into_vec::<f32>()
+            .expect("f32")
+    };
+    for _ in 0..warmup {
+        run();
+    }
+    let mut times = Vec::with_capacity(iters);
+    let mut out = Vec::new();
+    for _ in 0..iters {
+        let t = Instant::now();
+        out = run();
+        times.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    (median(times), out)
+}
+
+fn rel_diff(a: &[f32], b: &[f32]) -> f64 {
+    let (mut num, mut den) = (0f64, 0f64);
+    for (x, y) in a.iter().zip(b) {
+        num += ((x - y) as f64).powi(2);
+        den += (*y as f64).powi(2);
+    }
+    (num / den.max(1e-30)).sqrt()
+}
+
+/// Peak FP32 FLOP/s of this CPU: cores × clock × FLOP per cycle (two FMA pipes of the widest
+/// vector unit the CPU reports).
+fn cpu_peak_gflops() -> Option<(f64, String)> {
+    let info = std::fs::read_to_string("/proc/cpuinfo").ok()?;
+    let mhz: f64 = info
+        .lines()
+        .find(|l| l.starts_with("cpu MHz"))?
+        .split(':')
+        .nth(1)?
+        .trim()
+        .parse()
+        .ok()?;
+    let flags = info.lines().find(|l| l.starts_with("flags"))?;
+    let has = |f: &str| flags.split_whitespace().any(|x| x == f);
+    let per_cycle = if has("avx512f") {
+        64.0
+    } else if has("avx2") && has("fma") {
+        32.0
+    } else if has("avx") {
+        16.0
+    } else {
+        8.0
+    };
+    let cores = std::thread::available_parallelism().ok()?.get() as f64;
+    Some((
+        cores * mhz / 1e3 * per_cycle,
+        format!(
+            "{cores} cores × {:.2} GHz × {per_cycle} FLOP/cycle",
+            mhz / 1e3
+        ),
+    ))
+}
+
+fn write_f32(path: &Path, v: &[f32]) -> Result<()> {
+    std::fs::write(path, bytemuck::cast_slice(v))
+        .with_context(|| format!("writing {}", path.display()))
+}
+
+/// Run the ONNX Runtime peer on the same weights and input; returns its median ms and its
+/// relative difference from our output.
+fn run_peer(model: &Path, input: &Path, reference: &Path, args: &BenchArgs) -> Result<(f64, f64)> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/peer_onnx.py");
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let out = std::process::Command::new("python3")
+        .arg(&script)
+        .args(["--model".as_ref(), model.as_os_str()])
+        .args(["--input".as_ref(), input.as_os_str()])
+        .args(["--reference".as_ref(), reference.as_os_str()])
+        .args(["--iters", &args.iters.to_string()])
+        .args(["--warmup", &args.warmup.to_string()])
+        .args(["--threads", &threads.to_string()])
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .with_context(|| format!("running {}", script.display()))?;
+    if !out.status.success() {
+        bail!("the ONNX Runtime peer failed ({})", out.status);
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .rev()
+        .find(|l| l.starts_with('{'))
+        .context("peer printed no result")?;
+    let v: serde_json::Value = serde_json::from_str(line)?;
+    let ms = v["median_ms"]
+        .as_f64()
+        .context("peer result lacks median_ms")?;
+    let diff = v["rel_diff"]
+        .as_f64()
+        .context("peer result lacks rel_diff")?;
+    Ok((ms, diff))
+}
+
+/// Run the benchmark and print a Markdown table.
+pub fn run(args: BenchArgs) -> Result<()> {
+    if args.iters == 0 {
+        bail!("--iters must be at least 1");
+    }
+    let cpu = device::cpu();
+    let gpu = if args.no_gpu {
+        None
+    } else {
+        device::wgpu().ok()
+    };
+    let cpu_peak = cpu_peak_gflops();
+    let tmp = std::env::temp_dir().join(format!("pix2paint-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp)?;
+    let sketch = test_sketch();
+    let mut rows = Vec::new();
+    for &ngf in &args.ngf {
+        let config = GeneratorConfig::new().with_ngf(ngf);
+        cpu.device.seed(ngf as u64);
+        let g = config.init(&cpu.device);
+        let flops = config.flops(256, 256) as f64;
+        eprintln!(
+            "ngf {ngf}: {:.1} GFLOP per forward, {:.1} M parameters",
+            flops / 1e9,
+            g.num_params() as f64 / 1e6
+        );
+        let model_path: PathBuf = tmp.join(format!("ngf{ngf}.safetensors"));
+        weights::save(
+            &model_path,
+            &SaveRequest {
+                generator: &g,
+                generator_config: &config,
+                discriminator: None,
+                info: &ModelInfo::named(format!("bench ngf {ngf}")),
+                extras: &Default::default(),
+                precision: Precision::Full,
+            },
+        )?;
+        let x = image_to_tensor(&sketch, &cpu.device);
+        let input_path = tmp.join("input.f32");
+        write_f32(
+            &input_path,
+            &x.to_data()
+                .convert::<f32>()
+                .try_into_vec::<f32>()
+                .expect("f32"),
+        )?;
+
+        let (ms, reference) = time_forward(&g, &x, args.warmup, args.iters);
+        let ref_path = tmp.join(format!("out{ngf}.f32"));
+        write_f32(&ref_path, &reference)?;
+        let peer = if args.no_peer {
+            None
+        } else {
+            match run_peer(&model_path, &input_path, &ref_path, &args) {
+                Ok(p) => Some(p),
+                Err(e) => {
+                    eprintln!("peer skipped: {e:#}");
+                    None
+                }
+            }
+        };
+        let peak = args.peak_gflops.or(cpu_peak.as_ref().map(|p| p.0));
+        rows.push(Row {
+            backend: cpu.description.clone(),
+            ngf,
+            median_ms: ms,
+            gflops: flops / ms / 1e6,
+            peak,
+            peer_ms: peer.map(|p| p.0),
+            note: peer.map_or(String::new(), |p| {
+                format!("ORT output ‖Δ‖/‖ref‖ = {:.1e}", p.1)
+            }),
+        });
+        if let Some(gpu) = &gpu {
+            let gd: &Device = &gpu.device;
+            let g_gpu = g.clone().to_device(gd);
+            let xg = x.clone().to_device(gd);
+            let (ms, out) = time_forward(&g_gpu, &xg, args.warmup, args.iters);
+            rows.push(Row {
+                backend: gpu.description.clone(),
+                ngf,
+                median_ms: ms,
+                gflops: flops / ms / 1e6,
+                peak: None,
+                peer_ms: peer.map(|p| p.0),
+                note: format!(
+                    "vs CPU output ‖Δ‖/‖ref‖ = {:.1e}",
+                    rel_diff(&out, &reference)
+                ),
+            });
+        }
+    }
+    let _ = std::fs::remove_dir_all(&tmp);
+    if let Some((_, how)) = &cpu_peak {
+        println!("CPU peak estimate: {how}");
+    }
+    println!(
+        "| backend | ngf | median ms (256²) | GFLOP/s | % of CPU peak | ORT CPU ms | speed vs ORT | note |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    for r in rows {
+        let pct = r
+            .peak
+            .map_or("–".into(), |p| format!("{:.1} %", 100.0 * r.gflops / p));
+        let (peer, ratio) = match r.peer_ms {
+            Some(p) => (format!("{p:.1}"), format!("{:.2}×", p / r.median_ms)),
+            None => ("–".into(), "–".into()),
+        };
+        println!(
+            "| {} | {} | {:.1} | {:.1} | {} | {} | {} | {} |",
+            r.backend, r.ngf, r.median_ms, r.gflops, pct, peer, ratio, r.note
+        );
+    }
+    Ok(())
+}

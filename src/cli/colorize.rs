@@ -1,0 +1,130 @@
+//! `pix2paint colorize SKETCH... -o OUT`: paint sketch files or folders of them.
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use pix2paint::files::save_image;
+use pix2paint::tensor_image::{read_image, to_sketch};
+use std::path::{Path, PathBuf};
+
+/// Arguments of `pix2paint colorize`.
+#[derive(Args)]
+pub struct ColorizeArgs {
+    /// Sketch images (PNG, JPEG, WebP, BMP; any size and colour type) or folders of them.
+    #[arg(required = true)]
+    sketches: Vec<PathBuf>,
+    /// Output: an image file for a single sketch, else a folder (created if needed).
+    #[arg(short, long)]
+    output: PathBuf,
+    /// Model weights (default: the installed cat model).
+    #[arg(long)]
+    weights: Option<PathBuf>,
+    /// Run on the CPU even if a GPU is available.
+    #[arg(long)]
+    cpu: bool,
+    /// Paint a variation: dropout noise from this seed.
+    #[arg(long)]
+    seed: Option<u64>,
+}
+
+const IMAGE_EXTENSIONS: [&str; 5] = ["png", "jpg", "jpeg", "webp", "bmp"];
+
+fn is_image(p: &Path) -> bool {
+    p.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+}
+
+/// The sketch files named on the command line, folders expanded (sorted, not recursive).
+fn collect_inputs(args: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for a in args {
+        if a.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(a)
+                .with_context(|| format!("reading the folder {}", a.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.is_file() && is_image(p))
+                .collect();
+            if found.is_empty() {
+                bail!(
+                    "the folder {} holds no PNG, JPEG, WebP or BMP images",
+                    a.display()
+                );
+            }
+            found.sort();
+            files.extend(found);
+        } else if a.is_file() {
+            files.push(a.clone());
+        } else {
+            bail!("{} does not exist", a.display());
+        }
+    }
+    Ok(files)
+}
+
+/// Paint every sketch; a file that cannot be read is reported and skipped, and the command
+/// fails at the end if any did.
+pub fn run(args: ColorizeArgs) -> Result<()> {
+    let inputs = collect_inputs(&args.sketches)?;
+    let single = inputs.len() == 1 && args.sketches[0].is_file() && is_image(&args.output);
+    if !single {
+        if is_image(&args.output) {
+            bail!(
+                "{} names an image file but there are {} sketches: give a folder for -o",
+                args.output.display(),
+                inputs.len()
+            );
+        }
+        std::fs::create_dir_all(&args.output)
+            .with_context(|| format!("creating the folder {}", args.output.display()))?;
+    }
+    let (painter, compute) = super::load_painter(args.weights, args.cpu)?;
+    let bar = if inputs.len() > 1 {
+        let bar = ProgressBar::new(inputs.len() as u64);
+        bar.set_style(
+            ProgressStyle::with_template("{bar:40} {pos}/{len} sketches, {per_sec}, ETA {eta}")
+                .expect("valid template"),
+        );
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let mut failed = Vec::new();
+    for input in &inputs {
+        let out = if single {
+            args.output.clone()
+        } else {
+            let stem = input.file_stem().unwrap_or_default().to_string_lossy();
+            args.output.join(format!("{stem}.png"))
+        };
+        let result = read_image(input)
+            .map_err(anyhow::Error::from)
+            .and_then(|img| {
+                let image = painter.paint(&to_sketch(&img), args.seed, &compute.device);
+                save_image(&image, &out).map_err(anyhow::Error::from)
+            });
+        if let Err(e) = result {
+            bar.suspend(|| eprintln!("skipped {}: {e:#}", input.display()));
+            failed.push(input.clone());
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    let done = inputs.len() - failed.len();
+    if single && failed.is_empty() {
+        eprintln!("wrote {}", args.output.display());
+    } else {
+        eprintln!(
+            "painted {done} of {} sketches into {}",
+            inputs.len(),
+            args.output.display()
+        );
+    }
+    if !failed.is_empty() {
+        bail!(
+            "{} sketches could not be painted (listed above)",
+            failed.len()
+        );
+    }
+    Ok(())
+}

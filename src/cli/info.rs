@@ -1,0 +1,48 @@
+//! `pix2paint info MODEL`: what a weights file holds.
+
+use anyhow::Result;
+use burn::module::Module;
+use clap::Args;
+use pix2paint::weights;
+use std::path::PathBuf;
+
+/// Arguments of `pix2paint info`.
+#[derive(Args)]
+pub struct InfoArgs {
+    /// The weights file.
+    model: PathBuf,
+}
+
+/// Print the model's description, architecture and sizes.
+pub fn run(args: InfoArgs) -> Result<()> {
+    let device = burn::tensor::Device::flex();
+    let m = weights::load(&args.model, &device)?;
+    println!("name:          {}", m.info.name);
+    if !m.info.description.is_empty() {
+        println!("description:   {}", m.info.description);
+    }
+    println!("direction:     {:?}", m.info.direction);
+    println!("resolution:    {}", m.info.resolution);
+    println!("trained steps: {}", m.info.steps);
+    println!("inference BN:  {:?}", m.info.inference_stats);
+    println!(
+        "generator:     ngf {}, {} parameters, bias {:?}, innermost norm {}",
+        m.generator_config.ngf,
+        m.generator.num_params(),
+        m.generator_config.bias,
+        m.generator_config.innermost_encoder_norm
+    );
+    match &m.discriminator {
+        Some((d, c)) => println!(
+            "discriminator: ndf {}, {} parameters",
+            c.ndf,
+            d.num_params()
+        ),
+        None => println!("discriminator: none (fine-tuning starts a fresh one)"),
+    }
+    if !m.extras.is_empty() {
+        let names: Vec<_> = m.extras.keys().cloned().collect();
+        println!("training state: {}", names.join(", "));
+    }
+    Ok(())
+}

@@ -1,0 +1,45 @@
+//! Command-line front ends; each subcommand is a thin layer over the library.
+
+pub mod app;
+pub mod bench;
+pub mod colorize;
+pub mod info;
+
+use anyhow::{Context, Result, bail};
+use pix2paint::device::{self, Compute, Preference};
+use pix2paint::inference::Painter;
+use pix2paint::weights;
+use std::path::PathBuf;
+
+/// Load the model to use (the given file or the default one) onto the chosen device, and say
+/// on stderr what runs where.
+pub fn load_painter(weights_arg: Option<PathBuf>, cpu: bool) -> Result<(Painter, Compute)> {
+    let path = match weights_arg {
+        Some(p) => p,
+        None => match weights::default_model_path() {
+            Some(p) => p,
+            None => bail!(
+                "no trained model is installed yet: {} holds no model file. \
+                 Pass one with --weights FILE (a model written by pix2paint), \
+                 or set PIX2PAINT_WEIGHTS",
+                weights::default_model_dir().display()
+            ),
+        },
+    };
+    let compute = device::select(if cpu {
+        Preference::Cpu
+    } else {
+        Preference::Auto
+    });
+    eprintln!("pix2paint: running on {}", compute.description);
+    if let Some(why) = &compute.fallback_reason {
+        eprintln!("pix2paint: (CPU fallback: {why})");
+    }
+    let model = weights::load(&path, &compute.device)
+        .with_context(|| format!("loading the model {}", path.display()))?;
+    eprintln!(
+        "pix2paint: model {} (ngf {}, {} steps)",
+        model.info.name, model.generator_config.ngf, model.info.steps
+    );
+    Ok((Painter::from_model(model, &compute.device), compute))
+}

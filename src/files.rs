@@ -1,0 +1,71 @@
+//! Writing user files safely: every save goes to a temporary file beside the target and is
+//! renamed over it, so a crash or a full disk never leaves a half-written file behind.
+
+use std::path::{Path, PathBuf};
+
+/// An image that could not be saved.
+#[derive(Debug, thiserror::Error)]
+pub enum SaveError {
+    /// The extension names no format pix2paint writes.
+    #[error("{0}: unknown image extension; use .png, .jpg, .webp or .bmp")]
+    Format(PathBuf),
+    /// Encoding failed.
+    #[error("encoding {path}: {source}")]
+    Encode {
+        /// The target.
+        path: PathBuf,
+        /// What the encoder said.
+        source: image::ImageError,
+    },
+    /// Writing failed.
+    #[error("writing {path}: {source}")]
+    Io {
+        /// The target.
+        path: PathBuf,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+}
+
+/// Write `bytes` to `path` through a temporary file and a rename.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(dir)?;
+    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        file_name.unwrap_or_else(|| "pix2paint".into()),
+        std::process::id()
+    ));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Encode an image by its extension (PNG, JPEG, WebP, BMP) and write it atomically.
+pub fn save_image(image: &image::RgbImage, path: &Path) -> Result<(), SaveError> {
+    let format =
+        image::ImageFormat::from_path(path).map_err(|_| SaveError::Format(path.to_owned()))?;
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    image
+        .write_to(&mut bytes, format)
+        .map_err(|source| SaveError::Encode {
+            path: path.to_owned(),
+            source,
+        })?;
+    write_atomic(path, bytes.get_ref()).map_err(|source| SaveError::Io {
+        path: path.to_owned(),
+        source,
+    })
+}

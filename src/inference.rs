@@ -1,0 +1,285 @@
+//! Running the generator: [`Painter`] turns one sketch into one image (the CLI and the worker
+//! share it), and [`InferenceWorker`] owns a painter on its own thread for the app.
+//!
+//! The worker keeps a single pending-request slot: a new sketch replaces any sketch not yet
+//! started, so a fast-drawing user always sees the newest state and never waits behind a queue.
+//! Weight swaps are kept apart from that slot and are never dropped.
+
+use crate::model::{DropoutNoise, Generator, GeneratorConfig};
+use crate::tensor_image::{image_to_tensor, tensor_to_image};
+use crate::weights::{self, ModelFile, ModelInfo};
+use burn::tensor::Device;
+use image::RgbImage;
+use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// A generator ready for inference, with what it needs to run as pix2pix does at test time.
+#[derive(Debug, Clone)]
+pub struct Painter {
+    /// The network.
+    pub generator: Generator,
+    /// Its architecture (dropout placement).
+    pub config: GeneratorConfig,
+    /// Its description (normalisation mode, name, direction).
+    pub info: ModelInfo,
+}
+
+impl Painter {
+    /// A painter from a loaded model file, moved onto `device`.
+    pub fn from_model(model: ModelFile, device: &Device) -> Self {
+        use burn::module::Module;
+        Self {
+            generator: model.generator.to_device(device),
+            config: model.generator_config,
+            info: model.info,
+        }
+    }
+
+    /// Paint one sketch (dark lines on white RGB, any size). Dropout is off unless a
+    /// `variation` seed is given: then the seed's dropout noise gives a reproducible variant.
+    pub fn paint(&self, sketch: &RgbImage, variation: Option<u64>, device: &Device) -> RgbImage {
+        let x = image_to_tensor(sketch, device); // [1, 3, H, W]
+        let mut noise = variation.map(|seed| DropoutNoise::new(seed, self.config.dropout));
+        let y = self.generator.forward_any_size(
+            x,
+            self.info.inference_stats,
+            noise.as_mut(),
+            &self.config.dropout_decoders,
+        ); // [1, 3, H, W]
+        tensor_to_image(y)
+    }
+}
+
+/// A sketch to paint.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// Caller's id, echoed in the result.
+    pub id: u64,
+    /// The sketch, dark lines on white.
+    pub sketch: RgbImage,
+    /// Dropout seed for a variation; `None` for the plain result.
+    pub variation: Option<u64>,
+}
+
+/// What the worker reports.
+#[derive(Debug)]
+pub enum Event {
+    /// A painted result.
+    Painted {
+        /// The request's id.
+        id: u64,
+        /// The result image, same size as the sketch.
+        image: RgbImage,
+        /// Time spent in the model, including moving data to and from the device.
+        elapsed: Duration,
+        /// The variation seed used, if any.
+        variation: Option<u64>,
+    },
+    /// A request failed; the worker keeps running.
+    Failed {
+        /// The request's id.
+        id: u64,
+        /// What went wrong, for the user.
+        message: String,
+    },
+    /// A new model is in use.
+    ModelChanged(ModelInfo),
+    /// A model file could not be loaded; the previous model (if any) stays in use.
+    ModelLoadFailed {
+        /// The file.
+        path: PathBuf,
+        /// Why, for the user.
+        message: String,
+    },
+}
+
+#[derive(Default)]
+struct Slot {
+    request: Option<Request>,
+    new_painter: Option<Box<Painter>>,
+    load: Option<PathBuf>,
+    shutdown: bool,
+}
+
+type Shared = Arc<(Mutex<Slot>, Condvar)>;
+
+/// The inference thread: owns the painter and the device.
+pub struct InferenceWorker {
+    shared: Shared,
+    events: Receiver<Event>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl InferenceWorker {
+    /// Start the worker, with a model or none yet. `notify` is called after each event is
+    /// sent (the app passes `ctx.request_repaint`).
+    pub fn spawn(
+        painter: Option<Painter>,
+        device: Device,
+        notify: impl Fn() + Send + 'static,
+    ) -> Self {
+        let shared: Shared = Arc::default();
+        let (tx, events) = channel();
+        let thread_shared = shared.clone();
+        let thread = std::thread::Builder::new()
+            .name("pix2paint-inference".into())
+            .spawn(move || run(painter, device, thread_shared, tx, notify))
+            .expect("spawning a thread only fails when the OS is out of resources");
+        Self {
+            shared,
+            events,
+            thread: Some(thread),
+        }
+    }
+
+    /// Ask for a sketch to be painted; replaces any request not yet started.
+    pub fn request(&self, request: Request) {
+        let (lock, cvar) = &*self.shared;
+        lock.lock().unwrap_or_else(|p| p.into_inner()).request = Some(request);
+        cvar.notify_one();
+    }
+
+    /// Use another model from the next request on.
+    pub fn swap_painter(&self, painter: Painter) {
+        let (lock, cvar) = &*self.shared;
+        lock.lock().unwrap_or_else(|p| p.into_inner()).new_painter = Some(Box::new(painter));
+        cvar.notify_one();
+    }
+
+    /// Load a weights file on the worker's thread and device, then use it. A file that fails
+    /// to load is reported and the current model stays.
+    pub fn load_model(&self, path: PathBuf) {
+        let (lock, cvar) = &*self.shared;
+        lock.lock().unwrap_or_else(|p| p.into_inner()).load = Some(path);
+        cvar.notify_one();
+    }
+
+    /// The next event, if one is waiting.
+    pub fn try_recv(&self) -> Option<Event> {
+        self.events.try_recv().ok()
+    }
+
+    /// Wait up to `timeout` for the next event.
+    pub fn recv_timeout(&self, timeout: Duration) -> Option<Event> {
+        self.events.recv_timeout(timeout).ok()
+    }
+
+    /// Whether a request is waiting to start.
+    pub fn is_pending(&self) -> bool {
+        let (lock, _) = &*self.shared;
+        lock.lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .request
+            .is_some()
+    }
+}
+
+impl Drop for InferenceWorker {
+    fn drop(&mut self) {
+        {
+            let (lock, cvar) = &*self.shared;
+            lock.lock().unwrap_or_else(|p| p.into_inner()).shutdown = true;
+            cvar.notify_one();
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn run(
+    mut painter: Option<Painter>,
+    device: Device,
+    shared: Shared,
+    tx: Sender<Event>,
+    notify: impl Fn(),
+) {
+    let send = |e: Event| {
+        let _ = tx.send(e);
+        notify();
+    };
+    loop {
+        let (request, new_painter, load) = {
+            let (lock, cvar) = &*shared;
+            let mut slot = lock.lock().unwrap_or_else(|p| p.into_inner());
+            while !slot.shutdown
+                && slot.request.is_none()
+                && slot.new_painter.is_none()
+                && slot.load.is_none()
+            {
+                slot = cvar.wait(slot).unwrap_or_else(|p| p.into_inner());
+            }
+            if slot.shutdown {
+                return;
+            }
+            (
+                slot.request.take(),
+                slot.new_painter.take(),
+                slot.load.take(),
+            )
+        };
+        if let Some(p) = new_painter {
+            use burn::module::Module;
+            let p = Painter {
+                generator: p.generator.to_device(&device),
+                ..*p
+            };
+            send(Event::ModelChanged(p.info.clone()));
+            painter = Some(p);
+        }
+        if let Some(path) = load {
+            let loaded = std::panic::catch_unwind(|| weights::load(&path, &device));
+            match loaded {
+                Ok(Ok(model)) => {
+                    let p = Painter::from_model(model, &device);
+                    send(Event::ModelChanged(p.info.clone()));
+                    painter = Some(p);
+                }
+                Ok(Err(e)) => send(Event::ModelLoadFailed {
+                    path,
+                    message: e.to_string(),
+                }),
+                Err(panic) => send(Event::ModelLoadFailed {
+                    path,
+                    message: format!("loading crashed: {}", panic_text(&panic)),
+                }),
+            }
+        }
+        let Some(req) = request else { continue };
+        let Some(painter) = painter.as_ref() else {
+            send(Event::Failed {
+                id: req.id,
+                message: "no model is loaded: open one with File > Open model…".into(),
+            });
+            continue;
+        };
+        let start = Instant::now();
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            painter.paint(&req.sketch, req.variation, &device)
+        }));
+        match outcome {
+            Ok(image) => send(Event::Painted {
+                id: req.id,
+                image,
+                elapsed: start.elapsed(),
+                variation: req.variation,
+            }),
+            Err(panic) => send(Event::Failed {
+                id: req.id,
+                message: format!("the model failed on this sketch: {}", panic_text(&panic)),
+            }),
+        }
+    }
+}
+
+/// The message of a caught panic.
+pub fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "unknown error".into())
+}

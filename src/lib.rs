@@ -1,0 +1,16 @@
+//! pix2paint: sketch a cat's outline and a pix2pix generator (Isola et al. 2017) paints it,
+//! live, on any GPU through Burn's wgpu backend or on the CPU.
+//!
+//! The data path: a sketch image → [`tensor_image`] → [`model::Generator`] (owned by the
+//! [`inference`] worker, on the device [`device`] chose) → an image. Weights and their
+//! architecture travel together in the files [`weights`] reads and writes.
+
+pub mod app;
+pub mod canvas;
+pub mod device;
+pub mod files;
+pub mod inference;
+pub mod lines;
+pub mod model;
+pub mod tensor_image;
+pub mod weights;

@@ -1,0 +1,48 @@
+//! The `pix2paint` command: with no arguments it opens the painting app; subcommands run the
+//! same library from the command line.
+
+mod cli;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Sketch a cat, watch pix2pix paint it.
+#[derive(Parser)]
+#[command(name = "pix2paint", version, about)]
+struct Args {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// Model weights for the app (default: the last one opened, else the installed cat model).
+    #[arg(long, global = true)]
+    weights: Option<std::path::PathBuf>,
+    /// Run the model on the CPU even if a GPU is available.
+    #[arg(long, global = true)]
+    cpu: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Paint sketches (files or folders of images) with a model.
+    Colorize(cli::colorize::ColorizeArgs),
+    /// Time the generator on every backend against an ONNX Runtime peer.
+    Bench(cli::bench::BenchArgs),
+    /// Describe a weights file.
+    Info(cli::info::InfoArgs),
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let result = match args.command {
+        Some(Command::Colorize(a)) => cli::colorize::run(a),
+        Some(Command::Bench(a)) => cli::bench::run(a),
+        Some(Command::Info(a)) => cli::info::run(a),
+        None => cli::app::run(args.weights, args.cpu),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

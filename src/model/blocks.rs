@@ -1,0 +1,134 @@
+//! Building blocks shared by both networks: batch normalisation with an explicit choice of
+//! statistics, and seeded dropout.
+//!
+//! Burn's own `BatchNorm::forward` and `Dropout::forward` decide train-or-test from the device
+//! (autodiff + training flag). pix2pix needs other combinations (batch statistics *without*
+//! autodiff at test time, dropout noise at test time under a seed for variations), so the
+//! choice is an explicit argument here.
+
+use burn::nn::{BatchNorm, BatchNormConfig, Initializer};
+use burn::tensor::{Tensor, TensorData};
+use rand::{Rng, SeedableRng, rngs::StdRng};
+
+/// Which statistics a batch-norm layer normalises with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum NormStats {
+    /// Statistics of the current batch, and the running averages are updated (training).
+    Train,
+    /// Statistics of the current batch, running averages untouched. This is what pix2pix did at
+    /// test time (the Torch and TensorFlow originals, and junyanz's code without `--eval`): with
+    /// batch size 1 it normalises each image by its own statistics, which also makes the model
+    /// robust to sketches whose statistics differ from the training set.
+    Batch,
+    /// The running averages collected during training (the usual `eval()` behaviour).
+    Running,
+}
+
+/// Dropout noise drawn from a seeded generator on the CPU, so that a seed gives the same
+/// result on every backend (a variation can be reproduced on another machine).
+#[derive(Debug, Clone)]
+pub struct DropoutNoise {
+    rng: StdRng,
+    /// Probability of zeroing a unit.
+    pub prob: f64,
+}
+
+impl DropoutNoise {
+    /// Noise with drop probability `prob` from the given seed.
+    pub fn new(seed: u64, prob: f64) -> Self {
+        Self {
+            rng: StdRng::seed_from_u64(seed),
+            prob,
+        }
+    }
+
+    /// Noise that continues from an existing generator (the trainer's, which it checkpoints).
+    pub fn from_rng(rng: StdRng, prob: f64) -> Self {
+        Self { rng, prob }
+    }
+
+    /// The generator's state, to be stored in a checkpoint.
+    pub fn rng(&self) -> &StdRng {
+        &self.rng
+    }
+
+    /// Apply inverted dropout: zero each unit with probability `prob`, scale the rest by
+    /// `1 / (1 - prob)`.
+    pub fn apply(&mut self, x: Tensor<4>) -> Tensor<4> {
+        if self.prob <= 0.0 {
+            return x;
+        }
+        let shape = x.dims();
+        let keep = 1.0 - self.prob;
+        let scale = (1.0 / keep) as f32;
+        let n = shape.iter().product::<usize>();
+        let mask: Vec<f32> = (0..n)
+            .map(|_| {
+                if self.rng.random::<f64>() < keep {
+                    scale
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let mask = Tensor::<4>::from_data(TensorData::new(mask, shape), &x.device());
+        x * mask
+    }
+}
+
+/// A batch-norm layer initialised as pix2pix does: γ ~ N(1, 0.02), β = 0.
+pub(crate) fn batch_norm(channels: usize, device: &burn::tensor::Device) -> BatchNorm {
+    let mut norm = BatchNormConfig::new(channels).init(device);
+    norm.gamma = Initializer::Normal {
+        mean: 1.0,
+        std: 0.02,
+    }
+    .init([channels], device);
+    norm
+}
+
+/// Normalise `x` with the statistics `stats` asks for.
+///
+/// # Shapes
+/// `x`: [B, C, H, W] → [B, C, H, W]
+pub(crate) fn norm_forward(norm: &BatchNorm, x: Tensor<4>, stats: NormStats) -> Tensor<4> {
+    use burn::tensor::module::{batch_norm as bn_running, batch_norm_train};
+    match stats {
+        NormStats::Running => bn_running(
+            x,
+            norm.gamma.val(),
+            norm.beta.val(),
+            norm.running_mean.value_sync(),
+            norm.running_var.value_sync(),
+            norm.epsilon,
+        ),
+        NormStats::Batch => {
+            batch_norm_train(x, norm.gamma.val(), norm.beta.val(), norm.epsilon).output
+        }
+        NormStats::Train => {
+            let out = batch_norm_train(x, norm.gamma.val(), norm.beta.val(), norm.epsilon);
+            let m = norm.momentum;
+            let mean = norm.running_mean.value_sync().mul_scalar(1.0 - m)
+                + out.mean.detach().mul_scalar(m);
+            let var = norm.running_var.value_sync().mul_scalar(1.0 - m)
+                + out.variance.detach().mul_scalar(m);
+            norm.running_mean.update(mean.detach());
+            norm.running_var.update(var.detach());
+            out.output
+        }
+    }
+}
+
+/// Make a norm's running statistics current (updates are kept per thread until synced).
+pub(crate) fn sync_norm(norm: &BatchNorm) {
+    norm.running_mean.value_sync();
+    norm.running_var.value_sync();
+}
+
+/// The pix2pix weight initialisation for convolutions: N(0, 0.02).
+pub(crate) fn conv_init() -> Initializer {
+    Initializer::Normal {
+        mean: 0.0,
+        std: 0.02,
+    }
+}

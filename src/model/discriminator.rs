@@ -1,0 +1,100 @@
+//! The 70×70 PatchGAN discriminator of pix2pix (Isola et al. 2017, §3.2.2, appendix 6.1.2):
+//! C64-C128-C256-C512 then a 1-channel convolution, all 4×4. Each of the 30×30 logits it
+//! produces for a 256² input judges one 70×70 patch of the (sketch, image) pair.
+
+use super::blocks::{NormStats, batch_norm, conv_init, norm_forward};
+use burn::config::Config;
+use burn::module::Module;
+use burn::nn::conv::{Conv2d, Conv2dConfig};
+use burn::nn::{BatchNorm, PaddingConfig2d};
+use burn::tensor::activation::leaky_relu;
+use burn::tensor::{Device, Tensor};
+
+/// Architecture of the PatchGAN; saved beside its weights.
+#[derive(Config, Debug, PartialEq)]
+pub struct DiscriminatorConfig {
+    /// Channels of the input: sketch channels + image channels.
+    #[config(default = 6)]
+    pub in_channels: usize,
+    /// Filters in the first layer; the paper uses 64.
+    #[config(default = 64)]
+    pub ndf: usize,
+    /// Strided layers after the first: 3 gives the 70×70 receptive field.
+    #[config(default = 3)]
+    pub layers: usize,
+}
+
+/// One block: Conv(4, stride, 1) → [BatchNorm] → LeakyReLU(0.2).
+#[derive(Module, Debug)]
+pub struct DBlock {
+    /// The convolution.
+    pub conv: Conv2d,
+    /// Absent on the first block.
+    pub norm: Option<BatchNorm>,
+}
+
+/// The PatchGAN discriminator.
+#[derive(Module, Debug)]
+pub struct Discriminator {
+    /// Feature blocks.
+    pub blocks: Vec<DBlock>,
+    /// The final 1-channel convolution producing logits.
+    pub out: Conv2d,
+}
+
+fn conv(cin: usize, cout: usize, stride: usize, bias: bool, device: &Device) -> Conv2d {
+    Conv2dConfig::new([cin, cout], [4, 4])
+        .with_stride([stride, stride])
+        .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
+        .with_bias(bias)
+        .with_initializer(conv_init())
+        .init(device)
+}
+
+impl DiscriminatorConfig {
+    /// Build the discriminator with pix2pix's initialisation.
+    pub fn init(&self, device: &Device) -> Discriminator {
+        let mut blocks = Vec::with_capacity(self.layers + 1);
+        let mut cin = self.in_channels;
+        for i in 0..=self.layers {
+            let cout = self.ndf * (1 << i.min(3));
+            // Strided layers first, then one stride-1 layer (the "C512" of the paper).
+            let stride = if i < self.layers { 2 } else { 1 };
+            let first = i == 0;
+            blocks.push(DBlock {
+                conv: conv(cin, cout, stride, first, device),
+                norm: (!first).then(|| batch_norm(cout, device)),
+            });
+            cin = cout;
+        }
+        let out = conv(cin, 1, 1, true, device);
+        Discriminator { blocks, out }
+    }
+}
+
+impl Discriminator {
+    /// Fold running-statistics updates into the stored values (before saving).
+    pub fn sync_running_stats(&self) {
+        self.blocks
+            .iter()
+            .filter_map(|b| b.norm.as_ref())
+            .for_each(super::blocks::sync_norm);
+    }
+
+    /// Patch logits for (sketch, image) pairs.
+    ///
+    /// # Shapes
+    /// `sketch`: [B, Cs, H, W], `image`: [B, Ci, H, W] → [B, 1, H/8 - 2, W/8 - 2]
+    /// (30×30 at 256²)
+    pub fn forward(&self, sketch: Tensor<4>, image: Tensor<4>, stats: NormStats) -> Tensor<4> {
+        let mut h = Tensor::cat(vec![sketch, image], 1); // [B, Cs+Ci, H, W]
+        for block in &self.blocks {
+            h = block.conv.forward(h);
+            if let Some(norm) = &block.norm {
+                h = norm_forward(norm, h, stats);
+            }
+            h = leaky_relu(h, 0.2);
+        }
+        self.out.forward(h)
+    }
+}

@@ -1,0 +1,271 @@
+//! The pix2pix U-Net generator ("unet_256"), Isola et al. 2017, §3.2.1 and appendix 6.1.1.
+//!
+//! Eight pre-activation encoder blocks (LeakyReLU 0.2 → Conv 4×4 stride 2 → BatchNorm) halve
+//! the image down to 1×1 at 256²; eight decoder blocks (ReLU → ConvTranspose 4×4 stride 2 →
+//! BatchNorm, dropout on some) double it back, each after the first taking the previous output
+//! concatenated with the mirrored encoder output. The outermost decoder ends in tanh.
+//!
+//! The published implementations differ in small ways, and [`GeneratorConfig`] can express
+//! each exactly, so their weights load unchanged:
+//! - affinelayer/pix2pix-tensorflow (and the 2017 web demo): biases on every convolution,
+//!   BatchNorm on the innermost encoder block, dropout on the three innermost decoders;
+//! - junyanz/pytorch-CycleGAN-and-pix2pix `unet_256`: a bias only on the output convolution,
+//!   no norm on the innermost encoder block, dropout on decoders 2–4 counted from the inside.
+
+use super::blocks::{DropoutNoise, NormStats, batch_norm, conv_init, norm_forward};
+use burn::config::Config;
+use burn::module::Module;
+use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
+use burn::nn::{BatchNorm, PaddingConfig2d};
+use burn::tensor::activation::{leaky_relu, relu};
+use burn::tensor::{Device, Tensor};
+
+/// Number of encoder (and decoder) blocks: 256 / 2⁸ = 1.
+pub const DEPTH: usize = 8;
+/// Input sides must be multiples of this (2^DEPTH); other sizes are padded.
+pub const SIZE_MULTIPLE: usize = 1 << DEPTH;
+
+/// Where the convolutions carry a bias.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum BiasStyle {
+    /// Every convolution has a bias (TensorFlow pix2pix).
+    All,
+    /// Only the output convolution has one (PyTorch pix2pix: none before BatchNorm, none on the
+    /// first and innermost encoder convolutions either).
+    OutputOnly,
+}
+
+/// Architecture of the U-Net generator; saved beside its weights.
+#[derive(Config, Debug, PartialEq)]
+pub struct GeneratorConfig {
+    /// Channels of the sketch (input) image.
+    #[config(default = 3)]
+    pub in_channels: usize,
+    /// Channels of the generated image.
+    #[config(default = 3)]
+    pub out_channels: usize,
+    /// Filters in the outermost layer; the paper uses 64.
+    #[config(default = 64)]
+    pub ngf: usize,
+    /// Which convolutions carry a bias.
+    #[config(default = "BiasStyle::All")]
+    pub bias: BiasStyle,
+    /// Whether the innermost (1×1 at 256²) encoder block has a BatchNorm.
+    #[config(default = true)]
+    pub innermost_encoder_norm: bool,
+    /// Decoder blocks with dropout, counted from the innermost (0) outwards.
+    #[config(default = "vec![0, 1, 2]")]
+    pub dropout_decoders: Vec<usize>,
+    /// Dropout probability where it is applied.
+    #[config(default = 0.5)]
+    pub dropout: f64,
+    /// BatchNorm epsilon.
+    #[config(default = 1e-5)]
+    pub norm_epsilon: f64,
+}
+
+/// One encoder block: [LeakyReLU] → Conv(4, 2, 1) → [BatchNorm].
+#[derive(Module, Debug)]
+pub struct Down {
+    /// The strided convolution.
+    pub conv: Conv2d,
+    /// Present on all blocks but the first (and, per config, the innermost).
+    pub norm: Option<BatchNorm>,
+}
+
+/// One decoder block: ReLU → ConvTranspose(4, 2, 1) → BatchNorm (or tanh on the outermost).
+#[derive(Module, Debug)]
+pub struct Up {
+    /// The strided transposed convolution.
+    pub conv: ConvTranspose2d,
+    /// Absent on the outermost block.
+    pub norm: Option<BatchNorm>,
+}
+
+/// The U-Net generator.
+#[derive(Module, Debug)]
+pub struct Generator {
+    /// Encoder blocks, outermost first.
+    pub down: Vec<Down>,
+    /// Decoder blocks, innermost first.
+    pub up: Vec<Up>,
+}
+
+impl GeneratorConfig {
+    /// Filters produced by encoder block `i` (0 = outermost): ngf × 1, 2, 4, 8, 8, 8, 8, 8.
+    fn encoder_channels(&self, i: usize) -> usize {
+        self.ngf * [1, 2, 4, 8, 8, 8, 8, 8][i]
+    }
+
+    /// Build the generator with pix2pix's initialisation (weights N(0, 0.02), γ N(1, 0.02)).
+    pub fn init(&self, device: &Device) -> Generator {
+        let all_bias = self.bias == BiasStyle::All;
+        let down = (0..DEPTH)
+            .map(|i| {
+                let cin = if i == 0 {
+                    self.in_channels
+                } else {
+                    self.encoder_channels(i - 1)
+                };
+                let cout = self.encoder_channels(i);
+                let has_norm = i > 0 && (i < DEPTH - 1 || self.innermost_encoder_norm);
+                let conv = Conv2dConfig::new([cin, cout], [4, 4])
+                    .with_stride([2, 2])
+                    .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
+                    .with_bias(all_bias)
+                    .with_initializer(conv_init())
+                    .init(device);
+                let norm = has_norm.then(|| self.norm(cout, device));
+                Down { conv, norm }
+            })
+            .collect();
+        let up = (0..DEPTH)
+            .map(|j| {
+                // Decoder j mirrors encoder DEPTH-1-j.
+                let level = DEPTH - 1 - j;
+                let cin = if j == 0 {
+                    self.encoder_channels(level)
+                } else {
+                    2 * self.encoder_channels(level)
+                };
+                let outermost = j == DEPTH - 1;
+                let cout = if outermost {
+                    self.out_channels
+                } else {
+                    self.encoder_channels(level - 1)
+                };
+                let conv = ConvTranspose2dConfig::new([cin, cout], [4, 4])
+                    .with_stride([2, 2])
+                    .with_padding([1, 1])
+                    .with_bias(all_bias || outermost)
+                    .with_initializer(conv_init())
+                    .init(device);
+                let norm = (!outermost).then(|| self.norm(cout, device));
+                Up { conv, norm }
+            })
+            .collect();
+        Generator { down, up }
+    }
+
+    fn norm(&self, channels: usize, device: &Device) -> BatchNorm {
+        let mut norm = batch_norm(channels, device);
+        norm.epsilon = self.norm_epsilon;
+        norm
+    }
+
+    /// Floating-point operations of one forward pass at `h`×`w` (multiply-add = 2), counting
+    /// the convolutions only: what GFLOP/s figures are computed from.
+    pub fn flops(&self, h: usize, w: usize) -> u64 {
+        let mut flops = 0u64;
+        let (mut hh, mut ww) = (h, w);
+        let mut cin = self.in_channels;
+        for i in 0..DEPTH {
+            hh /= 2;
+            ww /= 2;
+            let cout = self.encoder_channels(i);
+            flops += 2 * (hh * ww * cout * cin * 16) as u64;
+            cin = cout;
+        }
+        for j in 0..DEPTH {
+            let level = DEPTH - 1 - j;
+            let cin = if j == 0 {
+                self.encoder_channels(level)
+            } else {
+                2 * self.encoder_channels(level)
+            };
+            let cout = if j == DEPTH - 1 {
+                self.out_channels
+            } else {
+                self.encoder_channels(level - 1)
+            };
+            // A stride-2 transposed conv: every input pixel scatters a 4×4 kernel.
+            flops += 2 * (hh * ww * cout * cin * 16) as u64;
+            hh *= 2;
+            ww *= 2;
+        }
+        flops
+    }
+}
+
+impl Generator {
+    /// Fold running-statistics updates into the stored values (before saving).
+    pub fn sync_running_stats(&self) {
+        let norms = self.down.iter().filter_map(|d| d.norm.as_ref());
+        let norms = norms.chain(self.up.iter().filter_map(|u| u.norm.as_ref()));
+        norms.for_each(super::blocks::sync_norm);
+    }
+
+    /// Run the U-Net on a batch whose sides are multiples of [`SIZE_MULTIPLE`].
+    ///
+    /// `noise` applies dropout to the decoders the config names; `None` turns dropout off.
+    ///
+    /// # Shapes
+    /// `x`: [B, in_channels, H, W] in [-1, 1] → [B, out_channels, H, W] in [-1, 1]
+    pub fn forward(
+        &self,
+        x: Tensor<4>,
+        stats: NormStats,
+        mut noise: Option<&mut DropoutNoise>,
+        dropout_decoders: &[usize],
+    ) -> Tensor<4> {
+        let mut skips = Vec::with_capacity(DEPTH);
+        let mut h = x;
+        for (i, block) in self.down.iter().enumerate() {
+            if i > 0 {
+                h = leaky_relu(h, 0.2);
+            }
+            h = block.conv.forward(h); // [B, c_i, H/2^(i+1), W/2^(i+1)]
+            if let Some(norm) = &block.norm {
+                h = norm_forward(norm, h, stats);
+            }
+            skips.push(h.clone());
+        }
+        skips.pop(); // the innermost output is `h` itself
+        for (j, block) in self.up.iter().enumerate() {
+            if j > 0 {
+                let skip = skips.pop().expect("one skip per decoder after the first");
+                h = Tensor::cat(vec![h, skip], 1); // [B, 2c, h, w]
+            }
+            h = relu(h);
+            h = block.conv.forward(h); // [B, c', 2h, 2w]
+            match &block.norm {
+                Some(norm) => h = norm_forward(norm, h, stats),
+                None => h = h.tanh(),
+            }
+            if let Some(noise) = noise.as_deref_mut()
+                && dropout_decoders.contains(&j)
+            {
+                h = noise.apply(h);
+            }
+        }
+        h
+    }
+
+    /// Run on an image of any size: pad to the next multiple of [`SIZE_MULTIPLE`] with white
+    /// (1.0, the sketch background), run, and crop back.
+    ///
+    /// # Shapes
+    /// `x`: [B, in_channels, H, W] → [B, out_channels, H, W]
+    pub fn forward_any_size(
+        &self,
+        x: Tensor<4>,
+        stats: NormStats,
+        noise: Option<&mut DropoutNoise>,
+        dropout_decoders: &[usize],
+    ) -> Tensor<4> {
+        let [_, _, h, w] = x.dims();
+        let ph = h.div_ceil(SIZE_MULTIPLE).max(1) * SIZE_MULTIPLE - h;
+        let pw = w.div_ceil(SIZE_MULTIPLE).max(1) * SIZE_MULTIPLE - w;
+        if ph == 0 && pw == 0 {
+            return self.forward(x, stats, noise, dropout_decoders);
+        }
+        let (top, left) = (ph / 2, pw / 2);
+        let x = x.pad(
+            (left, pw - left, top, ph - top),
+            burn::tensor::ops::PadMode::Constant(1.0),
+        ); // [B, C, H+ph, W+pw]
+        let y = self.forward(x, stats, noise, dropout_decoders);
+        let [b, c, _, _] = y.dims();
+        y.slice([0..b, 0..c, top..top + h, left..left + w])
+    }
+}

@@ -1,0 +1,144 @@
+//! The one conversion between images and tensors, used by inference, training and the CLI.
+//!
+//! Value ranges and layouts:
+//! - images are 8-bit RGB, row-major HWC, values 0..=255;
+//! - tensors are `f32` NCHW (`[batch, 3, height, width]`), values in [-1, 1], with
+//!   `v = u8 / 127.5 - 1` on the way in and `u8 = round((v + 1) × 127.5)` clamped on the way out
+//!   (the generator ends in tanh, so its output is already in range).
+//!
+//! Images from disk arrive in any colour type (RGBA, grey, 16-bit, …): transparency is
+//! flattened onto white, which is the sketch background the model was trained with.
+
+use burn::tensor::{Device, Tensor, TensorData};
+use image::{DynamicImage, GrayImage, Rgb, RgbImage};
+use std::path::{Path, PathBuf};
+
+/// An image file that could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ImageReadError {
+    /// The file could not be opened or read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// The bytes are not an image this build can decode.
+    #[error("{path} is not a readable image ({source}); use a PNG, JPEG, WebP or BMP file")]
+    Decode {
+        /// The file.
+        path: PathBuf,
+        /// What the decoder said.
+        source: image::ImageError,
+    },
+    /// The image has no pixels.
+    #[error("{path} is an empty image (0 pixels wide or high)")]
+    Empty {
+        /// The file.
+        path: PathBuf,
+    },
+}
+
+/// Read an image file of any supported format and colour type.
+pub fn read_image(path: &Path) -> Result<DynamicImage, ImageReadError> {
+    let bytes = std::fs::read(path).map_err(|source| ImageReadError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    let img = image::load_from_memory(&bytes).map_err(|source| ImageReadError::Decode {
+        path: path.to_owned(),
+        source,
+    })?;
+    if img.width() == 0 || img.height() == 0 {
+        return Err(ImageReadError::Empty {
+            path: path.to_owned(),
+        });
+    }
+    Ok(img)
+}
+
+/// Flatten any image to 8-bit RGB, compositing transparency over white.
+pub fn to_rgb(img: &DynamicImage) -> RgbImage {
+    let rgba = img.to_rgba32f();
+    let mut out = RgbImage::new(img.width(), img.height());
+    for (o, p) in out.pixels_mut().zip(rgba.pixels()) {
+        let a = p[3].clamp(0.0, 1.0);
+        let c = |v: f32| ((v.clamp(0.0, 1.0) * a + (1.0 - a)) * 255.0).round() as u8;
+        *o = Rgb([c(p[0]), c(p[1]), c(p[2])]);
+    }
+    out
+}
+
+/// Turn any image into the model's sketch input: grey dark lines on a white background.
+///
+/// Transparency becomes white; an image that is mostly dark (light lines on black, as some
+/// edge detectors write them) is inverted.
+pub fn to_sketch(img: &DynamicImage) -> RgbImage {
+    let grey: GrayImage = DynamicImage::ImageRgb8(to_rgb(img)).to_luma8();
+    let mean = grey.pixels().map(|p| p[0] as f64).sum::<f64>() / grey.len().max(1) as f64;
+    let invert = mean < 100.0;
+    let mut out = RgbImage::new(grey.width(), grey.height());
+    for (o, p) in out.pixels_mut().zip(grey.pixels()) {
+        let v = if invert { 255 - p[0] } else { p[0] };
+        *o = Rgb([v, v, v]);
+    }
+    out
+}
+
+/// Images → a batch tensor `[N, 3, H, W]` in [-1, 1]. All images must share one size.
+///
+/// # Panics
+/// If the images differ in size (a programming error: callers resize first).
+pub fn images_to_tensor(images: &[&RgbImage], device: &Device) -> Tensor<4> {
+    let (w, h) = images[0].dimensions();
+    let (w, h) = (w as usize, h as usize);
+    let mut data = vec![0f32; images.len() * 3 * h * w];
+    for (n, img) in images.iter().enumerate() {
+        assert_eq!(
+            img.dimensions(),
+            (w as u32, h as u32),
+            "batch images differ in size"
+        );
+        let base = n * 3 * h * w;
+        for (i, p) in img.pixels().enumerate() {
+            for c in 0..3 {
+                data[base + c * h * w + i] = p[c] as f32 / 127.5 - 1.0;
+            }
+        }
+    }
+    Tensor::from_data(TensorData::new(data, [images.len(), 3, h, w]), device)
+}
+
+/// One image → `[1, 3, H, W]` in [-1, 1].
+pub fn image_to_tensor(image: &RgbImage, device: &Device) -> Tensor<4> {
+    images_to_tensor(&[image], device)
+}
+
+/// A batch tensor `[N, 3, H, W]` (values in [-1, 1], clamped) → images.
+pub fn tensor_to_images(t: Tensor<4>) -> Vec<RgbImage> {
+    let [n, c, h, w] = t.dims();
+    assert_eq!(c, 3, "expected an RGB tensor");
+    let data = t
+        .into_data()
+        .convert::<f32>()
+        .try_into_vec::<f32>()
+        .expect("f32 data after convert");
+    (0..n)
+        .map(|k| {
+            let base = k * 3 * h * w;
+            RgbImage::from_fn(w as u32, h as u32, |x, y| {
+                let i = y as usize * w + x as usize;
+                let px = |ch: usize| {
+                    ((data[base + ch * h * w + i].clamp(-1.0, 1.0) + 1.0) * 127.5).round() as u8
+                };
+                Rgb([px(0), px(1), px(2)])
+            })
+        })
+        .collect()
+}
+
+/// `[1, 3, H, W]` → one image.
+pub fn tensor_to_image(t: Tensor<4>) -> RgbImage {
+    tensor_to_images(t).remove(0)
+}

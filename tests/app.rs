@@ -1,0 +1,206 @@
+//! The app driven like a user with egui_kittest: draw with the pointer, see a result, undo.
+
+mod common;
+
+use burn::tensor::Device;
+use common::*;
+use egui::{Modifiers, Pos2, Rect};
+use egui_kittest::{Harness, kittest::Queryable};
+use pix2paint::app::{Autosave, PaintApp, Settings};
+use pix2paint::canvas::Tool;
+use pix2paint::weights::Precision;
+use std::time::{Duration, Instant};
+
+fn app_with_tiny_model(dir: &std::path::Path) -> PaintApp {
+    let weights = dir.join("tiny.safetensors");
+    save_tiny(
+        &weights,
+        &tiny_generator(1, &Device::flex()),
+        None,
+        Precision::Full,
+    );
+    PaintApp::new(
+        &egui::Context::default(),
+        pix2paint::device::cpu(),
+        Some(weights),
+        Settings::default(),
+        Some(Autosave::new(dir.join("autosave"))),
+    )
+}
+
+fn harness(app: PaintApp) -> Harness<'static, PaintApp> {
+    Harness::builder()
+        .with_size([900.0, 520.0])
+        .with_max_steps(10_000)
+        .build_ui_state(|ui, app: &mut PaintApp| app.frame(ui), app)
+}
+
+/// Step the UI until `done` holds (the worker runs on its own thread).
+fn step_until(h: &mut Harness<'_, PaintApp>, what: &str, done: impl Fn(&PaintApp) -> bool) {
+    let start = Instant::now();
+    while !done(h.state()) {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+        h.step();
+    }
+}
+
+fn canvas_rect(h: &Harness<'_, PaintApp>) -> Rect {
+    h.get_by_label("Sketch canvas").rect()
+}
+
+fn at(r: Rect, x: f32, y: f32) -> Pos2 {
+    r.min + egui::vec2(x * r.width(), y * r.height())
+}
+
+#[test]
+fn drawing_a_stroke_paints_a_result_and_undo_removes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(app_with_tiny_model(dir.path()));
+    step_until(&mut h, "the model", |a| a.model().is_some());
+    let r = canvas_rect(&h);
+
+    h.hover_at(at(r, 0.2, 0.3));
+    h.drag_at(at(r, 0.2, 0.3));
+    h.step();
+    for i in 1..=10 {
+        h.hover_at(at(r, 0.2 + 0.06 * i as f32, 0.3 + 0.03 * i as f32));
+        h.step();
+    }
+    h.drop_at(at(r, 0.8, 0.6));
+    h.step();
+
+    assert_eq!(
+        h.state().canvas.strokes().len(),
+        1,
+        "the canvas holds the stroke"
+    );
+    let stroke = &h.state().canvas.strokes()[0];
+    assert!(stroke.points.len() >= 8, "{} points", stroke.points.len());
+    assert!((stroke.points[0].x - 0.2).abs() < 0.02 && (stroke.points[0].y - 0.3).abs() < 0.02);
+    let sketch = h.state().canvas.rasterize(256);
+    assert!(
+        sketch.get_pixel(128, 98)[0] < 128,
+        "the stroke is rasterised where it was drawn"
+    );
+    assert!(
+        h.state().requests_sent() >= 1,
+        "a request reached the worker"
+    );
+    step_until(&mut h, "a result", |a| a.result().is_some());
+    assert_eq!(h.state().result().unwrap().dimensions(), (256, 256));
+
+    h.key_press_modifiers(Modifiers::COMMAND, egui::Key::Z);
+    h.step();
+    assert!(
+        h.state().canvas.strokes().is_empty(),
+        "Ctrl+Z undid the stroke"
+    );
+    h.key_press_modifiers(Modifiers::COMMAND, egui::Key::Y);
+    h.step();
+    assert_eq!(h.state().canvas.strokes().len(), 1, "Ctrl+Y redid it");
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, egui::Key::Z);
+    h.step();
+    assert_eq!(h.state().canvas.strokes().len(), 1, "nothing left to redo");
+}
+
+#[test]
+fn a_long_stroke_gives_several_live_updates() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(app_with_tiny_model(dir.path()));
+    step_until(&mut h, "the model", |a| a.model().is_some());
+    let r = canvas_rect(&h);
+    h.hover_at(at(r, 0.1, 0.5));
+    h.drag_at(at(r, 0.1, 0.5));
+    h.step();
+    // A 1.5 s stroke, moving every 50 ms.
+    for i in 1..=30 {
+        std::thread::sleep(Duration::from_millis(50));
+        h.hover_at(at(
+            r,
+            0.1 + 0.025 * i as f32,
+            0.5 + 0.1 * (i as f32 * 0.4).sin(),
+        ));
+        h.step();
+    }
+    let during = h.state().requests_sent();
+    h.drop_at(at(r, 0.85, 0.5));
+    h.step();
+    assert!(during >= 5, "only {during} live requests during the stroke");
+    step_until(&mut h, "a result", |a| a.result().is_some());
+}
+
+#[test]
+fn tool_and_width_shortcuts_and_clear() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(app_with_tiny_model(dir.path()));
+    h.step();
+    h.key_press(egui::Key::E);
+    h.step();
+    assert_eq!(h.state().tool(), Tool::Eraser);
+    h.key_press(egui::Key::B);
+    h.step();
+    assert_eq!(h.state().tool(), Tool::Pen);
+    let w = h.state().settings.pen_width;
+    h.key_press(egui::Key::CloseBracket);
+    h.step();
+    assert!(h.state().settings.pen_width > w);
+    let r = canvas_rect(&h);
+    h.hover_at(at(r, 0.5, 0.5));
+    h.drag_at(at(r, 0.5, 0.5));
+    h.step();
+    h.hover_at(at(r, 0.6, 0.6));
+    h.step();
+    h.drop_at(at(r, 0.6, 0.6));
+    h.step();
+    assert_eq!(h.state().canvas.strokes().len(), 1);
+    h.key_press(egui::Key::Delete);
+    h.step();
+    assert!(h.state().canvas.strokes().is_empty(), "Delete cleared");
+    h.key_press_modifiers(Modifiers::COMMAND, egui::Key::Z);
+    h.step();
+    assert_eq!(h.state().canvas.strokes().len(), 1, "clear is undoable");
+}
+
+#[test]
+fn strokes_survive_a_restart_through_the_autosave() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let mut h = harness(app_with_tiny_model(dir.path()));
+        h.step();
+        let r = canvas_rect(&h);
+        h.hover_at(at(r, 0.3, 0.3));
+        h.drag_at(at(r, 0.3, 0.3));
+        h.step();
+        h.hover_at(at(r, 0.7, 0.7));
+        h.step();
+        h.drop_at(at(r, 0.7, 0.7));
+        h.step();
+        h.state_mut().flush_autosave();
+    }
+    let h = harness(app_with_tiny_model(dir.path()));
+    assert_eq!(h.state().canvas.strokes().len(), 1, "the stroke came back");
+}
+
+#[test]
+fn a_bad_model_file_shows_an_error_and_keeps_the_current_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(app_with_tiny_model(dir.path()));
+    step_until(&mut h, "the model", |a| a.model().is_some());
+    let bad = dir.path().join("bad.safetensors");
+    std::fs::write(&bad, b"this is not a model").unwrap();
+    let ctx = egui::Context::default();
+    h.state_mut()
+        .apply(&ctx, pix2paint::app::Command::OpenModel(bad));
+    step_until(&mut h, "the error", |a| a.problem().is_some());
+    assert!(
+        h.state()
+            .problem()
+            .unwrap()
+            .contains("not a pix2paint weights file")
+    );
+    assert_eq!(h.state().model().unwrap().name, "tiny test model");
+}

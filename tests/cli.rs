@@ -1,0 +1,167 @@
+//! `pix2paint colorize` end to end, on sketches and a tiny model the test makes itself.
+
+mod common;
+
+use burn::tensor::Device;
+use common::*;
+use image::{DynamicImage, ImageBuffer, Luma, Rgba};
+use pix2paint::weights::Precision;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn pix2paint(args: &[&dyn AsRef<std::ffi::OsStr>]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_pix2paint"));
+    for a in args {
+        c.arg(a);
+    }
+    c.env_remove("PIX2PAINT_WEIGHTS");
+    c.output().expect("the binary runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn model(dir: &Path) -> std::path::PathBuf {
+    let d = Device::flex();
+    let p = dir.join("tiny.safetensors");
+    save_tiny(&p, &tiny_generator(1, &d), None, Precision::Half);
+    p
+}
+
+#[test]
+fn colorizes_one_sketch_of_any_colour_type() {
+    let dir = tempfile::tempdir().unwrap();
+    let weights = model(dir.path());
+    let sketch = draw_sketch(300, 240);
+    // RGBA with a transparent background, as drawing programs export.
+    let rgba = ImageBuffer::from_fn(300, 240, |x, y| {
+        let p = sketch.get_pixel(x, y);
+        if p[0] < 128 {
+            Rgba([0u8, 0, 0, 255])
+        } else {
+            Rgba([0, 0, 0, 0])
+        }
+    });
+    let cases = [
+        ("rgba.png", DynamicImage::ImageRgba8(rgba)),
+        (
+            "grey16.png",
+            DynamicImage::ImageLuma16(ImageBuffer::from_fn(300, 240, |x, y| {
+                Luma([sketch.get_pixel(x, y)[0] as u16 * 257])
+            })),
+        ),
+        ("sketch.jpg", DynamicImage::ImageRgb8(sketch.clone())),
+        ("sketch.bmp", DynamicImage::ImageRgb8(sketch.clone())),
+    ];
+    for (name, img) in cases {
+        let input = dir.path().join(name);
+        img.save(&input).unwrap();
+        let out = dir.path().join(format!("out-{name}.webp"));
+        let o = pix2paint(&[
+            &"colorize",
+            &input,
+            &"-o",
+            &out,
+            &"--weights",
+            &weights,
+            &"--cpu",
+        ]);
+        assert!(o.status.success(), "{name}: {}", stderr(&o));
+        let result = image::open(&out).unwrap();
+        assert_eq!((result.width(), result.height()), (300, 240), "{name}");
+        assert!(
+            stderr(&o).contains("CPU"),
+            "says which backend runs: {}",
+            stderr(&o)
+        );
+    }
+}
+
+#[test]
+fn colorizes_a_folder_skipping_bad_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let weights = model(dir.path());
+    let sketches = dir.path().join("sketches");
+    std::fs::create_dir(&sketches).unwrap();
+    for i in 0..3 {
+        draw_sketch(256, 256)
+            .save(sketches.join(format!("s{i}.png")))
+            .unwrap();
+    }
+    std::fs::write(sketches.join("broken.png"), b"not an image").unwrap();
+    let out = dir.path().join("out");
+    let o = pix2paint(&[
+        &"colorize",
+        &sketches,
+        &"-o",
+        &out,
+        &"--weights",
+        &weights,
+        &"--cpu",
+        &"--seed",
+        &"3",
+    ]);
+    assert!(
+        !o.status.success(),
+        "a bad file makes the run fail at the end"
+    );
+    assert!(stderr(&o).contains("broken.png"), "{}", stderr(&o));
+    for i in 0..3 {
+        assert!(
+            out.join(format!("s{i}.png")).is_file(),
+            "s{i} painted despite the bad file"
+        );
+    }
+}
+
+#[test]
+fn bad_weights_give_a_clear_error_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("s.png");
+    draw_sketch(256, 256).save(&input).unwrap();
+    let bad = dir.path().join("bad.safetensors");
+    std::fs::write(&bad, b"garbage garbage garbage").unwrap();
+    let o = pix2paint(&[
+        &"colorize",
+        &input,
+        &"-o",
+        &dir.path().join("o.png"),
+        &"--weights",
+        &bad,
+        &"--cpu",
+    ]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(
+        err.contains("bad.safetensors") && err.contains("not a pix2paint weights file"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn missing_inputs_and_empty_folders_are_explained() {
+    let dir = tempfile::tempdir().unwrap();
+    let weights = model(dir.path());
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let o = pix2paint(&[
+        &"colorize",
+        &empty,
+        &"-o",
+        &dir.path().join("o"),
+        &"--weights",
+        &weights,
+    ]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("holds no PNG"), "{}", stderr(&o));
+    let o = pix2paint(&[
+        &"colorize",
+        &dir.path().join("nope.png"),
+        &"-o",
+        &dir.path().join("o.png"),
+    ]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("does not exist"), "{}", stderr(&o));
+}

@@ -1,0 +1,67 @@
+//! Helpers shared by the integration tests: tiny models and sketches the tests draw themselves.
+#![allow(dead_code)]
+
+use burn::tensor::Device;
+use image::{Rgb, RgbImage};
+use pix2paint::model::{Discriminator, DiscriminatorConfig, Generator, GeneratorConfig};
+use pix2paint::weights::{ModelInfo, Precision, SaveRequest};
+use std::path::Path;
+
+/// A generator small enough for fast CPU tests (the architecture is the full U-Net).
+pub fn tiny_config() -> GeneratorConfig {
+    GeneratorConfig::new().with_ngf(4)
+}
+
+pub fn tiny_generator(seed: u64, device: &Device) -> Generator {
+    device.seed(seed);
+    tiny_config().init(device)
+}
+
+pub fn tiny_discriminator(device: &Device) -> (Discriminator, DiscriminatorConfig) {
+    let c = DiscriminatorConfig::new().with_ndf(4);
+    (c.init(device), c)
+}
+
+/// Save a tiny generator (and optionally discriminator) to `path`.
+pub fn save_tiny(
+    path: &Path,
+    g: &Generator,
+    d: Option<(&Discriminator, &DiscriminatorConfig)>,
+    precision: Precision,
+) {
+    pix2paint::weights::save(
+        path,
+        &SaveRequest {
+            generator: g,
+            generator_config: &tiny_config(),
+            discriminator: d,
+            info: &ModelInfo::named("tiny test model"),
+            extras: &Default::default(),
+            precision,
+        },
+    )
+    .expect("saving a model to a temp dir");
+}
+
+/// A cat-ish outline: head circle, two ear triangles, eyes; dark on white.
+pub fn draw_sketch(w: u32, h: u32) -> RgbImage {
+    let (cx, cy, r) = (w as f32 / 2.0, h as f32 * 0.55, w.min(h) as f32 * 0.3);
+    RgbImage::from_fn(w, h, |x, y| {
+        let (fx, fy) = (x as f32 - cx, y as f32 - cy);
+        let d = (fx * fx + fy * fy).sqrt();
+        let head = (d - r).abs() < 1.5;
+        let eye = ((fx.abs() - r * 0.4).powi(2) + (fy + r * 0.2).powi(2)).sqrt() < r * 0.08;
+        let ear =
+            fy < -r * 0.7 && fy > -r * 1.4 && (fx.abs() - r * 0.6 - (fy + r) * 0.5).abs() < 1.5;
+        if head || eye || ear {
+            Rgb([0, 0, 0])
+        } else {
+            Rgb([255, 255, 255])
+        }
+    })
+}
+
+/// Count pixels darker than half grey.
+pub fn dark_pixels(img: &RgbImage) -> usize {
+    img.pixels().filter(|p| p[0] < 128).count()
+}

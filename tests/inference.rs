@@ -1,0 +1,188 @@
+//! The inference worker: newest request wins, results carry timings, weights swap live.
+
+mod common;
+
+use burn::tensor::Device;
+use common::*;
+use pix2paint::inference::{Event, InferenceWorker, Painter, Request};
+use pix2paint::weights::ModelInfo;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+fn painter(seed: u64, d: &Device) -> Painter {
+    Painter {
+        generator: tiny_generator(seed, d),
+        config: tiny_config(),
+        info: ModelInfo::named(format!("tiny {seed}")),
+    }
+}
+
+fn next_painted(w: &InferenceWorker) -> (u64, image::RgbImage, Duration) {
+    loop {
+        match w
+            .recv_timeout(Duration::from_secs(60))
+            .expect("worker answered")
+        {
+            Event::Painted {
+                id, image, elapsed, ..
+            } => return (id, image, elapsed),
+            Event::Failed { message, .. } => panic!("inference failed: {message}"),
+            Event::ModelChanged(_) => {}
+            Event::ModelLoadFailed { message, .. } => panic!("load failed: {message}"),
+        }
+    }
+}
+
+#[test]
+fn newest_sketch_wins_and_older_ones_are_dropped() {
+    let d = Device::flex();
+    let notified = Arc::new(AtomicUsize::new(0));
+    let n = notified.clone();
+    let w = InferenceWorker::spawn(Some(painter(1, &d)), d.clone(), move || {
+        n.fetch_add(1, Ordering::SeqCst);
+    });
+    let sketch = draw_sketch(256, 256);
+    for id in 1..=10 {
+        w.request(Request {
+            id,
+            sketch: sketch.clone(),
+            variation: None,
+        });
+    }
+    let mut ids = Vec::new();
+    loop {
+        let (id, image, elapsed) = next_painted(&w);
+        assert_eq!(image.dimensions(), (256, 256));
+        assert!(elapsed > Duration::ZERO);
+        ids.push(id);
+        if id == 10 {
+            break;
+        }
+    }
+    // At most the one already running when the burst arrived, then the newest.
+    assert!(
+        ids.len() <= 2,
+        "painted {ids:?}: older requests were queued, not dropped"
+    );
+    assert!(
+        w.recv_timeout(Duration::from_millis(300)).is_none(),
+        "nothing else is painted"
+    );
+    assert!(
+        notified.load(Ordering::SeqCst) >= ids.len(),
+        "repaint was requested per event"
+    );
+}
+
+#[test]
+fn variations_follow_their_seed_and_weights_swap_without_restart() {
+    let d = Device::flex();
+    let w = InferenceWorker::spawn(Some(painter(1, &d)), d.clone(), || {});
+    let sketch = draw_sketch(256, 256);
+    let paint = |id, variation| {
+        w.request(Request {
+            id,
+            sketch: sketch.clone(),
+            variation,
+        });
+        let (got, image, _) = next_painted(&w);
+        assert_eq!(got, id);
+        image
+    };
+    let plain = paint(1, None);
+    let v7 = paint(2, Some(7));
+    assert_ne!(plain, v7);
+    assert_eq!(v7, paint(3, Some(7)));
+    assert_eq!(plain, paint(4, None));
+
+    w.swap_painter(painter(99, &d));
+    match w.recv_timeout(Duration::from_secs(60)) {
+        Some(Event::ModelChanged(info)) => assert_eq!(info.name, "tiny 99"),
+        other => panic!("expected ModelChanged, got {other:?}"),
+    }
+    w.request(Request {
+        id: 5,
+        sketch: sketch.clone(),
+        variation: None,
+    });
+    let (_, swapped, _) = next_painted(&w);
+    assert_ne!(plain, swapped, "the new weights are in use");
+}
+
+#[test]
+fn odd_sized_sketch_is_painted_at_its_own_size() {
+    let d = Device::flex();
+    let p = painter(2, &d);
+    let out = p.paint(&draw_sketch(320, 200), None, &d);
+    assert_eq!(out.dimensions(), (320, 200));
+}
+
+#[test]
+fn bad_model_file_is_reported_and_the_current_model_stays() {
+    let d = Device::flex();
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.safetensors");
+    std::fs::write(&bad, b"nonsense").unwrap();
+    let w = InferenceWorker::spawn(Some(painter(1, &d)), d.clone(), || {});
+    let sketch = draw_sketch(256, 256);
+    w.request(Request {
+        id: 1,
+        sketch: sketch.clone(),
+        variation: None,
+    });
+    let (_, before, _) = next_painted(&w);
+    w.load_model(bad.clone());
+    match w.recv_timeout(Duration::from_secs(60)) {
+        Some(Event::ModelLoadFailed { path, message }) => {
+            assert_eq!(path, bad);
+            assert!(
+                message.contains("not a pix2paint weights file"),
+                "{message}"
+            );
+        }
+        other => panic!("expected ModelLoadFailed, got {other:?}"),
+    }
+    w.request(Request {
+        id: 2,
+        sketch,
+        variation: None,
+    });
+    let (_, after, _) = next_painted(&w);
+    assert_eq!(before, after, "the previous model is still in use");
+}
+
+#[test]
+fn without_a_model_requests_fail_with_advice_and_loading_one_works() {
+    let d = Device::flex();
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.safetensors");
+    save_tiny(
+        &good,
+        &tiny_generator(3, &d),
+        None,
+        pix2paint::weights::Precision::Full,
+    );
+    let w = InferenceWorker::spawn(None, d.clone(), || {});
+    w.request(Request {
+        id: 1,
+        sketch: draw_sketch(256, 256),
+        variation: None,
+    });
+    match w.recv_timeout(Duration::from_secs(60)) {
+        Some(Event::Failed { message, .. }) => assert!(message.contains("no model"), "{message}"),
+        other => panic!("expected Failed, got {other:?}"),
+    }
+    w.load_model(good);
+    match w.recv_timeout(Duration::from_secs(60)) {
+        Some(Event::ModelChanged(info)) => assert_eq!(info.name, "tiny test model"),
+        other => panic!("expected ModelChanged, got {other:?}"),
+    }
+    w.request(Request {
+        id: 2,
+        sketch: draw_sketch(256, 256),
+        variation: None,
+    });
+    let (id, _, _) = next_painted(&w);
+    assert_eq!(id, 2);
+}

@@ -1,0 +1,191 @@
+//! The weights file: round trips, half precision, and clear errors on bad files.
+
+mod common;
+
+use burn::tensor::{Device, Distribution, Tensor};
+use common::*;
+use pix2paint::model::{DiscriminatorConfig, NormStats};
+use pix2paint::weights::{self, ModelInfo, Precision, SaveRequest, WeightsError};
+use std::collections::BTreeMap;
+
+fn output(g: &pix2paint::model::Generator, d: &Device) -> Vec<f32> {
+    d.seed(11);
+    let x = Tensor::<4>::random([1, 3, 256, 256], Distribution::Uniform(-1.0, 1.0), d);
+    g.forward(x, NormStats::Batch, None, &[])
+        .into_data()
+        .try_into_vec::<f32>()
+        .unwrap()
+}
+
+#[test]
+fn full_precision_round_trip_is_exact_and_keeps_everything() {
+    let d = Device::flex();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.safetensors");
+    let g = tiny_generator(1, &d);
+    let (disc, dc) = tiny_discriminator(&d);
+    let mut extras = BTreeMap::new();
+    extras.insert("optimizer_g".to_string(), vec![1u8, 2, 3, 250]);
+    let mut info = ModelInfo::named("round trip");
+    info.steps = 1234;
+    info.description = "test".into();
+    weights::save(
+        &path,
+        &SaveRequest {
+            generator: &g,
+            generator_config: &tiny_config(),
+            discriminator: Some((&disc, &dc)),
+            info: &info,
+            extras: &extras,
+            precision: Precision::Full,
+        },
+    )
+    .unwrap();
+    let m = weights::load(&path, &d).unwrap();
+    assert_eq!(m.generator_config, tiny_config());
+    assert_eq!(m.info, info);
+    assert_eq!(m.extras, extras);
+    let (_, dc2) = m.discriminator.as_ref().expect("discriminator saved");
+    assert_eq!(dc2, &DiscriminatorConfig::new().with_ndf(4));
+    assert_eq!(output(&g, &d), output(&m.generator, &d));
+    // Parameter ids survive, so optimizer state keyed by them resumes.
+    assert_eq!(g.down[0].conv.weight.id, m.generator.down[0].conv.weight.id);
+}
+
+#[test]
+fn half_precision_is_smaller_and_close() {
+    let d = Device::flex();
+    let dir = tempfile::tempdir().unwrap();
+    let (full, half) = (
+        dir.path().join("f.safetensors"),
+        dir.path().join("h.safetensors"),
+    );
+    let g = tiny_generator(2, &d);
+    save_tiny(&full, &g, None, Precision::Full);
+    save_tiny(&half, &g, None, Precision::Half);
+    let (sf, sh) = (
+        std::fs::metadata(&full).unwrap().len(),
+        std::fs::metadata(&half).unwrap().len(),
+    );
+    assert!(sh * 10 < sf * 6, "half {sh} bytes vs full {sf}");
+    let a = output(&g, &d);
+    let b = output(&weights::load(&half, &d).unwrap().generator, &d);
+    let num: f32 = a.iter().zip(&b).map(|(x, y)| (x - y).powi(2)).sum();
+    let den: f32 = a.iter().map(|x| x * x).sum();
+    assert!(
+        (num / den).sqrt() < 1e-2,
+        "relative error {}",
+        (num / den).sqrt()
+    );
+}
+
+#[test]
+fn truncated_file_is_reported_as_truncated() {
+    let d = Device::flex();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.safetensors");
+    save_tiny(&path, &tiny_generator(3, &d), None, Precision::Full);
+    let bytes = std::fs::read(&path).unwrap();
+    for cut in [bytes.len() - 100, bytes.len() / 2, 40] {
+        std::fs::write(&path, &bytes[..cut]).unwrap();
+        let err = weights::load(&path, &d).unwrap_err();
+        assert!(
+            matches!(err, WeightsError::Truncated { .. }),
+            "cut at {cut}: {err}"
+        );
+        assert!(err.to_string().contains("m.safetensors"), "{err}");
+    }
+}
+
+#[test]
+fn non_weights_files_are_refused_by_name() {
+    let d = Device::flex();
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&str, Vec<u8>); 3] = [
+        ("empty.safetensors", vec![]),
+        (
+            "photo.png",
+            b"\x89PNG\r\n\x1a\n this is not a model at all".to_vec(),
+        ),
+        (
+            "other.safetensors",
+            // A valid safetensors file from another program: no pix2paint metadata.
+            br#"{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#.to_vec(),
+        ),
+    ];
+    for (name, body) in cases {
+        let path = dir.path().join(name);
+        let bytes = if name == "other.safetensors" {
+            let mut b = (body.len() as u64).to_le_bytes().to_vec();
+            b.extend(&body);
+            b.extend([0u8; 4]);
+            b
+        } else {
+            body
+        };
+        std::fs::write(&path, bytes).unwrap();
+        let err = weights::load(&path, &d).unwrap_err();
+        assert!(
+            matches!(err, WeightsError::NotWeights { .. }),
+            "{name}: {err}"
+        );
+        assert!(err.to_string().contains(name), "{err}");
+    }
+    let missing = weights::load(&dir.path().join("nope.safetensors"), &d).unwrap_err();
+    assert!(matches!(missing, WeightsError::Io { .. }), "{missing}");
+}
+
+#[test]
+fn tensors_of_another_architecture_are_refused() {
+    let d = Device::flex();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.safetensors");
+    // ngf-4 tensors under a header that declares ngf 8.
+    let g = tiny_generator(4, &d);
+    let bytes = weights::to_bytes(&SaveRequest {
+        generator: &g,
+        generator_config: &tiny_config().with_ngf(8),
+        discriminator: None,
+        info: &ModelInfo::named("liar"),
+        extras: &Default::default(),
+        precision: Precision::Full,
+    });
+    std::fs::write(&path, bytes).unwrap();
+    let err = weights::load(&path, &d).unwrap_err();
+    assert!(matches!(err, WeightsError::Architecture { .. }), "{err}");
+    assert!(err.to_string().contains("shape"), "{err}");
+
+    // Same tensors, but the header says the TensorFlow biases are absent: extra tensors.
+    let bytes = weights::to_bytes(&SaveRequest {
+        generator: &g,
+        generator_config: &tiny_config().with_bias(pix2paint::model::BiasStyle::OutputOnly),
+        discriminator: None,
+        info: &ModelInfo::named("liar"),
+        extras: &Default::default(),
+        precision: Precision::Full,
+    });
+    std::fs::write(&path, bytes).unwrap();
+    let err = weights::load(&path, &d).unwrap_err();
+    assert!(matches!(err, WeightsError::Architecture { .. }), "{err}");
+}
+
+#[test]
+fn corrupted_bytes_never_panic() {
+    let d = Device::flex();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.safetensors");
+    save_tiny(&path, &tiny_generator(5, &d), None, Precision::Full);
+    let good = std::fs::read(&path).unwrap();
+    // Flip bytes in the header and in the data; every outcome must be Ok or a clean error.
+    for (i, pos) in [3usize, 9, 20, 60, 200, good.len() / 2]
+        .into_iter()
+        .enumerate()
+    {
+        let mut bad = good.clone();
+        bad[pos] ^= 0x5a;
+        let p = dir.path().join(format!("bad{i}.safetensors"));
+        std::fs::write(&p, &bad).unwrap();
+        let r = std::panic::catch_unwind(|| weights::load(&p, &Device::flex()).map(|_| ()));
+        assert!(r.is_ok(), "loading a corrupted file (byte {pos}) panicked");
+    }
+}
