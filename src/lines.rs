@@ -18,6 +18,12 @@ pub struct LineConfig {
     pub high_quantile: f32,
     /// Low threshold as a fraction of the high one.
     pub low_ratio: f32,
+    /// Floor of the high threshold, in gradient units (Sobel of [0, 1] grey after smoothing),
+    /// and as a fraction of the strongest edges (99th percentile): noise and texture in flat
+    /// areas stay below it however little else the photo has.
+    pub min_gradient: f32,
+    /// Fraction of the 99th-percentile gradient the high threshold never goes below.
+    pub min_relative: f32,
     /// Connected line fragments with fewer pixels than this are dropped.
     pub min_fragment: usize,
     /// Drawn line width in pixels.
@@ -30,6 +36,8 @@ impl Default for LineConfig {
             sigma: 2.0,
             high_quantile: 0.88,
             low_ratio: 0.45,
+            min_gradient: 0.05,
+            min_relative: 0.25,
             min_fragment: 12,
             width: 1.6,
         }
@@ -48,7 +56,9 @@ pub fn extract_lines(photo: &RgbImage, mask: Option<&GrayImage>, cfg: &LineConfi
     let smooth = gaussian_blur(&grey, w, h, cfg.sigma);
     let (mag, dir) = sobel(&smooth, w, h);
     let thin = non_max_suppression(&mag, &dir, w, h);
-    let high = quantile_of_positive(&thin, cfg.high_quantile).max(1e-3);
+    let high = quantile_of_positive(&thin, cfg.high_quantile)
+        .max(cfg.min_relative * quantile_of_positive(&thin, 0.99))
+        .max(cfg.min_gradient);
     let mut edges = hysteresis(&thin, w, h, high, high * cfg.low_ratio);
     if let Some(mask) = mask {
         let near = dilate(&mask_bits(mask, w, h), w, h, 3);

@@ -26,6 +26,8 @@ enum Command {
     Colorize(cli::colorize::ColorizeArgs),
     /// Time the generator on every backend against an ONNX Runtime peer.
     Bench(cli::bench::BenchArgs),
+    /// Turn a folder of photos into (line drawing | photo) training pairs.
+    Prepare(cli::prepare::PrepareArgs),
     /// Describe a weights file.
     Info(cli::info::InfoArgs),
 }
@@ -36,6 +38,7 @@ fn main() -> ExitCode {
         Some(Command::Colorize(a)) => cli::colorize::run(a),
         Some(Command::Bench(a)) => cli::bench::run(a),
         Some(Command::Info(a)) => cli::info::run(a),
+        Some(Command::Prepare(a)) => cli::prepare::run(a),
         None => cli::app::run(args.weights, args.cpu),
     };
     match result {

@@ -32,6 +32,14 @@ fn ink(img: &GrayImage, x: u32, y: u32) -> bool {
 #[test]
 fn lines_follow_the_shape_outline_and_nothing_else() {
     let lines = extract_lines(&photo(), None, &LineConfig::default());
+    if let Some(dir) = std::env::var_os("PIX2PAINT_DUMP") {
+        lines
+            .save(std::path::Path::new(&dir).join("lines.png"))
+            .unwrap();
+        photo()
+            .save(std::path::Path::new(&dir).join("photo.png"))
+            .unwrap();
+    }
     assert_eq!(lines.dimensions(), (256, 256));
     let mut on_outline = 0;
     let mut elsewhere = 0;

@@ -69,7 +69,10 @@ fn pointer_commands(ui: &Ui, response: &egui::Response, rect: Rect) -> Vec<Comma
     if response.drag_started()
         && let Some(pos) = response.interact_pointer_pos()
     {
-        commands.push(Command::BeginStroke(to_canvas(pos)));
+        // egui reports a drag once the pointer has moved a little: start where it was pressed.
+        let origin = ui.input(|i| i.pointer.press_origin()).unwrap_or(pos);
+        commands.push(Command::BeginStroke(to_canvas(origin)));
+        commands.push(Command::ExtendStroke(to_canvas(pos)));
     } else if response.dragged() {
         // Every pointer move this frame, not only the last: fast strokes keep their shape.
         let moves: Vec<egui::Pos2> = ui.input(|i| {

@@ -91,8 +91,9 @@ pub fn show(ui: &mut Ui, s: &ToolbarState, seed: &mut u64) -> Vec<Command> {
             out.push(Command::Clear);
         }
         ui.separator();
-        ui.label("seed");
-        ui.add(egui::DragValue::new(seed).range(0..=u32::MAX as u64));
+        let label = ui.label("seed");
+        ui.add(egui::DragValue::new(seed).range(0..=u32::MAX as u64))
+            .labelled_by(label.id);
         if ui
             .button("Variation")
             .on_hover_text("Paint the sketch again with dropout noise from this seed")

@@ -36,7 +36,7 @@ fn is_image(p: &Path) -> bool {
 }
 
 /// The sketch files named on the command line, folders expanded (sorted, not recursive).
-fn collect_inputs(args: &[PathBuf]) -> Result<Vec<PathBuf>> {
+pub fn collect_inputs(args: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for a in args {
         if a.is_dir() {

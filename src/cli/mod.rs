@@ -4,6 +4,7 @@ pub mod app;
 pub mod bench;
 pub mod colorize;
 pub mod info;
+pub mod prepare;
 
 use anyhow::{Context, Result, bail};
 use pix2paint::device::{self, Compute, Preference};

@@ -1,0 +1,100 @@
+//! `pix2paint prepare PHOTOS -o PAIRS`: turn photos into (line drawing | photo) training pairs.
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use image::{GenericImage, RgbImage};
+use indicatif::{ProgressBar, ProgressStyle};
+use pix2paint::files::save_image;
+use pix2paint::lines::{LineConfig, extract_lines};
+use pix2paint::tensor_image::{read_image, to_rgb};
+use std::path::{Path, PathBuf};
+
+/// Arguments of `pix2paint prepare`.
+#[derive(Args)]
+pub struct PrepareArgs {
+    /// A folder of photos (PNG, JPEG, WebP, BMP).
+    photos: PathBuf,
+    /// Output folder for the pairs (sketch on the left, photo on the right, as pix2pix's A|B).
+    #[arg(short, long)]
+    output: PathBuf,
+    /// Folder of foreground masks named like the photos (`.png`; non-zero = foreground), used to
+    /// drop background lines where a mask exists.
+    #[arg(long)]
+    masks: Option<PathBuf>,
+    /// Side of the square pairs (photos are resized).
+    #[arg(long, default_value_t = 256)]
+    size: u32,
+    /// Smoothing of the extractor (larger: fewer, simpler lines).
+    #[arg(long, default_value_t = 2.0)]
+    sigma: f32,
+    /// Drop line fragments shorter than this many pixels.
+    #[arg(long, default_value_t = 12)]
+    min_fragment: usize,
+}
+
+/// Make one pair image: lines | photo.
+fn pair(photo: &Path, mask_dir: Option<&Path>, size: u32, cfg: &LineConfig) -> Result<RgbImage> {
+    let img = read_image(photo)?;
+    let rgb = image::imageops::resize(
+        &to_rgb(&img),
+        size,
+        size,
+        image::imageops::FilterType::Lanczos3,
+    );
+    let mask = match mask_dir {
+        Some(dir) => {
+            let stem = photo.file_stem().unwrap_or_default();
+            let m = dir.join(stem).with_extension("png");
+            m.is_file()
+                .then(|| read_image(&m).map(|m| m.to_luma8()))
+                .transpose()?
+        }
+        None => None,
+    };
+    let lines = extract_lines(&rgb, mask.as_ref(), cfg);
+    let mut out = RgbImage::new(2 * size, size);
+    let lines_rgb = image::DynamicImage::ImageLuma8(lines).to_rgb8();
+    out.copy_from(&lines_rgb, 0, 0)?;
+    out.copy_from(&rgb, size, 0)?;
+    Ok(out)
+}
+
+/// Run over the folder; unreadable photos are listed and skipped.
+pub fn run(args: PrepareArgs) -> Result<()> {
+    let photos = super::colorize::collect_inputs(std::slice::from_ref(&args.photos))?;
+    if args.size < 64 {
+        bail!("--size must be at least 64");
+    }
+    std::fs::create_dir_all(&args.output)
+        .with_context(|| format!("creating {}", args.output.display()))?;
+    let cfg = LineConfig {
+        sigma: args.sigma,
+        min_fragment: args.min_fragment,
+        ..LineConfig::default()
+    };
+    let bar = ProgressBar::new(photos.len() as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} photos, {per_sec}, ETA {eta}")
+            .expect("valid template"),
+    );
+    let mut skipped = Vec::new();
+    for p in &photos {
+        let stem = p.file_stem().unwrap_or_default().to_string_lossy();
+        let result = pair(p, args.masks.as_deref(), args.size, &cfg).and_then(|img| {
+            save_image(&img, &args.output.join(format!("{stem}.png"))).map_err(Into::into)
+        });
+        if let Err(e) = result {
+            bar.suspend(|| eprintln!("skipped {}: {e:#}", p.display()));
+            skipped.push(p);
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    eprintln!(
+        "wrote {} pairs to {} ({} skipped)",
+        photos.len() - skipped.len(),
+        args.output.display(),
+        skipped.len()
+    );
+    Ok(())
+}
