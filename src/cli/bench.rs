@@ -252,6 +252,29 @@ pub fn run(args: BenchArgs) -> Result<()> {
                 format!("ORT output ‖Δ‖/‖ref‖ = {:.1e}", p.1)
             }),
         });
+        #[cfg(feature = "bench-ndarray")]
+        {
+            // The other CPU backend, to justify the choice of flex.
+            let nd = Device::ndarray();
+            let (ms, out) = time_forward(
+                &g.clone().to_device(&nd),
+                &x.clone().to_device(&nd),
+                args.warmup,
+                args.iters,
+            );
+            rows.push(Row {
+                backend: "CPU: ndarray".into(),
+                ngf,
+                median_ms: ms,
+                gflops: flops / ms / 1e6,
+                peak: args.peak_gflops.or(cpu_peak.as_ref().map(|p| p.0)),
+                peer_ms: peer.map(|p| p.0),
+                note: format!(
+                    "vs flex output ‖Δ‖/‖ref‖ = {:.1e}",
+                    rel_diff(&out, &reference)
+                ),
+            });
+        }
         if let Some(gpu) = &gpu {
             let gd: &Device = &gpu.device;
             let g_gpu = g.clone().to_device(gd);
