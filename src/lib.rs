@@ -7,10 +7,13 @@
 
 pub mod app;
 pub mod canvas;
+pub mod dataset;
 pub mod device;
 pub mod files;
 pub mod inference;
 pub mod lines;
 pub mod model;
+pub mod rng;
 pub mod tensor_image;
+pub mod train;
 pub mod weights;

@@ -13,10 +13,10 @@ struct Args {
     #[command(subcommand)]
     command: Option<Command>,
     /// Model weights for the app (default: the last one opened, else the installed cat model).
-    #[arg(long, global = true)]
+    #[arg(long)]
     weights: Option<std::path::PathBuf>,
     /// Run the model on the CPU even if a GPU is available.
-    #[arg(long, global = true)]
+    #[arg(long)]
     cpu: bool,
 }
 
@@ -28,6 +28,8 @@ enum Command {
     Bench(cli::bench::BenchArgs),
     /// Turn a folder of photos into (line drawing | photo) training pairs.
     Prepare(cli::prepare::PrepareArgs),
+    /// Train or fine-tune a model on a dataset folder.
+    Train(cli::train::TrainArgs),
     /// Describe a weights file.
     Info(cli::info::InfoArgs),
 }
@@ -39,6 +41,7 @@ fn main() -> ExitCode {
         Some(Command::Bench(a)) => cli::bench::run(a),
         Some(Command::Info(a)) => cli::info::run(a),
         Some(Command::Prepare(a)) => cli::prepare::run(a),
+        Some(Command::Train(a)) => cli::train::run(a),
         None => cli::app::run(args.weights, args.cpu),
     };
     match result {

@@ -47,4 +47,22 @@ pub enum Command {
     OpenModel(PathBuf),
     /// Toggle the latency overlay.
     ToggleOverlay,
+    /// Show or hide the training panel.
+    ToggleTraining,
+    /// Pick the training dataset folder (dialog).
+    TrainPickData,
+    /// Open this folder as the training dataset.
+    TrainOpenData(PathBuf),
+    /// Re-open the dataset after a layout or direction change.
+    TrainReloadData,
+    /// Start training.
+    TrainStart,
+    /// Pause training.
+    TrainPause,
+    /// Resume training.
+    TrainResume,
+    /// Stop training (the model so far is written).
+    TrainStop,
+    /// Save the newest trained model elsewhere (dialog).
+    TrainSaveAs,
 }

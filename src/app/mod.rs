@@ -9,18 +9,30 @@ pub mod command;
 pub mod result_view;
 pub mod settings;
 pub mod toolbar;
+pub mod training;
 
 pub use command::Command;
 pub use settings::{Autosave, Settings};
 
 use crate::canvas::{Canvas, Tool, lines_from_rgb};
+use crate::dataset::Dataset;
 use crate::device::Compute;
 use crate::inference::{Event, InferenceWorker, Request};
 use crate::tensor_image::{read_image, to_sketch};
+use crate::train::{Control, Job, Start, TrainEvent, TrainerMessage, TrainerThread};
 use crate::weights::ModelInfo;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
+
+/// Results of work done off the UI thread.
+enum Background {
+    /// A dataset was opened, with a few sample pairs.
+    Dataset(Result<(Dataset, Vec<image::RgbImage>), String>),
+    /// A status line (or error) for the training panel.
+    Message(Result<String, String>),
+}
 
 /// Minimum time between live requests while a stroke is being drawn.
 const LIVE_INTERVAL: Duration = Duration::from_millis(100);
@@ -78,6 +90,13 @@ pub struct PaintApp {
     confirm_quit: bool,
     allowed_to_close: bool,
     overlay: bool,
+    /// The training panel's state.
+    pub training: training::TrainingPanel,
+    trainer: Option<TrainerThread>,
+    dataset: Option<Dataset>,
+    background: Vec<Receiver<Background>>,
+    model_path: Option<PathBuf>,
+    requested_model: Option<PathBuf>,
 }
 
 impl PaintApp {
@@ -135,6 +154,12 @@ impl PaintApp {
             confirm_quit: false,
             allowed_to_close: false,
             overlay: std::env::var_os("PIX2PAINT_LATENCY").is_some(),
+            training: Default::default(),
+            trainer: None,
+            dataset: None,
+            background: Vec::new(),
+            requested_model: model_path,
+            model_path: None,
         }
     }
 
@@ -256,9 +281,214 @@ impl PaintApp {
             Command::OpenModel(path) => {
                 self.settings.last_model_dir = path.parent().map(Path::to_owned);
                 self.settings.model_path = Some(path.clone());
+                self.requested_model = Some(path.clone());
                 self.worker.load_model(path);
             }
             Command::ToggleOverlay => self.overlay = !self.overlay,
+            Command::ToggleTraining => self.training.open = !self.training.open,
+            Command::TrainPickData => {
+                if let Some(dir) = rfd::FileDialog::new().pick_folder() {
+                    self.apply(ctx, Command::TrainOpenData(dir));
+                }
+            }
+            Command::TrainOpenData(dir) => {
+                self.training.data_dir = Some(dir);
+                self.apply(ctx, Command::TrainReloadData);
+            }
+            Command::TrainReloadData => self.open_dataset(ctx),
+            Command::TrainStart => self.start_training(ctx),
+            Command::TrainPause => self.send_trainer(Control::Pause),
+            Command::TrainResume => self.send_trainer(Control::Resume),
+            Command::TrainStop => self.send_trainer(Control::Stop),
+            Command::TrainSaveAs => {
+                if let Some(src) = self.training.latest.clone()
+                    && let Some(dest) = rfd::FileDialog::new()
+                        .add_filter("pix2paint model", &["safetensors"])
+                        .set_file_name("my-model.safetensors")
+                        .save_file()
+                {
+                    self.run_background(ctx, move || Background::Message(copy_model(&src, &dest)));
+                }
+            }
+        }
+    }
+
+    fn run_background(
+        &mut self,
+        ctx: &egui::Context,
+        f: impl FnOnce() -> Background + Send + 'static,
+    ) {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let ctx = ctx.clone();
+        std::thread::spawn(move || {
+            let _ = tx.send(f());
+            ctx.request_repaint();
+        });
+        self.background.push(rx);
+    }
+
+    fn open_dataset(&mut self, ctx: &egui::Context) {
+        let Some(dir) = self.training.data_dir.clone() else {
+            return;
+        };
+        let (layout, btoa) = (self.training.layout, self.training.btoa);
+        self.training.summary = None;
+        self.dataset = None;
+        self.training.message = Some("reading the dataset…".into());
+        self.run_background(ctx, move || {
+            let direction = if btoa {
+                crate::weights::Direction::BtoA
+            } else {
+                crate::weights::Direction::AtoB
+            };
+            Background::Dataset(
+                Dataset::open(&dir, layout, direction, None)
+                    .map_err(|e| e.to_string())
+                    .map(|d| {
+                        let previews = (0..d.len().min(4))
+                            .filter_map(|i| d.load(i).ok())
+                            .map(|ex| side_by_side(&ex.sketch, &ex.photo))
+                            .collect();
+                        (d, previews)
+                    }),
+            )
+        });
+    }
+
+    fn start_training(&mut self, ctx: &egui::Context) {
+        let Some(data) = self.dataset.clone() else {
+            return;
+        };
+        let dir = crate::app::settings::Autosave::default_dir()
+            .and_then(|d| d.parent().map(|p| p.join("models")))
+            .unwrap_or_else(|| std::env::temp_dir().join("pix2paint-models"));
+        let name = data
+            .root
+            .file_name()
+            .map_or("trained".into(), |n| n.to_string_lossy().into_owned());
+        let output = dir.join(format!("{name}.safetensors"));
+        let checkpoint = dir.join(format!("{name}.ckpt.safetensors"));
+        let start = match (&self.model_path, self.training.fine_tune) {
+            (Some(p), true) => Start::FineTune(p.clone()),
+            _ => Start::Fresh { name: name.clone() },
+        };
+        let job = Job {
+            data,
+            config: self.training.config.clone(),
+            start,
+            output,
+            checkpoint,
+        };
+        let notify = ctx.clone();
+        self.training.losses.clear();
+        self.training.samples.clear();
+        self.training.message = Some("starting…".into());
+        self.training.running = Some(false);
+        self.trainer = Some(TrainerThread::spawn(
+            job,
+            self.compute.device.clone(),
+            move || notify.request_repaint(),
+        ));
+    }
+
+    fn send_trainer(&self, c: Control) {
+        if let Some(t) = &self.trainer {
+            t.send(c);
+        }
+    }
+
+    /// Apply reports from the trainer and background jobs.
+    fn drain_training(&mut self, ctx: &egui::Context) {
+        let mut finished = Vec::new();
+        for (k, rx) in self.background.iter().enumerate() {
+            if let Ok(msg) = rx.try_recv() {
+                finished.push(k);
+                match msg {
+                    Background::Dataset(Ok((d, previews))) => {
+                        let textures = previews
+                            .iter()
+                            .enumerate()
+                            .map(|(i, p)| training::texture(ctx, &format!("pair{i}"), p))
+                            .collect();
+                        self.training.summary = Some((d.len(), d.skipped.len(), textures));
+                        self.training.message = None;
+                        self.dataset = Some(d);
+                    }
+                    Background::Dataset(Err(e)) | Background::Message(Err(e)) => {
+                        self.training.message = Some(e)
+                    }
+                    Background::Message(Ok(m)) => self.training.message = Some(m),
+                }
+            }
+        }
+        for k in finished.into_iter().rev() {
+            self.background.remove(k);
+        }
+        let mut done = false;
+        while let Some(msg) = self.trainer.as_ref().and_then(|t| t.try_recv()) {
+            match msg {
+                TrainerMessage::Event(e) => self.on_train_event(ctx, e),
+                TrainerMessage::Done(r) => {
+                    done = true;
+                    if let Err(e) = r {
+                        self.training.message = Some(format!("training stopped: {e}"));
+                    }
+                }
+            }
+        }
+        if done {
+            self.trainer = None;
+            self.training.running = None;
+        }
+    }
+
+    fn on_train_event(&mut self, ctx: &egui::Context, e: TrainEvent) {
+        match e {
+            TrainEvent::Started { examples, .. } => {
+                self.training.message = Some(format!(
+                    "training on {} pairs, previews from {} held-out ones",
+                    examples.0, examples.1
+                ))
+            }
+            TrainEvent::Progress {
+                step,
+                total,
+                losses,
+                steps_per_sec,
+                eta,
+            } => {
+                self.training.progress = Some((step, total, steps_per_sec, eta));
+                self.training.losses.push((step, losses));
+            }
+            TrainEvent::Samples { images, .. } => {
+                self.training.samples = images
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (s, g, t))| {
+                        let row = side_by_side(&side_by_side(s, g), t);
+                        training::texture(ctx, &format!("sample{i}"), &row)
+                    })
+                    .collect();
+            }
+            TrainEvent::Checkpoint { path, step } => {
+                // The live canvas paints with the newest weights.
+                self.training.latest = Some(path.clone());
+                self.training.message = Some(format!("step {step}: checkpoint saved"));
+                self.worker.load_model(path);
+            }
+            TrainEvent::Diverged { step, restored } => {
+                self.training.message = Some(format!(
+                    "a loss became NaN/infinite at step {step}: restored the checkpoint of step                      {restored} and stopped. Try a lower learning rate."
+                ))
+            }
+            TrainEvent::Paused(p) => self.training.running = Some(p),
+            TrainEvent::Finished { step, path } => {
+                self.training.message =
+                    Some(format!("finished after {step} steps: {}", path.display()));
+                self.training.latest = Some(path.clone());
+                self.requested_model = Some(path.clone());
+                self.worker.load_model(path);
+            }
         }
     }
 
@@ -399,6 +629,9 @@ impl PaintApp {
                     }
                 }
                 Event::ModelChanged(info) => {
+                    if let Some(p) = self.requested_model.take() {
+                        self.model_path = Some(p);
+                    }
                     self.resolution = info.resolution.clamp(64, 1024) as u32;
                     self.model = Some(info);
                     self.model_problem = None;
@@ -473,6 +706,7 @@ impl PaintApp {
     pub fn frame(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
         self.drain_events(&ctx);
+        self.drain_training(&ctx);
         let mut commands = self.input_commands(&ctx);
 
         let toolbar_state = toolbar::ToolbarState {
@@ -483,6 +717,7 @@ impl PaintApp {
             has_result: self.result.is_some(),
             seed: self.seed,
             variation: self.variation,
+            training_open: self.training.open,
         };
         let mut seed = self.seed;
         egui::Panel::top("toolbar").show(ui, |ui| {
@@ -490,6 +725,13 @@ impl PaintApp {
         });
         self.seed = seed;
         egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui));
+        if self.training.open {
+            egui::Panel::right("training").show(ui, |ui| {
+                egui::ScrollArea::vertical().show(ui, |ui| {
+                    commands.extend(self.training.show(ui));
+                });
+            });
+        }
         egui::CentralPanel::default().show(ui, |ui| {
             let avail = ui.available_size();
             let side = ((avail.x - 24.0) / 2.0).min(avail.y - 8.0).max(64.0);
@@ -620,6 +862,36 @@ impl PaintApp {
             let _ = a.save(&self.canvas);
         }
     }
+}
+
+/// Two images side by side (for dataset and sample previews).
+fn side_by_side(a: &image::RgbImage, b: &image::RgbImage) -> image::RgbImage {
+    use image::GenericImage;
+    let h = a.height().max(b.height());
+    let mut out =
+        image::RgbImage::from_pixel(a.width() + b.width(), h, image::Rgb([255, 255, 255]));
+    let _ = out.copy_from(a, 0, 0);
+    let _ = out.copy_from(b, a.width(), 0);
+    out
+}
+
+/// Write a trained model elsewhere without its training state.
+fn copy_model(src: &Path, dest: &Path) -> Result<String, String> {
+    let device = burn::tensor::Device::flex();
+    let m = crate::weights::load(src, &device).map_err(|e| e.to_string())?;
+    crate::weights::save(
+        dest,
+        &crate::weights::SaveRequest {
+            generator: &m.generator,
+            generator_config: &m.generator_config,
+            discriminator: m.discriminator.as_ref().map(|(d, c)| (d, c)),
+            info: &m.info,
+            extras: &Default::default(),
+            precision: crate::weights::Precision::Full,
+        },
+    )
+    .map_err(|e| e.to_string())?;
+    Ok(format!("saved {}", dest.display()))
 }
 
 fn no_model_text() -> String {

@@ -20,6 +20,8 @@ pub struct ToolbarState {
     pub seed: u64,
     /// The variation being shown, if any.
     pub variation: Option<u64>,
+    /// Whether the training panel is shown.
+    pub training_open: bool,
 }
 
 /// Draw the toolbar; `seed` is edited in place (it is a field, not an action).
@@ -89,6 +91,10 @@ pub fn show(ui: &mut Ui, s: &ToolbarState, seed: &mut u64) -> Vec<Command> {
         }
         if ui.button("Clear").clicked() {
             out.push(Command::Clear);
+        }
+        ui.separator();
+        if ui.selectable_label(s.training_open, "Training").clicked() {
+            out.push(Command::ToggleTraining);
         }
         ui.separator();
         let label = ui.label("seed");

@@ -5,6 +5,7 @@ pub mod bench;
 pub mod colorize;
 pub mod info;
 pub mod prepare;
+pub mod train;
 
 use anyhow::{Context, Result, bail};
 use pix2paint::device::{self, Compute, Preference};

@@ -6,9 +6,10 @@
 //! autodiff at test time, dropout noise at test time under a seed for variations), so the
 //! choice is an explicit argument here.
 
+use crate::rng::Rng as NoiseRng;
 use burn::nn::{BatchNorm, BatchNormConfig, Initializer};
 use burn::tensor::{Tensor, TensorData};
-use rand::{Rng, SeedableRng, rngs::StdRng};
+use rand::Rng;
 
 /// Which statistics a batch-norm layer normalises with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -25,10 +26,10 @@ pub enum NormStats {
 }
 
 /// Dropout noise drawn from a seeded generator on the CPU, so that a seed gives the same
-/// result on every backend (a variation can be reproduced on another machine).
+/// result on every backend and platform (a variation can be reproduced on another machine).
 #[derive(Debug, Clone)]
 pub struct DropoutNoise {
-    rng: StdRng,
+    rng: NoiseRng,
     /// Probability of zeroing a unit.
     pub prob: f64,
 }
@@ -37,19 +38,19 @@ impl DropoutNoise {
     /// Noise with drop probability `prob` from the given seed.
     pub fn new(seed: u64, prob: f64) -> Self {
         Self {
-            rng: StdRng::seed_from_u64(seed),
+            rng: NoiseRng::seed_from_u64(seed),
             prob,
         }
     }
 
     /// Noise that continues from an existing generator (the trainer's, which it checkpoints).
-    pub fn from_rng(rng: StdRng, prob: f64) -> Self {
+    pub fn from_rng(rng: NoiseRng, prob: f64) -> Self {
         Self { rng, prob }
     }
 
-    /// The generator's state, to be stored in a checkpoint.
-    pub fn rng(&self) -> &StdRng {
-        &self.rng
+    /// Give the generator back (its state has advanced by the masks drawn).
+    pub fn into_rng(self) -> NoiseRng {
+        self.rng
     }
 
     /// Apply inverted dropout: zero each unit with probability `prob`, scale the rest by

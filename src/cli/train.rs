@@ -1,0 +1,263 @@
+//! `pix2paint train DATA --out MODEL`: the same training loop as the app's panel, with a
+//! progress bar and periodic loss lines.
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use pix2paint::dataset::{Augment, Dataset, Layout};
+use pix2paint::device::{self, Preference};
+use pix2paint::train::{self, Control, Job, Start, TrainConfig, TrainEvent};
+use pix2paint::weights::Direction;
+use std::path::PathBuf;
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LayoutArg {
+    Auto,
+    Aligned,
+    Folders,
+    Photos,
+}
+
+/// Arguments of `pix2paint train`.
+#[derive(Args)]
+pub struct TrainArgs {
+    /// Dataset folder: A|B pair images, A/ and B/ folders, or plain photos.
+    data: PathBuf,
+    /// The model to write at the end.
+    #[arg(long)]
+    out: PathBuf,
+    /// Fine-tune this model instead of starting from scratch.
+    #[arg(long)]
+    from: Option<PathBuf>,
+    /// Checkpoint file (default: OUT with `.ckpt.safetensors`); an existing one is resumed.
+    #[arg(long)]
+    checkpoint: Option<PathBuf>,
+    /// Start over even if the checkpoint exists.
+    #[arg(long)]
+    fresh: bool,
+    /// Total generator steps.
+    #[arg(long, conflicts_with = "epochs")]
+    steps: Option<u64>,
+    /// Passes over the data (steps = epochs × examples / batch).
+    #[arg(long)]
+    epochs: Option<u64>,
+    /// Dataset layout.
+    #[arg(long, value_enum, default_value_t = LayoutArg::Auto)]
+    layout: LayoutArg,
+    /// For A|B pairs and A/ B/ folders: train B → A instead.
+    #[arg(long)]
+    btoa: bool,
+    /// Foreground masks for the photos layout (same names, .png).
+    #[arg(long)]
+    masks: Option<PathBuf>,
+    /// Examples per step.
+    #[arg(long, default_value_t = 1)]
+    batch_size: usize,
+    /// Adam learning rate.
+    #[arg(long, default_value_t = 2e-4)]
+    lr: f64,
+    /// L1 weight λ.
+    #[arg(long, default_value_t = 100.0)]
+    lambda: f64,
+    /// Decay the learning rate linearly to zero over the second half of the run.
+    #[arg(long)]
+    decay: bool,
+    /// Generator width for a new model.
+    #[arg(long, default_value_t = 64)]
+    ngf: usize,
+    /// Discriminator width for a new discriminator.
+    #[arg(long, default_value_t = 64)]
+    ndf: usize,
+    /// Training resolution.
+    #[arg(long, default_value_t = 256)]
+    resolution: u32,
+    /// Turn off jitter, flip and sketch augmentation.
+    #[arg(long)]
+    no_augment: bool,
+    /// Checkpoint every N steps.
+    #[arg(long, default_value_t = 500)]
+    checkpoint_every: u64,
+    /// Print a loss line every N steps.
+    #[arg(long, default_value_t = 50)]
+    log_every: u64,
+    /// Write held-out previews (sketch | generated | target) into this folder every N steps.
+    #[arg(long)]
+    samples: Option<PathBuf>,
+    /// Seed.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Train on the CPU even if a GPU is available.
+    #[arg(long)]
+    cpu: bool,
+}
+
+/// Run the training job in this thread.
+pub fn run(args: TrainArgs) -> Result<()> {
+    let layout = match args.layout {
+        LayoutArg::Auto => Layout::Auto,
+        LayoutArg::Aligned => Layout::Aligned,
+        LayoutArg::Folders => Layout::Folders,
+        LayoutArg::Photos => Layout::Photos,
+    };
+    let direction = if args.btoa {
+        Direction::BtoA
+    } else {
+        Direction::AtoB
+    };
+    let data = Dataset::open(&args.data, layout, direction, args.masks.clone())?;
+    eprintln!(
+        "pix2paint: {} examples ({:?} layout) in {}",
+        data.len(),
+        data.layout,
+        data.root.display()
+    );
+    if !data.skipped.is_empty() {
+        eprintln!("pix2paint: skipped {} files:", data.skipped.len());
+        for (p, why) in data.skipped.iter().take(20) {
+            eprintln!("  {}: {why}", p.display());
+        }
+        if data.skipped.len() > 20 {
+            eprintln!("  … and {} more", data.skipped.len() - 20);
+        }
+    }
+    if args.batch_size == 0 {
+        bail!("--batch-size must be at least 1");
+    }
+    let steps = match (args.steps, args.epochs) {
+        (Some(s), _) => s,
+        (None, Some(e)) => (e * data.len() as u64).div_ceil(args.batch_size as u64),
+        (None, None) => bail!("say how long to train: --steps N or --epochs N"),
+    };
+    let config = TrainConfig {
+        steps,
+        batch_size: args.batch_size,
+        lr: args.lr,
+        lambda_l1: args.lambda,
+        decay_from: args.decay.then_some(steps / 2),
+        resolution: args.resolution,
+        augment: if args.no_augment {
+            Augment {
+                jitter: false,
+                flip: false,
+                sketch: false,
+            }
+        } else {
+            Augment::default()
+        },
+        seed: args.seed,
+        checkpoint_every: args.checkpoint_every,
+        sample_every: if args.samples.is_some() {
+            args.checkpoint_every
+        } else {
+            0
+        },
+        ngf: args.ngf,
+        ndf: args.ndf,
+        ..TrainConfig::default()
+    };
+    let checkpoint = args
+        .checkpoint
+        .clone()
+        .unwrap_or_else(|| args.out.with_extension("ckpt.safetensors"));
+    let start = if checkpoint.is_file() && !args.fresh {
+        eprintln!("pix2paint: resuming {}", checkpoint.display());
+        Start::Resume(checkpoint.clone())
+    } else if let Some(from) = &args.from {
+        Start::FineTune(from.clone())
+    } else {
+        Start::Fresh {
+            name: args
+                .out
+                .file_stem()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned(),
+        }
+    };
+    let compute = device::select(if args.cpu {
+        Preference::Cpu
+    } else {
+        Preference::Auto
+    });
+    eprintln!("pix2paint: training on {}", compute.description);
+    let job = Job {
+        data,
+        config,
+        start,
+        output: args.out.clone(),
+        checkpoint,
+    };
+    let bar = ProgressBar::new(steps);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} steps {msg} ETA {eta}")
+            .expect("valid template"),
+    );
+    let (_control_tx, control) = std::sync::mpsc::channel::<Control>();
+    let log_every = args.log_every.max(1);
+    let samples_dir = args.samples.clone();
+    let result = train::run(
+        &job,
+        &compute.device.clone().autodiff(),
+        |event| {
+            match event {
+            TrainEvent::Started { step, total, examples } => {
+                bar.set_length(total);
+                bar.set_position(step);
+                bar.reset_eta();
+                bar.println(format!("training {} / held-out {} examples", examples.0, examples.1));
+            }
+            TrainEvent::Progress { step, losses, steps_per_sec, .. } => {
+                bar.set_position(step);
+                bar.set_message(format!("{steps_per_sec:.2} steps/s"));
+                if step % log_every == 0 {
+                    bar.println(format!(
+                        "step {step}: D {:.3}  G_GAN {:.3}  G_L1 {:.4}",
+                        losses.d, losses.g_gan, losses.g_l1
+                    ));
+                }
+            }
+            TrainEvent::Checkpoint { step, path } => {
+                bar.println(format!("step {step}: checkpoint {}", path.display()))
+            }
+            TrainEvent::Samples { step, images } => {
+                if let Some(dir) = &samples_dir
+                    && let Err(e) = save_samples(dir, step, &images)
+                {
+                    bar.println(format!("could not write samples: {e:#}"));
+                }
+            }
+            TrainEvent::Diverged { step, restored } => bar.println(format!(
+                "step {step}: a loss became NaN/infinite; restored the checkpoint of step {restored}"
+            )),
+            TrainEvent::Paused(_) => {}
+            TrainEvent::Finished { step, path } => {
+                bar.finish_and_clear();
+                eprintln!("pix2paint: wrote {} after {step} steps", path.display());
+            }
+        }
+        },
+        &control,
+    );
+    result.context("training stopped")
+}
+
+fn save_samples(
+    dir: &std::path::Path,
+    step: u64,
+    images: &[(image::RgbImage, image::RgbImage, image::RgbImage)],
+) -> Result<()> {
+    use image::GenericImage;
+    let Some((first, _, _)) = images.first() else {
+        return Ok(());
+    };
+    let (w, h) = first.dimensions();
+    let mut sheet = image::RgbImage::new(3 * w, h * images.len() as u32);
+    for (row, (s, g, t)) in images.iter().enumerate() {
+        let y = row as u32 * h;
+        sheet.copy_from(s, 0, y)?;
+        sheet.copy_from(g, w, y)?;
+        sheet.copy_from(t, 2 * w, y)?;
+    }
+    pix2paint::files::save_image(&sheet, &dir.join(format!("step-{step:07}.png")))?;
+    Ok(())
+}

@@ -1,0 +1,443 @@
+//! Training data in the layouts people have, read lazily, with pix2pix's augmentation.
+//!
+//! Layouts: (a) aligned pairs in one image, A|B side by side (pix2pix's own layout), in either
+//! direction; (b) two folders `A/` and `B/` matched by file name; (c) a folder of photos, whose
+//! sketch side the line extractor draws (using a foreground mask when one is given). Files that
+//! cannot be read and pairs that cannot be matched are skipped and listed, never fatal.
+
+use crate::lines::{LineConfig, extract_lines};
+use crate::tensor_image::{read_image, to_rgb};
+use crate::weights::Direction;
+use image::{GrayImage, RgbImage, imageops::FilterType};
+use rand::Rng;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// How the files of a dataset are laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// Decide from the folder: `A/` + `B/` → folders; images twice as wide as high → aligned;
+    /// otherwise photos.
+    Auto,
+    /// A|B side by side in one image.
+    Aligned,
+    /// `A/` and `B/` matched by file name.
+    Folders,
+    /// Photos only; sketches are extracted.
+    Photos,
+}
+
+/// A dataset folder that cannot be used at all.
+#[derive(Debug, thiserror::Error)]
+pub enum DatasetError {
+    /// Not a folder.
+    #[error("{0} is not a folder: point at a folder of images (or with A/ and B/ inside)")]
+    NotAFolder(PathBuf),
+    /// Nothing usable inside.
+    #[error("{path} holds no usable {what}; {hint}")]
+    Empty {
+        /// The folder.
+        path: PathBuf,
+        /// What was looked for.
+        what: &'static str,
+        /// What to do.
+        hint: String,
+    },
+    /// The folder could not be listed.
+    #[error("cannot read the folder {path}: {source}")]
+    Io {
+        /// The folder.
+        path: PathBuf,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+}
+
+#[derive(Debug, Clone)]
+enum Item {
+    Aligned(PathBuf),
+    Pair(PathBuf, PathBuf),
+    Photo(PathBuf),
+}
+
+/// One training example: the sketch (model input) and the photo (target), same size.
+#[derive(Debug, Clone)]
+pub struct Example {
+    /// Dark lines on white, RGB.
+    pub sketch: RgbImage,
+    /// The target image.
+    pub photo: RgbImage,
+}
+
+/// A dataset on disk.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    /// The folder.
+    pub root: PathBuf,
+    /// The layout in use (never `Auto`).
+    pub layout: Layout,
+    /// For aligned pairs: which half is the input.
+    pub direction: Direction,
+    items: Vec<Item>,
+    /// Files skipped when opening, with the reason.
+    pub skipped: Vec<(PathBuf, String)>,
+    masks: Option<PathBuf>,
+    /// Extractor settings for the photos layout.
+    pub lines: LineConfig,
+}
+
+const EXTENSIONS: [&str; 5] = ["png", "jpg", "jpeg", "webp", "bmp"];
+
+fn images_in(dir: &Path) -> Result<Vec<PathBuf>, DatasetError> {
+    let rd = std::fs::read_dir(dir).map_err(|source| DatasetError::Io {
+        path: dir.to_owned(),
+        source,
+    })?;
+    let mut v: Vec<PathBuf> = rd
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.is_file()
+                && p.extension()
+                    .and_then(|e| e.to_str())
+                    .is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+        })
+        .collect();
+    v.sort();
+    Ok(v)
+}
+
+/// Header-only check that a file is a readable image; returns its size.
+fn dimensions(p: &Path) -> Result<(u32, u32), String> {
+    let (w, h) = image::image_dimensions(p).map_err(|e| e.to_string())?;
+    if w < 16 || h < 16 {
+        return Err(format!("{w}×{h} is too small"));
+    }
+    Ok((w, h))
+}
+
+impl Dataset {
+    /// Open a dataset folder. `masks` (photos layout only) is a folder of foreground masks named
+    /// like the photos.
+    pub fn open(
+        root: &Path,
+        layout: Layout,
+        direction: Direction,
+        masks: Option<PathBuf>,
+    ) -> Result<Self, DatasetError> {
+        if !root.is_dir() {
+            return Err(DatasetError::NotAFolder(root.to_owned()));
+        }
+        let layout = match layout {
+            Layout::Auto => detect(root)?,
+            l => l,
+        };
+        let mut skipped = Vec::new();
+        let mut items = Vec::new();
+        match layout {
+            Layout::Folders => {
+                let (a, b) = (images_in(&root.join("A"))?, images_in(&root.join("B"))?);
+                let by_stem = |v: Vec<PathBuf>| -> BTreeMap<String, PathBuf> {
+                    v.into_iter()
+                        .map(|p| {
+                            (
+                                p.file_stem()
+                                    .unwrap_or_default()
+                                    .to_string_lossy()
+                                    .into_owned(),
+                                p,
+                            )
+                        })
+                        .collect()
+                };
+                let (a, mut b) = (by_stem(a), by_stem(b));
+                for (stem, pa) in a {
+                    match b.remove(&stem) {
+                        Some(pb) => match (dimensions(&pa), dimensions(&pb)) {
+                            (Ok(_), Ok(_)) => items.push(Item::Pair(pa, pb)),
+                            (Err(e), _) => skipped.push((pa, e)),
+                            (_, Err(e)) => skipped.push((pb, e)),
+                        },
+                        None => skipped.push((pa, "no file of the same name in B/".into())),
+                    }
+                }
+                for (_, pb) in b {
+                    skipped.push((pb, "no file of the same name in A/".into()));
+                }
+            }
+            Layout::Aligned => {
+                for p in images_in(root)? {
+                    match dimensions(&p) {
+                        // Two side by side: at least half as wide again as high.
+                        Ok((w, h)) if w % 2 == 0 && 2 * w >= 3 * h => items.push(Item::Aligned(p)),
+                        Ok((w, h)) => skipped
+                            .push((p, format!("{w}×{h} is not two images side by side (A|B)"))),
+                        Err(e) => skipped.push((p, e)),
+                    }
+                }
+            }
+            Layout::Photos => {
+                for p in images_in(root)? {
+                    match dimensions(&p) {
+                        Ok(_) => items.push(Item::Photo(p)),
+                        Err(e) => skipped.push((p, e)),
+                    }
+                }
+            }
+            Layout::Auto => unreachable!("resolved above"),
+        }
+        if items.is_empty() {
+            let (what, hint) = match layout {
+                Layout::Folders => (
+                    "pairs in A/ and B/",
+                    "put matching file names in A/ (sketches) and B/ (photos)".to_string(),
+                ),
+                Layout::Aligned => (
+                    "A|B pair images",
+                    "each image must hold the sketch and the photo side by side".to_string(),
+                ),
+                _ => ("images", "add PNG, JPEG, WebP or BMP photos".to_string()),
+            };
+            let hint = if skipped.is_empty() {
+                hint
+            } else {
+                format!(
+                    "{hint} ({} files were skipped: {})",
+                    skipped.len(),
+                    skipped[0].1
+                )
+            };
+            return Err(DatasetError::Empty {
+                path: root.to_owned(),
+                what,
+                hint,
+            });
+        }
+        Ok(Self {
+            root: root.to_owned(),
+            layout,
+            direction,
+            items,
+            skipped,
+            masks,
+            lines: LineConfig::default(),
+        })
+    }
+
+    /// Number of usable examples.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Whether there are none (never true for an opened dataset).
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// A name for example `i` (its file name), for messages and previews.
+    pub fn name(&self, i: usize) -> String {
+        let p = match &self.items[i] {
+            Item::Aligned(p) | Item::Photo(p) | Item::Pair(p, _) => p,
+        };
+        p.file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned()
+    }
+
+    /// Load example `i` at its file's size (the sketch extracted for photos).
+    pub fn load(&self, i: usize) -> Result<Example, String> {
+        let read = |p: &Path| read_image(p).map(|i| to_rgb(&i)).map_err(|e| e.to_string());
+        let (a, b) = match &self.items[i] {
+            Item::Aligned(p) => {
+                let img = read(p)?;
+                let half = img.width() / 2;
+                let left = image::imageops::crop_imm(&img, 0, 0, half, img.height()).to_image();
+                let right = image::imageops::crop_imm(&img, half, 0, half, img.height()).to_image();
+                (left, right)
+            }
+            Item::Pair(pa, pb) => {
+                let (a, b) = (read(pa)?, read(pb)?);
+                let b = if b.dimensions() != a.dimensions() {
+                    image::imageops::resize(&b, a.width(), a.height(), FilterType::Triangle)
+                } else {
+                    b
+                };
+                (a, b)
+            }
+            Item::Photo(p) => {
+                let photo = read(p)?;
+                let mask = self.mask_for(p);
+                let lines = extract_lines(&photo, mask.as_ref(), &self.lines);
+                let sketch = image::DynamicImage::ImageLuma8(lines).to_rgb8();
+                return Ok(Example { sketch, photo });
+            }
+        };
+        Ok(match self.direction {
+            Direction::AtoB => Example {
+                sketch: a,
+                photo: b,
+            },
+            Direction::BtoA => Example {
+                sketch: b,
+                photo: a,
+            },
+        })
+    }
+
+    fn mask_for(&self, photo: &Path) -> Option<GrayImage> {
+        let dir = self.masks.as_ref()?;
+        let m = dir.join(photo.file_stem()?).with_extension("png");
+        read_image(&m).ok().map(|i| i.to_luma8())
+    }
+
+    /// Split indices into (train, held-out) deterministically: every `k`-th example is held out
+    /// (none when the dataset is too small to spare any).
+    pub fn split(&self, k: usize) -> (Vec<usize>, Vec<usize>) {
+        if self.len() < 2 * k || k < 2 {
+            let all: Vec<usize> = (0..self.len()).collect();
+            return (all.clone(), all);
+        }
+        (0..self.len()).partition(|i| (i + 1) % k != 0)
+    }
+}
+
+fn detect(root: &Path) -> Result<Layout, DatasetError> {
+    if root.join("A").is_dir() && root.join("B").is_dir() {
+        return Ok(Layout::Folders);
+    }
+    let files = images_in(root)?;
+    let sample: Vec<(u32, u32)> = files
+        .iter()
+        .take(16)
+        .filter_map(|p| dimensions(p).ok())
+        .collect();
+    if sample.is_empty() {
+        return Err(DatasetError::Empty {
+            path: root.to_owned(),
+            what: "images",
+            hint: "point at a folder of photos, of A|B pairs, or with A/ and B/ inside".into(),
+        });
+    }
+    let wide = sample.iter().filter(|(w, h)| *w == 2 * *h).count();
+    Ok(if wide * 2 > sample.len() {
+        Layout::Aligned
+    } else {
+        Layout::Photos
+    })
+}
+
+/// Augmentation settings.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Augment {
+    /// pix2pix's random jitter: resize to `size × 286/256`, random crop back to `size`.
+    pub jitter: bool,
+    /// Random horizontal flip.
+    pub flip: bool,
+    /// Sketch-side changes so hand-drawn strokes work: line width, displacement, drops, breaks.
+    pub sketch: bool,
+}
+
+impl Default for Augment {
+    fn default() -> Self {
+        Self {
+            jitter: true,
+            flip: true,
+            sketch: true,
+        }
+    }
+}
+
+/// Bring an example to `size`×`size` with the augmentation asked for.
+pub fn prepare_example(ex: &Example, size: u32, aug: &Augment, rng: &mut impl Rng) -> Example {
+    let load = if aug.jitter { size * 286 / 256 } else { size };
+    let resize = |img: &RgbImage| image::imageops::resize(img, load, load, FilterType::Triangle);
+    let (mut sketch, mut photo) = (resize(&ex.sketch), resize(&ex.photo));
+    if load > size {
+        let (x, y) = (
+            rng.random_range(0..=load - size),
+            rng.random_range(0..=load - size),
+        );
+        sketch = image::imageops::crop_imm(&sketch, x, y, size, size).to_image();
+        photo = image::imageops::crop_imm(&photo, x, y, size, size).to_image();
+    }
+    if aug.flip && rng.random_bool(0.5) {
+        sketch = image::imageops::flip_horizontal(&sketch);
+        photo = image::imageops::flip_horizontal(&photo);
+    }
+    if aug.sketch {
+        sketch = augment_sketch(&sketch, rng);
+    }
+    Example { sketch, photo }
+}
+
+/// Make extracted lines look more like a person's: thicker or thinner lines, a small smooth
+/// displacement, whole segments dropped and small breaks.
+pub fn augment_sketch(sketch: &RgbImage, rng: &mut impl Rng) -> RgbImage {
+    let (w, h) = sketch.dimensions();
+    let mut ink: Vec<f32> = sketch.pixels().map(|p| 1.0 - p[0] as f32 / 255.0).collect();
+    // Width: grow the ink by one pixel half the time.
+    if rng.random_bool(0.5) {
+        let prev = ink.clone();
+        for y in 0..h as i64 {
+            for x in 0..w as i64 {
+                let mut m = prev[(y * w as i64 + x) as usize];
+                for (dx, dy) in [(-1, 0), (1, 0), (0, -1), (0, 1)] {
+                    let (nx, ny) = (x + dx, y + dy);
+                    if nx >= 0 && ny >= 0 && nx < w as i64 && ny < h as i64 {
+                        m = m.max(prev[(ny * w as i64 + nx) as usize] * 0.8);
+                    }
+                }
+                ink[(y * w as i64 + x) as usize] = m;
+            }
+        }
+    }
+    // Displacement: two low-frequency sine fields, up to ~2 px.
+    let amp = rng.random_range(0.0..2.0f32);
+    let (fx, fy) = (rng.random_range(1.0..3.0f32), rng.random_range(1.0..3.0f32));
+    let (px, py) = (
+        rng.random_range(0.0..6.28f32),
+        rng.random_range(0.0..6.28f32),
+    );
+    let src = ink.clone();
+    for y in 0..h {
+        for x in 0..w {
+            let (u, v) = (x as f32 / w as f32, y as f32 / h as f32);
+            let sx = x as f32 + amp * (6.28 * fy * v + px).sin();
+            let sy = y as f32 + amp * (6.28 * fx * u + py).sin();
+            let (ix, iy) = (sx.round() as i64, sy.round() as i64);
+            ink[(y * w + x) as usize] = if ix >= 0 && iy >= 0 && ix < w as i64 && iy < h as i64 {
+                src[(iy as u32 * w + ix as u32) as usize]
+            } else {
+                0.0
+            };
+        }
+    }
+    // Dropped segments (a few larger holes) and breaks (several small ones).
+    let side = w.min(h) as f32;
+    let holes = rng.random_range(0..4);
+    let breaks = rng.random_range(0..12);
+    for k in 0..holes + breaks {
+        let r = if k < holes {
+            rng.random_range(0.02..0.06) * side
+        } else {
+            rng.random_range(0.005..0.012) * side
+        };
+        let (cx, cy) = (
+            rng.random_range(0.0..w as f32),
+            rng.random_range(0.0..h as f32),
+        );
+        let (x0, x1) = ((cx - r).max(0.0) as u32, ((cx + r) as u32).min(w - 1));
+        let (y0, y1) = ((cy - r).max(0.0) as u32, ((cy + r) as u32).min(h - 1));
+        for y in y0..=y1 {
+            for x in x0..=x1 {
+                if (x as f32 - cx).powi(2) + (y as f32 - cy).powi(2) <= r * r {
+                    ink[(y * w + x) as usize] = 0.0;
+                }
+            }
+        }
+    }
+    RgbImage::from_fn(w, h, |x, y| {
+        let v = (255.0 * (1.0 - ink[(y * w + x) as usize].clamp(0.0, 1.0))).round() as u8;
+        image::Rgb([v, v, v])
+    })
+}

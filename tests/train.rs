@@ -1,0 +1,296 @@
+//! Training: dataset layouts, the GAN step, exact resume, the NaN guard.
+
+mod common;
+
+use burn::tensor::Device;
+use common::*;
+use image::{GenericImage, Rgb, RgbImage};
+use pix2paint::dataset::{Dataset, DatasetError, Layout};
+use pix2paint::tensor_image::images_to_tensor;
+use pix2paint::train::{self, Control, Gan, Job, Start, TrainConfig, TrainError, TrainEvent};
+use pix2paint::weights::{self, Direction};
+use std::path::Path;
+
+/// A "photo" for a sketch: a coloured disc matching the drawn head.
+fn photo_for(w: u32, h: u32, hue: u8) -> RgbImage {
+    RgbImage::from_fn(w, h, |x, y| {
+        let d = ((x as f32 - w as f32 / 2.0).powi(2) + (y as f32 - h as f32 * 0.55).powi(2)).sqrt();
+        if d < w.min(h) as f32 * 0.3 {
+            Rgb([200, 120, hue])
+        } else {
+            Rgb([40, 90, 160])
+        }
+    })
+}
+
+fn write_aligned(dir: &Path, n: usize) {
+    std::fs::create_dir_all(dir).unwrap();
+    for i in 0..n {
+        let mut img = RgbImage::new(128, 64);
+        img.copy_from(
+            &image::imageops::resize(
+                &draw_sketch(64, 64),
+                64,
+                64,
+                image::imageops::FilterType::Nearest,
+            ),
+            0,
+            0,
+        )
+        .unwrap();
+        img.copy_from(&photo_for(64, 64, (i * 40) as u8), 64, 0)
+            .unwrap();
+        img.save(dir.join(format!("p{i}.png"))).unwrap();
+    }
+}
+
+fn tiny_train_config() -> TrainConfig {
+    TrainConfig {
+        steps: 4,
+        resolution: 256,
+        ngf: 4,
+        ndf: 4,
+        checkpoint_every: 2,
+        sample_every: 2,
+        ..TrainConfig::default()
+    }
+}
+
+#[test]
+fn each_layout_loads_and_bad_files_are_skipped_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    // (a) aligned A|B, plus a corrupt file and a square image that is not a pair.
+    let aligned = dir.path().join("aligned");
+    write_aligned(&aligned, 3);
+    std::fs::write(aligned.join("broken.png"), b"not a png").unwrap();
+    photo_for(64, 64, 0)
+        .save(aligned.join("square.png"))
+        .unwrap();
+    let d = Dataset::open(&aligned, Layout::Auto, Direction::AtoB, None).unwrap();
+    assert_eq!(d.layout, Layout::Aligned);
+    assert_eq!(d.len(), 3);
+    assert_eq!(d.skipped.len(), 2, "{:?}", d.skipped);
+    let ex = d.load(0).unwrap();
+    assert_eq!(ex.sketch.dimensions(), (64, 64));
+    assert!(dark_pixels(&ex.sketch) > 0, "the left half is the sketch");
+    let flipped = Dataset::open(&aligned, Layout::Aligned, Direction::BtoA, None).unwrap();
+    assert_eq!(
+        flipped.load(0).unwrap().photo,
+        ex.sketch,
+        "BtoA swaps the halves"
+    );
+
+    // (b) A/ and B/ matched by name, with one unmatched file on each side.
+    let folders = dir.path().join("folders");
+    for sub in ["A", "B"] {
+        std::fs::create_dir_all(folders.join(sub)).unwrap();
+    }
+    for i in 0..2 {
+        draw_sketch(80, 60)
+            .save(folders.join("A").join(format!("x{i}.png")))
+            .unwrap();
+        photo_for(80, 60, 9)
+            .save(folders.join("B").join(format!("x{i}.jpg")))
+            .unwrap();
+    }
+    draw_sketch(80, 60)
+        .save(folders.join("A/only_a.png"))
+        .unwrap();
+    photo_for(80, 60, 9)
+        .save(folders.join("B/only_b.png"))
+        .unwrap();
+    let d = Dataset::open(&folders, Layout::Auto, Direction::AtoB, None).unwrap();
+    assert_eq!(
+        (d.layout, d.len(), d.skipped.len()),
+        (Layout::Folders, 2, 2)
+    );
+
+    // (c) photos only: the sketch side is extracted.
+    let photos = dir.path().join("photos");
+    std::fs::create_dir_all(&photos).unwrap();
+    for i in 0..2 {
+        photo_for(96, 96, 30 * i)
+            .save(photos.join(format!("cat{i}.jpg")))
+            .unwrap();
+    }
+    let d = Dataset::open(&photos, Layout::Auto, Direction::AtoB, None).unwrap();
+    assert_eq!(d.layout, Layout::Photos);
+    let ex = d.load(1).unwrap();
+    assert!(
+        dark_pixels(&ex.sketch) > 50,
+        "lines were extracted from the photo"
+    );
+}
+
+#[test]
+fn empty_or_wrong_folders_give_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = Dataset::open(dir.path(), Layout::Auto, Direction::AtoB, None).unwrap_err();
+    assert!(matches!(e, DatasetError::Empty { .. }), "{e}");
+    let file = dir.path().join("file.png");
+    draw_sketch(32, 32).save(&file).unwrap();
+    let e = Dataset::open(&file, Layout::Auto, Direction::AtoB, None).unwrap_err();
+    assert!(e.to_string().contains("not a folder"), "{e}");
+}
+
+fn fixed_batch(d: &Device) -> (burn::tensor::Tensor<4>, burn::tensor::Tensor<4>) {
+    let s = draw_sketch(256, 256);
+    let p = photo_for(256, 256, 50);
+    (images_to_tensor(&[&s], d), images_to_tensor(&[&p], d))
+}
+
+#[test]
+fn a_few_steps_lower_the_l1_loss_on_a_fixed_batch() {
+    let d = Device::flex().autodiff();
+    let config = TrainConfig {
+        lr: 1e-3,
+        ..tiny_train_config()
+    };
+    let mut gan = Gan::new(&config, "t", &d);
+    let (s, p) = fixed_batch(&d);
+    let first = gan.step(s.clone(), p.clone(), &config).g_l1;
+    let mut last = first;
+    for _ in 0..25 {
+        last = gan.step(s.clone(), p.clone(), &config).g_l1;
+    }
+    assert!(last < first * 0.8, "L1 went from {first} to {last}");
+}
+
+#[test]
+fn resuming_a_checkpoint_gives_the_same_next_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let ckpt = dir.path().join("run.ckpt.safetensors");
+    let d = Device::flex().autodiff();
+    let config = tiny_train_config();
+    let (s, p) = fixed_batch(&d);
+    let mut gan = Gan::new(&config, "t", &d);
+    for _ in 0..3 {
+        gan.step(s.clone(), p.clone(), &config);
+    }
+    gan.save_checkpoint(&ckpt, &config).unwrap();
+    let uninterrupted = gan.step(s.clone(), p.clone(), &config);
+
+    let (mut resumed, resumed_config) = Gan::resume(&ckpt, &d).unwrap();
+    assert_eq!(resumed.step, 3);
+    assert_eq!(resumed_config, config);
+    let again = resumed.step(s, p, &config);
+    let close = |a: f32, b: f32| (a - b).abs() <= 1e-5 * a.abs().max(1.0);
+    assert!(
+        close(uninterrupted.d, again.d)
+            && close(uninterrupted.g_gan, again.g_gan)
+            && close(uninterrupted.g_l1, again.g_l1),
+        "{uninterrupted:?} vs {again:?}"
+    );
+}
+
+#[test]
+fn the_loop_writes_checkpoints_samples_and_the_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().join("pairs");
+    write_aligned(&data_dir, 4);
+    let data = Dataset::open(&data_dir, Layout::Auto, Direction::AtoB, None).unwrap();
+    let job = Job {
+        data,
+        config: tiny_train_config(),
+        start: Start::Fresh {
+            name: "loop".into(),
+        },
+        output: dir.path().join("out.safetensors"),
+        checkpoint: dir.path().join("out.ckpt.safetensors"),
+    };
+    let (_tx, rx) = std::sync::mpsc::channel::<Control>();
+    let mut events = Vec::new();
+    train::run(&job, &Device::flex().autodiff(), |e| events.push(e), &rx).unwrap();
+    let progress = events
+        .iter()
+        .filter(|e| matches!(e, TrainEvent::Progress { .. }))
+        .count();
+    assert_eq!(progress, 4);
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, TrainEvent::Checkpoint { step: 2, .. }))
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, TrainEvent::Samples { images, .. } if !images.is_empty()))
+    );
+    let model = weights::load(&job.output, &Device::flex()).unwrap();
+    assert_eq!(model.info.steps, 4);
+    assert!(
+        model.discriminator.is_some(),
+        "the model carries D for fine-tuning"
+    );
+    // Asking for more steps resumes from the checkpoint.
+    let more = Job {
+        config: TrainConfig {
+            steps: 6,
+            ..tiny_train_config()
+        },
+        start: Start::Resume(job.checkpoint.clone()),
+        ..job
+    };
+    let mut steps = Vec::new();
+    train::run(
+        &more,
+        &Device::flex().autodiff(),
+        |e| {
+            if let TrainEvent::Progress { step, .. } = e {
+                steps.push(step)
+            }
+        },
+        &rx,
+    )
+    .unwrap();
+    assert_eq!(steps, vec![5, 6]);
+}
+
+#[test]
+fn a_diverging_run_is_stopped_and_the_last_good_checkpoint_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().join("pairs");
+    write_aligned(&data_dir, 3);
+    let data = Dataset::open(&data_dir, Layout::Auto, Direction::AtoB, None).unwrap();
+    let job = Job {
+        data,
+        // An absurd learning rate blows the weights up within a few steps.
+        config: TrainConfig {
+            lr: 1e30,
+            steps: 50,
+            checkpoint_every: 1000,
+            ..tiny_train_config()
+        },
+        start: Start::Fresh { name: "nan".into() },
+        output: dir.path().join("out.safetensors"),
+        checkpoint: dir.path().join("out.ckpt.safetensors"),
+    };
+    let (_tx, rx) = std::sync::mpsc::channel::<Control>();
+    let mut diverged = None;
+    let err = train::run(
+        &job,
+        &Device::flex().autodiff(),
+        |e| {
+            if let TrainEvent::Diverged { step, restored } = e {
+                diverged = Some((step, restored))
+            }
+        },
+        &rx,
+    )
+    .unwrap_err();
+    assert!(matches!(err, TrainError::NonFinite { .. }), "{err}");
+    let (step, restored) = diverged.expect("the user was told");
+    assert!(step < 50 && restored == 0, "{step} {restored}");
+    let model = weights::load(&job.output, &Device::flex()).unwrap();
+    let out = model.generator.forward(
+        images_to_tensor(&[&draw_sketch(256, 256)], &Device::flex()),
+        pix2paint::model::NormStats::Batch,
+        None,
+        &[],
+    );
+    let v = out.into_data().try_into_vec::<f32>().unwrap();
+    assert!(
+        v.iter().all(|x| x.is_finite()),
+        "the restored model is sane"
+    );
+}
