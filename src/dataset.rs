@@ -395,15 +395,15 @@ pub fn augment_sketch(sketch: &RgbImage, rng: &mut impl Rng) -> RgbImage {
     let amp = rng.random_range(0.0..2.0f32);
     let (fx, fy) = (rng.random_range(1.0..3.0f32), rng.random_range(1.0..3.0f32));
     let (px, py) = (
-        rng.random_range(0.0..6.28f32),
-        rng.random_range(0.0..6.28f32),
+        rng.random_range(0.0..std::f32::consts::TAU),
+        rng.random_range(0.0..std::f32::consts::TAU),
     );
     let src = ink.clone();
     for y in 0..h {
         for x in 0..w {
             let (u, v) = (x as f32 / w as f32, y as f32 / h as f32);
-            let sx = x as f32 + amp * (6.28 * fy * v + px).sin();
-            let sy = y as f32 + amp * (6.28 * fx * u + py).sin();
+            let sx = x as f32 + amp * (std::f32::consts::TAU * fy * v + px).sin();
+            let sy = y as f32 + amp * (std::f32::consts::TAU * fx * u + py).sin();
             let (ix, iy) = (sx.round() as i64, sy.round() as i64);
             ink[(y * w + x) as usize] = if ix >= 0 && iy >= 0 && ix < w as i64 && iy < h as i64 {
                 src[(iy as u32 * w + ix as u32) as usize]
