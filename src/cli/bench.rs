@@ -34,6 +34,9 @@ pub struct BenchArgs {
     /// Skip the wgpu backend.
     #[arg(long)]
     no_gpu: bool,
+    /// Also time Burn's ndarray CPU backend (needs the `bench-ndarray` feature; slow).
+    #[arg(long)]
+    ndarray: bool,
     /// The machine's peak FP32 GFLOP/s (default: estimated from /proc/cpuinfo for the CPU).
     #[arg(long)]
     peak_gflops: Option<f64>,
@@ -183,6 +186,9 @@ pub fn run(args: BenchArgs) -> Result<()> {
     if args.iters == 0 {
         bail!("--iters must be at least 1");
     }
+    if args.ndarray && !cfg!(feature = "bench-ndarray") {
+        bail!("--ndarray needs a build with `--features bench-ndarray`");
+    }
     let cpu = device::cpu();
     let gpu = if args.no_gpu {
         None
@@ -226,12 +232,14 @@ pub fn run(args: BenchArgs) -> Result<()> {
                 .expect("f32"),
         )?;
 
+        eprintln!("  timing {} …", cpu.description);
         let (ms, reference) = time_forward(&g, &x, args.warmup, args.iters);
         let ref_path = tmp.join(format!("out{ngf}.f32"));
         write_f32(&ref_path, &reference)?;
         let peer = if args.no_peer {
             None
         } else {
+            eprintln!("  timing the ONNX Runtime peer …");
             match run_peer(&model_path, &input_path, &ref_path, &args) {
                 Ok(p) => Some(p),
                 Err(e) => {
@@ -253,8 +261,9 @@ pub fn run(args: BenchArgs) -> Result<()> {
             }),
         });
         #[cfg(feature = "bench-ndarray")]
-        {
+        if args.ndarray {
             // The other CPU backend, to justify the choice of flex.
+            eprintln!("  timing CPU: ndarray …");
             let nd = Device::ndarray();
             let (ms, out) = time_forward(
                 &g.clone().to_device(&nd),
@@ -276,6 +285,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
             });
         }
         if let Some(gpu) = &gpu {
+            eprintln!("  timing {} …", gpu.description);
             let gd: &Device = &gpu.device;
             let g_gpu = g.clone().to_device(gd);
             let xg = x.clone().to_device(gd);
