@@ -767,8 +767,8 @@ impl PaintApp {
                 Some(m) => ui.label(format!("model: {}", m.name)),
                 None => ui.label("no model"),
             };
-            ui.separator();
             if let Some(t) = self.latency.last_inference {
+                ui.separator();
                 ui.label(format!("inference {:.0} ms", t.as_secs_f64() * 1e3));
             }
             if let Some(v) = self.variation {

@@ -3,21 +3,12 @@
 use anyhow::{Result, anyhow};
 use eframe::egui_wgpu::{WgpuSetup, WgpuSetupExisting};
 use pix2paint::app::{Autosave, PaintApp, Settings, settings::SETTINGS_KEY};
-use pix2paint::device::{self, Preference};
 use pix2paint::weights;
 use std::path::PathBuf;
 
 /// Open the app window and run until it is closed.
 pub fn run(weights_arg: Option<PathBuf>, cpu: bool) -> Result<()> {
-    let compute = device::select(if cpu {
-        Preference::Cpu
-    } else {
-        Preference::Auto
-    });
-    eprintln!("pix2paint: model runs on {}", compute.description);
-    if let Some(why) = &compute.fallback_reason {
-        eprintln!("pix2paint: (CPU fallback: {why})");
-    }
+    let compute = super::select_device(cpu);
     let mut options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("pix2paint")

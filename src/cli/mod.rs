@@ -13,6 +13,21 @@ use pix2paint::inference::Painter;
 use pix2paint::weights;
 use std::path::PathBuf;
 
+/// Choose the device (`--cpu` forces the CPU) and say on stderr which one runs, and why the
+/// GPU is not used when it is not.
+pub fn select_device(cpu: bool) -> Compute {
+    let compute = device::select(if cpu {
+        Preference::Cpu
+    } else {
+        Preference::Auto
+    });
+    eprintln!("pix2paint: running on {}", compute.description);
+    if let Some(why) = &compute.fallback_reason {
+        eprintln!("pix2paint: (CPU fallback: {why})");
+    }
+    compute
+}
+
 /// Load the model to use (the given file or the default one) onto the chosen device, and say
 /// on stderr what runs where.
 pub fn load_painter(weights_arg: Option<PathBuf>, cpu: bool) -> Result<(Painter, Compute)> {
@@ -28,15 +43,7 @@ pub fn load_painter(weights_arg: Option<PathBuf>, cpu: bool) -> Result<(Painter,
             ),
         },
     };
-    let compute = device::select(if cpu {
-        Preference::Cpu
-    } else {
-        Preference::Auto
-    });
-    eprintln!("pix2paint: running on {}", compute.description);
-    if let Some(why) = &compute.fallback_reason {
-        eprintln!("pix2paint: (CPU fallback: {why})");
-    }
+    let compute = select_device(cpu);
     let model = weights::load(&path, &compute.device)
         .with_context(|| format!("loading the model {}", path.display()))?;
     eprintln!(

@@ -5,7 +5,6 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use pix2paint::dataset::{Augment, Dataset, Layout};
-use pix2paint::device::{self, Preference};
 use pix2paint::train::{self, Control, Job, Start, TrainConfig, TrainEvent};
 use pix2paint::weights::Direction;
 use std::path::PathBuf;
@@ -174,12 +173,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
                 .into_owned(),
         }
     };
-    let compute = device::select(if args.cpu {
-        Preference::Cpu
-    } else {
-        Preference::Auto
-    });
-    eprintln!("pix2paint: training on {}", compute.description);
+    let compute = super::select_device(args.cpu);
     let job = Job {
         data,
         config,
