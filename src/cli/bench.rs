@@ -264,6 +264,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
         if args.ndarray {
             // The other CPU backend, to justify the choice of flex.
             eprintln!("  timing CPU: ndarray …");
+            #[allow(deprecated)] // measured on purpose, to justify flex
             let nd = Device::ndarray();
             let (ms, out) = time_forward(
                 &g.clone().to_device(&nd),

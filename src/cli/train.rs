@@ -192,47 +192,69 @@ pub fn run(args: TrainArgs) -> Result<()> {
     let result = train::run(
         &job,
         &compute.device.clone().autodiff(),
-        |event| {
-            match event {
-            TrainEvent::Started { step, total, examples } => {
+        |event| match event {
+            TrainEvent::Started {
+                step,
+                total,
+                examples,
+            } => {
                 bar.set_length(total);
                 bar.set_position(step);
                 bar.reset_eta();
-                bar.println(format!("training {} / held-out {} examples", examples.0, examples.1));
+                say(
+                    &bar,
+                    format!("training {} / held-out {} examples", examples.0, examples.1),
+                );
             }
-            TrainEvent::Progress { step, losses, steps_per_sec, .. } => {
+            TrainEvent::Progress {
+                step,
+                losses,
+                steps_per_sec,
+                ..
+            } => {
                 bar.set_position(step);
                 bar.set_message(format!("{steps_per_sec:.2} steps/s"));
                 if step % log_every == 0 {
-                    bar.println(format!(
-                        "step {step}: D {:.3}  G_GAN {:.3}  G_L1 {:.4}",
-                        losses.d, losses.g_gan, losses.g_l1
-                    ));
+                    say(
+                        &bar,
+                        format!(
+                            "step {step}: D {:.3}  G_GAN {:.3}  G_L1 {:.4}  ({steps_per_sec:.2} steps/s)",
+                            losses.d, losses.g_gan, losses.g_l1
+                        ),
+                    );
                 }
             }
             TrainEvent::Checkpoint { step, path } => {
-                bar.println(format!("step {step}: checkpoint {}", path.display()))
+                say(&bar, format!("step {step}: checkpoint {}", path.display()))
             }
             TrainEvent::Samples { step, images } => {
                 if let Some(dir) = &samples_dir
                     && let Err(e) = save_samples(dir, step, &images)
                 {
-                    bar.println(format!("could not write samples: {e:#}"));
+                    say(&bar, format!("could not write samples: {e:#}"));
                 }
             }
-            TrainEvent::Diverged { step, restored } => bar.println(format!(
-                "step {step}: a loss became NaN/infinite; restored the checkpoint of step {restored}"
-            )),
+            TrainEvent::Diverged { step, restored } => say(
+                &bar,
+                format!(
+                    "step {step}: a loss became NaN/infinite; restored the checkpoint of step {restored}"
+                ),
+            ),
             TrainEvent::Paused(_) => {}
             TrainEvent::Finished { step, path } => {
                 bar.finish_and_clear();
                 eprintln!("pix2paint: wrote {} after {step} steps", path.display());
             }
-        }
         },
         &control,
     );
     result.context("training stopped")
+}
+
+/// Print a line above the progress bar, or plainly when stderr is not a terminal (a log file
+/// then still gets every line).
+fn say(bar: &ProgressBar, line: String) {
+    bar.suspend(|| eprintln!("{line}"));
 }
 
 fn save_samples(
