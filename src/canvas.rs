@@ -61,6 +61,17 @@ pub struct Canvas {
     undo: Vec<Edit>,
     redo: Vec<Edit>,
     revision: u64,
+    /// The background's ink resampled at the last size asked for: rasterising runs on every
+    /// pointer move, the background only changes when an image is opened.
+    background_ink: std::cell::RefCell<Option<BackgroundInk>>,
+}
+
+/// A background layer resampled to one size.
+#[derive(Debug, Clone)]
+struct BackgroundInk {
+    source: Arc<GrayImage>,
+    size: u32,
+    ink: Vec<f32>,
 }
 
 /// What is saved to disk to restore a sketch (the autosave).
@@ -267,18 +278,29 @@ impl Canvas {
 
     /// The ink coverage (0 = paper, 1 = black) of every pixel, row-major.
     fn ink(&self, size: u32) -> Vec<f32> {
-        let mut ink = vec![0f32; (size * size) as usize];
-        if let Some(bg) = &self.background {
-            let scaled = image::imageops::resize(
-                bg.as_ref(),
-                size,
-                size,
-                image::imageops::FilterType::Triangle,
-            );
-            for (i, p) in scaled.pixels().enumerate() {
-                ink[i] = 1.0 - p[0] as f32 / 255.0;
+        let mut ink = match &self.background {
+            Some(bg) => {
+                let mut cache = self.background_ink.borrow_mut();
+                let fresh = cache
+                    .as_ref()
+                    .is_some_and(|c| c.size == size && Arc::ptr_eq(&c.source, bg));
+                if !fresh {
+                    let scaled = image::imageops::resize(
+                        bg.as_ref(),
+                        size,
+                        size,
+                        image::imageops::FilterType::Triangle,
+                    );
+                    *cache = Some(BackgroundInk {
+                        source: bg.clone(),
+                        size,
+                        ink: scaled.pixels().map(|p| 1.0 - p[0] as f32 / 255.0).collect(),
+                    });
+                }
+                cache.as_ref().map(|c| c.ink.clone()).unwrap_or_default()
             }
-        }
+            None => vec![0f32; (size * size) as usize],
+        };
         for s in self.strokes.iter().chain(self.current.iter()) {
             draw_stroke(&mut ink, size, s);
         }
