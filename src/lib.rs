@@ -9,6 +9,7 @@ pub mod app;
 pub mod canvas;
 pub mod dataset;
 pub mod device;
+pub mod eval;
 pub mod files;
 pub mod inference;
 pub mod lines;

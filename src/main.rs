@@ -30,6 +30,8 @@ enum Command {
     Prepare(cli::prepare::PrepareArgs),
     /// Train or fine-tune a model on a dataset folder.
     Train(cli::train::TrainArgs),
+    /// Score models on held-out pairs (mean L1, SSIM) against a mean-colour baseline.
+    Eval(cli::eval::EvalArgs),
     /// Describe a weights file.
     Info(cli::info::InfoArgs),
 }
@@ -39,6 +41,7 @@ fn main() -> ExitCode {
     let result = match args.command {
         Some(Command::Colorize(a)) => cli::colorize::run(a),
         Some(Command::Bench(a)) => cli::bench::run(a),
+        Some(Command::Eval(a)) => cli::eval::run(a),
         Some(Command::Info(a)) => cli::info::run(a),
         Some(Command::Prepare(a)) => cli::prepare::run(a),
         Some(Command::Train(a)) => cli::train::run(a),

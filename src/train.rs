@@ -52,6 +52,14 @@ pub struct TrainConfig {
     pub ngf: usize,
     /// Discriminator width for a new discriminator.
     pub ndf: usize,
+    /// Train adversarially (pix2pix). Off: the L1-only U-Net of the paper's ablation, the
+    /// discriminator is neither used nor updated.
+    #[serde(default = "adversarial_default")]
+    pub gan: bool,
+}
+
+fn adversarial_default() -> bool {
+    true
 }
 
 impl Default for TrainConfig {
@@ -70,6 +78,7 @@ impl Default for TrainConfig {
             sample_every: 200,
             ngf: 64,
             ndf: 64,
+            gan: true,
         }
     }
 }
@@ -231,6 +240,20 @@ impl Gan {
             &self.g_config.dropout_decoders,
         ); // [B, 3, H, W]
         self.rng = noise.into_rng();
+
+        if !config.gan {
+            // The paper's L1-only baseline: the generator alone, no discriminator.
+            let l1 = (fake - photo).abs().mean();
+            let l1_value: f32 = l1.clone().into_scalar();
+            let grads = GradientsParams::from_grads((l1 * config.lambda_l1).backward(), &self.g);
+            self.g = self.optim_g.step(lr, self.g.clone(), grads);
+            self.step += 1;
+            return Losses {
+                d: 0.0,
+                g_gan: 0.0,
+                g_l1: l1_value,
+            };
+        }
 
         // Discriminator: real pairs → 1, generated pairs → 0.
         let real = self.d.forward(sketch.clone(), photo.clone(), stats); // [B, 1, h, w]

@@ -157,6 +157,40 @@ fn a_few_steps_lower_the_l1_loss_on_a_fixed_batch() {
 }
 
 #[test]
+fn the_l1_only_baseline_trains_the_generator_alone() {
+    let d = Device::flex().autodiff();
+    let config = TrainConfig {
+        lr: 1e-3,
+        gan: false,
+        ..tiny_train_config()
+    };
+    let mut gan = Gan::new(&config, "t", &d);
+    let out_weight = |gan: &Gan| {
+        gan.d
+            .out
+            .weight
+            .val()
+            .into_data()
+            .try_into_vec::<f32>()
+            .unwrap()
+    };
+    let d_before = out_weight(&gan);
+    let (s, p) = fixed_batch(&d);
+    let first = gan.step(s.clone(), p.clone(), &config);
+    let mut last = first;
+    for _ in 0..25 {
+        last = gan.step(s.clone(), p.clone(), &config);
+    }
+    assert!(
+        last.g_l1 < first.g_l1 * 0.8,
+        "L1 went from {first:?} to {last:?}"
+    );
+    assert_eq!((last.d, last.g_gan), (0.0, 0.0));
+    // The discriminator is untouched.
+    assert_eq!(d_before, out_weight(&gan));
+}
+
+#[test]
 fn resuming_a_checkpoint_gives_the_same_next_step() {
     let dir = tempfile::tempdir().unwrap();
     let ckpt = dir.path().join("run.ckpt.safetensors");
@@ -293,4 +327,31 @@ fn a_diverging_run_is_stopped_and_the_last_good_checkpoint_kept() {
         v.iter().all(|x| x.is_finite()),
         "the restored model is sane"
     );
+}
+
+#[test]
+fn eval_scores_behave() {
+    use pix2paint::eval::{Scores, l1, mean_colour_image, ssim};
+    let a = photo_for(64, 64, 50);
+    assert_eq!(l1(&a, &a), 0.0);
+    assert!((ssim(&a, &a) - 1.0).abs() < 1e-9);
+    let black = RgbImage::new(64, 64);
+    let white = RgbImage::from_pixel(64, 64, Rgb([255, 255, 255]));
+    assert!((l1(&black, &white) - 1.0).abs() < 1e-12);
+    // Noise keeps the mean but loses the structure: SSIM drops well below 1.
+    let mut rng = pix2paint::rng::Rng::seed_from_u64(3);
+    let noisy = RgbImage::from_fn(64, 64, |x, y| {
+        let p = a.get_pixel(x, y);
+        let n = (rand::RngCore::next_u32(&mut rng) % 81) as i32 - 40;
+        Rgb(p.0.map(|v| (i32::from(v) + n).clamp(0, 255) as u8))
+    });
+    let s = ssim(&a, &noisy);
+    assert!(s < 0.9 && s > 0.0, "ssim {s}");
+    assert!(l1(&a, &noisy) > 0.05);
+    let mean = mean_colour_image([&black, &white], 8);
+    assert_eq!(mean.get_pixel(3, 3).0, [128, 128, 128]);
+    let mut scores = Scores::default();
+    scores.add(&a, &a);
+    scores.add(&black, &white);
+    assert!((scores.l1() - 0.5).abs() < 1e-12);
 }

@@ -3,6 +3,7 @@
 pub mod app;
 pub mod bench;
 pub mod colorize;
+pub mod eval;
 pub mod info;
 pub mod prepare;
 pub mod train;

@@ -2,12 +2,14 @@
 //! progress bar and periodic loss lines.
 
 use anyhow::{Context, Result, bail};
+use burn::tensor::Device;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use pix2paint::dataset::{Augment, Dataset, Layout};
 use pix2paint::train::{self, Control, Job, Start, TrainConfig, TrainEvent};
 use pix2paint::weights::Direction;
-use std::path::PathBuf;
+use pix2paint::weights::{self, Precision, SaveRequest};
+use std::path::{Path, PathBuf};
 
 #[derive(Clone, Copy, ValueEnum)]
 enum LayoutArg {
@@ -88,6 +90,13 @@ pub struct TrainArgs {
     /// Train on the CPU even if a GPU is available.
     #[arg(long)]
     cpu: bool,
+    /// Train the paper's L1-only baseline: no discriminator, no GAN loss.
+    #[arg(long)]
+    l1_only: bool,
+    /// Also keep the model of every checkpoint (G + D, half precision) in this folder as
+    /// `step-NNNNNN.safetensors`, to pick the best one later with `pix2paint eval`.
+    #[arg(long)]
+    snapshots: Option<PathBuf>,
 }
 
 /// Run the training job in this thread.
@@ -152,6 +161,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
         },
         ngf: args.ngf,
         ndf: args.ndf,
+        gan: !args.l1_only,
         ..TrainConfig::default()
     };
     let checkpoint = args
@@ -225,7 +235,12 @@ pub fn run(args: TrainArgs) -> Result<()> {
                 }
             }
             TrainEvent::Checkpoint { step, path } => {
-                say(&bar, format!("step {step}: checkpoint {}", path.display()))
+                say(&bar, format!("step {step}: checkpoint {}", path.display()));
+                if let Some(dir) = &args.snapshots
+                    && let Err(e) = snapshot(&path, dir, step)
+                {
+                    say(&bar, format!("could not keep a snapshot: {e:#}"));
+                }
             }
             TrainEvent::Samples { step, images } => {
                 if let Some(dir) = &samples_dir
@@ -249,6 +264,25 @@ pub fn run(args: TrainArgs) -> Result<()> {
         &control,
     );
     result.context("training stopped")
+}
+
+/// Copy the model of a checkpoint (without optimizer and trainer state) into `dir`.
+fn snapshot(checkpoint: &Path, dir: &Path, step: u64) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let model = weights::load(checkpoint, &Device::flex())?;
+    let discriminator = model.discriminator.as_ref().map(|(d, c)| (d, c));
+    weights::save(
+        &dir.join(format!("step-{step:06}.safetensors")),
+        &SaveRequest {
+            generator: &model.generator,
+            generator_config: &model.generator_config,
+            discriminator,
+            info: &model.info,
+            extras: &Default::default(),
+            precision: Precision::Half,
+        },
+    )?;
+    Ok(())
 }
 
 /// Print a line above the progress bar, or plainly when stderr is not a terminal (a log file

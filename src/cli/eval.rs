@@ -1,0 +1,177 @@
+//! `pix2paint eval DATA --weights MODEL...`: mean L1 and SSIM between each model's output and
+//! the photo on held-out pairs, plus a constant mean-colour baseline.
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use pix2paint::dataset::{Augment, Dataset, Example, Layout, prepare_example};
+use pix2paint::eval::{Scores, mean_colour_image};
+use pix2paint::files;
+use pix2paint::inference::Painter;
+use pix2paint::rng::Rng;
+use pix2paint::weights::{self, Direction};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// Arguments of `pix2paint eval`.
+#[derive(Args)]
+pub struct EvalArgs {
+    /// Held-out data: A|B pairs, A/ B/ folders, or plain photos (lines are extracted).
+    data: PathBuf,
+    /// Models to score (repeat the flag); default: the installed model.
+    #[arg(long)]
+    weights: Vec<PathBuf>,
+    /// Foreground masks for the photos layout (same names, .png).
+    #[arg(long)]
+    masks: Option<PathBuf>,
+    /// For A|B pairs and A/ B/ folders: the input is B.
+    #[arg(long)]
+    btoa: bool,
+    /// Score at most this many examples (the first ones by name).
+    #[arg(long)]
+    limit: Option<usize>,
+    /// Write sketch | each model | photo strips for the first N examples into this folder.
+    #[arg(long)]
+    samples: Option<PathBuf>,
+    /// How many sample strips to write.
+    #[arg(long, default_value_t = 8)]
+    sample_count: usize,
+    /// Run on the CPU even if a GPU is available.
+    #[arg(long)]
+    cpu: bool,
+}
+
+/// Score the models and print a Markdown table.
+pub fn run(args: EvalArgs) -> Result<()> {
+    let direction = if args.btoa {
+        Direction::BtoA
+    } else {
+        Direction::AtoB
+    };
+    let data = Dataset::open(&args.data, Layout::Auto, direction, args.masks.clone())?;
+    if !data.skipped.is_empty() {
+        eprintln!("pix2paint: skipped {} unreadable files", data.skipped.len());
+    }
+    let n = args.limit.unwrap_or(usize::MAX).min(data.len());
+    let mut model_paths = args.weights.clone();
+    if model_paths.is_empty() {
+        match weights::default_model_path() {
+            Some(p) => model_paths.push(p),
+            None => bail!("no model to evaluate: pass --weights FILE"),
+        }
+    }
+    let compute = super::select_device(args.cpu);
+    let mut painters = Vec::new();
+    for p in &model_paths {
+        let model = weights::load(p, &compute.device)
+            .with_context(|| format!("loading the model {}", p.display()))?;
+        painters.push(Painter::from_model(model, &compute.device));
+    }
+
+    // The examples as the model sees them at test time: resized, no augmentation.
+    let plain = Augment {
+        jitter: false,
+        flip: false,
+        sketch: false,
+    };
+    let mut rng = Rng::seed_from_u64(0);
+    let mut examples: Vec<Example> = Vec::with_capacity(n);
+    let mut unreadable = 0;
+    for i in 0..n {
+        match data.load(i) {
+            Ok(ex) => examples.push(prepare_example(&ex, 256, &plain, &mut rng)),
+            Err(e) => {
+                unreadable += 1;
+                eprintln!("pix2paint: skipping {}: {e}", data.name(i));
+            }
+        }
+    }
+    if examples.is_empty() {
+        bail!("{} holds no readable example", args.data.display());
+    }
+    let mean = mean_colour_image(examples.iter().map(|e| &e.photo), 256);
+
+    let bar = ProgressBar::new((examples.len() * painters.len()) as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} images ETA {eta}")
+            .expect("valid template"),
+    );
+    let mut scores = vec![Scores::default(); painters.len()];
+    let mut times = vec![Duration::ZERO; painters.len()];
+    let mut mean_scores = Scores::default();
+    for (k, ex) in examples.iter().enumerate() {
+        let mut outputs = Vec::new();
+        for (j, painter) in painters.iter().enumerate() {
+            let t = Instant::now();
+            let out = painter.paint(&ex.sketch, None, &compute.device);
+            times[j] += t.elapsed();
+            scores[j].add(&out, &ex.photo);
+            outputs.push(out);
+            bar.inc(1);
+        }
+        mean_scores.add(&mean, &ex.photo);
+        if let Some(dir) = &args.samples
+            && k < args.sample_count
+        {
+            let mut strip = vec![&ex.sketch];
+            strip.extend(outputs.iter());
+            strip.push(&ex.photo);
+            let path = dir.join(format!("{k:03}.png"));
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+            files::save_image(&side_by_side(&strip), &path)
+                .with_context(|| format!("writing {}", path.display()))?;
+        }
+    }
+    bar.finish_and_clear();
+
+    println!(
+        "{} held-out examples from {}{}",
+        examples.len(),
+        args.data.display(),
+        if unreadable > 0 {
+            format!(" ({unreadable} unreadable, skipped)")
+        } else {
+            String::new()
+        }
+    );
+    println!();
+    println!("| model | steps | mean L1 ↓ | SSIM ↑ | ms / image |");
+    println!("|---|---|---|---|---|");
+    for ((p, s), (painter, t)) in model_paths
+        .iter()
+        .zip(&scores)
+        .zip(painters.iter().zip(&times))
+    {
+        println!(
+            "| {} ({}) | {} | {:.4} | {:.4} | {:.1} |",
+            painter.info.name,
+            p.file_name().unwrap_or_default().to_string_lossy(),
+            painter.info.steps,
+            s.l1(),
+            s.ssim(),
+            t.as_secs_f64() * 1e3 / s.count.max(1) as f64
+        );
+    }
+    let m = mean.get_pixel(0, 0);
+    println!(
+        "| mean colour ({}, {}, {}) | – | {:.4} | {:.4} | – |",
+        m[0],
+        m[1],
+        m[2],
+        mean_scores.l1(),
+        mean_scores.ssim()
+    );
+    Ok(())
+}
+
+fn side_by_side(images: &[&image::RgbImage]) -> image::RgbImage {
+    let h = images.iter().map(|i| i.height()).max().unwrap_or(0);
+    let w = images.iter().map(|i| i.width()).sum();
+    let mut out = image::RgbImage::from_pixel(w, h, image::Rgb([255, 255, 255]));
+    let mut x = 0;
+    for img in images {
+        image::imageops::replace(&mut out, *img, i64::from(x), 0);
+        x += img.width();
+    }
+    out
+}
