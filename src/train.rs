@@ -107,7 +107,8 @@ pub struct Losses {
 }
 
 impl Losses {
-    fn finite(&self) -> bool {
+    /// Whether every loss is a finite number.
+    pub fn finite(&self) -> bool {
         self.d.is_finite() && self.g_gan.is_finite() && self.g_l1.is_finite()
     }
 }
@@ -180,7 +181,12 @@ impl Gan {
     /// New networks with pix2pix's initialisation. `device` must be an autodiff device.
     pub fn new(config: &TrainConfig, name: &str, device: &Device) -> Self {
         device.seed(config.seed);
-        let g_config = GeneratorConfig::new().with_ngf(config.ngf);
+        // No BatchNorm on the 1×1 innermost encoder block: at batch 1 it would normalise a
+        // single value per channel to zero and the bottleneck would carry nothing (PyTorch
+        // pix2pix drops it for the same reason).
+        let g_config = GeneratorConfig::new()
+            .with_ngf(config.ngf)
+            .with_innermost_encoder_norm(false);
         let d_config = DiscriminatorConfig::new().with_ndf(config.ndf);
         let mut info = ModelInfo::named(name);
         info.resolution = config.resolution as usize;

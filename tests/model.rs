@@ -145,14 +145,7 @@ fn paper_sizes_match_published_parameter_counts() {
         .with_innermost_encoder_norm(false);
     let d = Device::flex();
     let g = c.init(&d);
-    let running: usize = g
-        .down
-        .iter()
-        .filter_map(|b| b.norm.as_ref())
-        .chain(g.up.iter().filter_map(|b| b.norm.as_ref()))
-        .map(|n| 2 * n.gamma.dims()[0])
-        .sum();
-    let params = (g.num_params() - running) as f64;
+    let params = g.learnable_params() as f64;
     assert_eq!((params / 1e3).round(), 54_414.0, "{params} parameters");
     assert!((c.flops(256, 256) as f64 / 1e9 - 12.1).abs() < 0.3);
 }
@@ -163,4 +156,8 @@ fn patchgan_gives_30x30_logits_at_256() {
     let disc = DiscriminatorConfig::new().with_ndf(4).init(&d);
     let y = disc.forward(input(256, 256, &d), input(256, 256, &d), NormStats::Batch);
     assert_eq!(y.dims(), [1, 1, 30, 30]);
+    // 128² × 6→64, 64² × 64→128, 32² × 128→256, 31² × 256→512, 30² × 512→1, 4×4 kernels.
+    let expected = 2 * 16 * (128 * 128 * 6 * 64 + 64 * 64 * 64 * 128 + 32 * 32 * 128 * 256)
+        + 2 * 16 * (31 * 31 * 256 * 512 + 30 * 30 * 512);
+    assert_eq!(DiscriminatorConfig::new().flops(256, 256), expected as u64);
 }

@@ -37,6 +37,13 @@ pub struct BenchArgs {
     /// Also time Burn's ndarray CPU backend (needs the `bench-ndarray` feature; slow).
     #[arg(long)]
     ndarray: bool,
+    /// Time training steps (G + D, batch 1, 256²) instead of inference, against PyTorch CPU
+    /// training the same networks (`benches/peer_torch_train.py`).
+    #[arg(long)]
+    train: bool,
+    /// Discriminator width for `--train`.
+    #[arg(long, default_value_t = 64)]
+    ndf: usize,
     /// The machine's peak FP32 GFLOP/s (default: estimated from /proc/cpuinfo for the CPU).
     #[arg(long)]
     peak_gflops: Option<f64>,
@@ -189,6 +196,9 @@ pub fn run(args: BenchArgs) -> Result<()> {
     if args.ndarray && !cfg!(feature = "bench-ndarray") {
         bail!("--ndarray needs a build with `--features bench-ndarray`");
     }
+    if args.train {
+        return run_train(&args);
+    }
     let cpu = device::cpu();
     let gpu = if args.no_gpu {
         None
@@ -325,6 +335,168 @@ pub fn run(args: BenchArgs) -> Result<()> {
             "| {} | {} | {:.1} | {:.1} | {} | {} | {} | {} |",
             r.backend, r.ngf, r.median_ms, r.gflops, pct, peer, ratio, r.note
         );
+    }
+    Ok(())
+}
+
+/// The PyTorch training peer's result: median ms per step and its parameter counts.
+struct TorchPeer {
+    median_ms: f64,
+    g_params: u64,
+    d_params: u64,
+    version: String,
+}
+
+fn run_torch_peer(ngf: usize, args: &BenchArgs) -> Result<TorchPeer> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/peer_torch_train.py");
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let out = std::process::Command::new("python3")
+        .arg(&script)
+        .args(["--ngf", &ngf.to_string()])
+        .args(["--ndf", &args.ndf.to_string()])
+        .args(["--iters", &args.iters.to_string()])
+        .args(["--warmup", &args.warmup.to_string()])
+        .args(["--threads", &threads.to_string()])
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .with_context(|| format!("running {}", script.display()))?;
+    if !out.status.success() {
+        bail!("the PyTorch peer failed ({})", out.status);
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .rev()
+        .find(|l| l.starts_with('{'))
+        .context("peer printed no result")?;
+    let v: serde_json::Value = serde_json::from_str(line)?;
+    Ok(TorchPeer {
+        median_ms: v["median_ms"].as_f64().context("peer result lacks median_ms")?,
+        g_params: v["g_params"].as_u64().context("peer result lacks g_params")?,
+        d_params: v["d_params"].as_u64().context("peer result lacks d_params")?,
+        version: v["torch"].as_str().unwrap_or("?").to_string(),
+    })
+}
+
+/// A fixed target for training steps: smooth colour gradients.
+fn test_photo() -> image::RgbImage {
+    image::RgbImage::from_fn(256, 256, |x, y| {
+        image::Rgb([(x as u8) / 2 + 64, (y as u8) / 2 + 32, ((x + y) / 4) as u8 + 80])
+    })
+}
+
+/// `bench --train`: median time of one full pix2pix step (D update, then G update) at 256²,
+/// batch 1, on each backend, against PyTorch CPU training the same networks.
+fn run_train(args: &BenchArgs) -> Result<()> {
+    use pix2paint::tensor_image::images_to_tensor;
+    use pix2paint::train::{Gan, TrainConfig};
+    let cpu = device::cpu();
+    let gpu = if args.no_gpu {
+        None
+    } else {
+        device::wgpu().ok()
+    };
+    let cpu_peak = cpu_peak_gflops();
+    let (sketch, photo) = (test_sketch(), test_photo());
+    println!(
+        "| backend | ngf / ndf | ms / step | steps/s | GFLOP/s | % of CPU peak | PyTorch CPU ms | speed vs PyTorch |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    let mut lines = Vec::new();
+    for &ngf in &args.ngf {
+        let config = TrainConfig {
+            ngf,
+            ndf: args.ndf,
+            ..TrainConfig::default()
+        };
+        // Backward ≈ 2 × forward. G: one forward + backward. D: three forwards (real, fake for
+        // its own update, fake again for G's loss), each with a backward.
+        let g_flops = GeneratorConfig::new().with_ngf(ngf).flops(256, 256) as f64;
+        let d_flops = pix2paint::model::DiscriminatorConfig::new()
+            .with_ndf(args.ndf)
+            .flops(256, 256) as f64;
+        let step_flops = 3.0 * g_flops + 9.0 * d_flops;
+        let peer = if args.no_peer {
+            None
+        } else {
+            eprintln!("ngf {ngf}: timing the PyTorch peer …");
+            match run_torch_peer(ngf, args) {
+                Ok(p) => Some(p),
+                Err(e) => {
+                    eprintln!("peer skipped: {e:#}");
+                    None
+                }
+            }
+        };
+        let mut backends = vec![(cpu.description.clone(), cpu.device.clone(), true)];
+        if let Some(gpu) = &gpu {
+            backends.push((gpu.description.clone(), gpu.device.clone(), false));
+        }
+        for (name, dev, is_cpu) in backends {
+            eprintln!("ngf {ngf}: timing training steps on {name} …");
+            let ad = dev.autodiff();
+            let mut gan = Gan::new(&config, "bench", &ad);
+            if let Some(p) = &peer
+                && (p.g_params, p.d_params)
+                    != (gan.g.learnable_params() as u64, gan.d.learnable_params() as u64)
+            {
+                bail!(
+                    "the PyTorch peer built different networks: G {} / D {} parameters, ours {} / {}",
+                    p.g_params,
+                    p.d_params,
+                    gan.g.learnable_params(),
+                    gan.d.learnable_params()
+                );
+            }
+            let x = images_to_tensor(&[&sketch], &ad);
+            let y = images_to_tensor(&[&photo], &ad);
+            for _ in 0..args.warmup {
+                gan.step(x.clone(), y.clone(), &config);
+            }
+            let mut times = Vec::with_capacity(args.iters);
+            for _ in 0..args.iters {
+                let t = Instant::now();
+                // The losses are read back, so the step has finished when this returns.
+                let losses = gan.step(x.clone(), y.clone(), &config);
+                times.push(t.elapsed().as_secs_f64() * 1e3);
+                if !losses.finite() {
+                    bail!("the benchmark's training diverged");
+                }
+            }
+            let ms = median(times);
+            let gflops = step_flops / ms / 1e6;
+            let pct = match (is_cpu, args.peak_gflops.or(cpu_peak.as_ref().map(|p| p.0))) {
+                (true, Some(peak)) => format!("{:.1} %", 100.0 * gflops / peak),
+                _ => "–".into(),
+            };
+            let (peer_ms, ratio) = match &peer {
+                Some(p) => (
+                    format!("{:.0}", p.median_ms),
+                    format!("{:.2}×", p.median_ms / ms),
+                ),
+                None => ("–".into(), "–".into()),
+            };
+            println!(
+                "| {name} | {ngf} / {} | {ms:.0} | {:.2} | {gflops:.1} | {pct} | {peer_ms} | {ratio} |",
+                args.ndf,
+                1e3 / ms
+            );
+        }
+        if let Some(p) = &peer {
+            lines.push(format!(
+                "ngf {ngf}: G {:.2} M + D {:.2} M parameters in both; {:.1} GFLOP per step; PyTorch {}",
+                p.g_params as f64 / 1e6,
+                p.d_params as f64 / 1e6,
+                step_flops / 1e9,
+                p.version
+            ));
+        }
+    }
+    if let Some((_, how)) = &cpu_peak {
+        println!("\nCPU peak estimate: {how}");
+    }
+    for l in lines {
+        println!("{l}");
     }
     Ok(())
 }

@@ -1,7 +1,6 @@
 //! `pix2paint info MODEL`: what a weights file holds.
 
 use anyhow::Result;
-use burn::module::Module;
 use clap::Args;
 use pix2paint::weights;
 use std::path::PathBuf;
@@ -28,7 +27,7 @@ pub fn run(args: InfoArgs) -> Result<()> {
     println!(
         "generator:     ngf {}, {} parameters, bias {:?}, innermost norm {}",
         m.generator_config.ngf,
-        m.generator.num_params(),
+        m.generator.learnable_params(),
         m.generator_config.bias,
         m.generator_config.innermost_encoder_norm
     );
@@ -36,7 +35,7 @@ pub fn run(args: InfoArgs) -> Result<()> {
         Some((d, c)) => println!(
             "discriminator: ndf {}, {} parameters",
             c.ndf,
-            d.num_params()
+            d.learnable_params()
         ),
         None => println!("discriminator: none (fine-tuning starts a fresh one)"),
     }

@@ -70,9 +70,41 @@ impl DiscriminatorConfig {
         let out = conv(cin, 1, 1, true, device);
         Discriminator { blocks, out }
     }
+
+    /// Multiply-adds × 2 of one forward pass at `h`×`w` (convolutions only).
+    pub fn flops(&self, h: usize, w: usize) -> u64 {
+        let (mut hh, mut ww) = (h, w);
+        let mut cin = self.in_channels;
+        let mut flops = 0u64;
+        // 4×4 kernels with padding 1: stride 2 halves the side, stride 1 shrinks it by one.
+        let mut layer = |cin: usize, cout: usize, stride: usize, hh: &mut usize, ww: &mut usize| {
+            *hh = (*hh + 2 - 4) / stride + 1;
+            *ww = (*ww + 2 - 4) / stride + 1;
+            flops += 2 * (*hh * *ww * cin * cout * 16) as u64;
+        };
+        for i in 0..=self.layers {
+            let cout = self.ndf * (1 << i.min(3));
+            let stride = if i < self.layers { 2 } else { 1 };
+            layer(cin, cout, stride, &mut hh, &mut ww);
+            cin = cout;
+        }
+        layer(cin, 1, 1, &mut hh, &mut ww);
+        flops
+    }
 }
 
 impl Discriminator {
+    /// Trainable parameters (BatchNorm running statistics excluded), as PyTorch counts them.
+    pub fn learnable_params(&self) -> usize {
+        let running: usize = self
+            .blocks
+            .iter()
+            .filter_map(|b| b.norm.as_ref())
+            .map(|n| 2 * n.gamma.dims()[0])
+            .sum();
+        self.num_params() - running
+    }
+
     /// Fold running-statistics updates into the stored values (before saving).
     pub fn sync_running_stats(&self) {
         self.blocks

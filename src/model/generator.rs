@@ -188,6 +188,18 @@ impl GeneratorConfig {
 }
 
 impl Generator {
+    /// Trainable parameters (BatchNorm running statistics excluded), as PyTorch counts them.
+    pub fn learnable_params(&self) -> usize {
+        let running: usize = self
+            .down
+            .iter()
+            .filter_map(|b| b.norm.as_ref())
+            .chain(self.up.iter().filter_map(|b| b.norm.as_ref()))
+            .map(|n| 2 * n.gamma.dims()[0])
+            .sum();
+        self.num_params() - running
+    }
+
     /// Fold running-statistics updates into the stored values (before saving).
     pub fn sync_running_stats(&self) {
         let norms = self.down.iter().filter_map(|d| d.norm.as_ref());
