@@ -7,7 +7,8 @@
 
 use crate::dataset::{Augment, Dataset, prepare_example};
 use crate::model::{
-    Discriminator, DiscriminatorConfig, DropoutNoise, Generator, GeneratorConfig, NormStats,
+    DEPTH, Discriminator, DiscriminatorConfig, DropoutNoise, Generator, GeneratorConfig, NormStats,
+    SIZE_MULTIPLE,
 };
 use crate::rng::Rng as TrainRng;
 use crate::tensor_image::{images_to_tensor, tensor_to_images};
@@ -138,6 +139,9 @@ pub enum TrainError {
     /// The dataset produced no usable example.
     #[error("no example of the dataset could be read ({0})")]
     NoData(String),
+    /// A setting that cannot work.
+    #[error("{0}")]
+    Settings(String),
 }
 
 /// The trainer's own state, checkpointed beside the networks.
@@ -169,6 +173,22 @@ pub struct Gan {
 
 fn adam(config: &TrainConfig) -> ModuleOptimizer {
     AdamConfig::new().with_beta_1(config.beta1).init()
+}
+
+/// Make every parameter of a loaded module a fresh leaf of the autodiff graph that requires
+/// gradients. Parameters written by the weights loader on an autodiff device are otherwise
+/// not leaves, and the second backward pass of a step would find their tape consumed.
+fn trainable<M: Module>(module: M) -> M {
+    struct Leaves;
+    impl burn::module::ModuleMapper for Leaves {
+        fn map_float<const D: usize>(
+            &mut self,
+            param: burn::module::Param<Tensor<D>>,
+        ) -> burn::module::Param<Tensor<D>> {
+            param.map(|t| t.detach().require_grad())
+        }
+    }
+    module.map(&mut Leaves)
 }
 
 /// Binary cross-entropy of logits against a constant target, numerically stable.
@@ -207,7 +227,7 @@ impl Gan {
     /// otherwise), fresh optimizers. `device` must be an autodiff device.
     pub fn from_model(model: ModelFile, config: &TrainConfig, device: &Device) -> Self {
         let (d, d_config) = match model.discriminator {
-            Some((d, c)) => (d.to_device(device), c),
+            Some((d, c)) => (trainable(d.to_device(device)), c),
             None => {
                 device.seed(config.seed);
                 let c = DiscriminatorConfig::new()
@@ -219,7 +239,7 @@ impl Gan {
             }
         };
         Self {
-            g: model.generator.to_device(device),
+            g: trainable(model.generator.to_device(device)),
             g_config: model.generator_config,
             d,
             d_config,
@@ -528,6 +548,18 @@ pub fn run(
     mut report: impl FnMut(TrainEvent),
     control: &Receiver<Control>,
 ) -> Result<(), TrainError> {
+    let side = job.config.resolution as usize;
+    if side == 0 || side % SIZE_MULTIPLE != 0 {
+        return Err(TrainError::Settings(format!(
+            "the training resolution must be a multiple of {SIZE_MULTIPLE} (the U-Net halves \
+             it {DEPTH} times); {side} is not"
+        )));
+    }
+    if job.config.batch_size == 0 || job.config.steps == 0 {
+        return Err(TrainError::Settings(
+            "batch size and step count must be at least 1".into(),
+        ));
+    }
     let (mut gan, config) = match &job.start {
         Start::Fresh { name } => (Gan::new(&job.config, name, device), job.config.clone()),
         Start::FineTune(path) => {

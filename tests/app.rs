@@ -204,3 +204,126 @@ fn a_bad_model_file_shows_an_error_and_keeps_the_current_model() {
     );
     assert_eq!(h.state().model().unwrap().name, "tiny test model");
 }
+
+/// An A|B dataset of `n` pairs drawn by the test.
+fn write_pairs(dir: &std::path::Path, n: usize) {
+    use image::GenericImage;
+    std::fs::create_dir_all(dir).unwrap();
+    for i in 0..n {
+        let mut pair = image::RgbImage::from_pixel(128, 64, image::Rgb([30, 90, 150 + i as u8]));
+        pair.copy_from(
+            &image::imageops::resize(
+                &draw_sketch(64, 64),
+                64,
+                64,
+                image::imageops::FilterType::Triangle,
+            ),
+            0,
+            0,
+        )
+        .unwrap();
+        pair.save(dir.join(format!("{i}.png"))).unwrap();
+    }
+}
+
+#[test]
+fn the_training_panel_trains_pauses_stops_and_continues() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("pairs");
+    write_pairs(&data, 3);
+    let mut h = harness(app_with_tiny_model(dir.path()));
+    step_until(&mut h, "the model", |a| a.model().is_some());
+
+    // The toolbar opens the panel; the dataset folder comes from the native dialog in real
+    // use, so the test issues the command that dialog issues.
+    h.get_by_label("Training").click();
+    h.step();
+    assert!(h.state().training.open);
+    let ctx = h.ctx.clone();
+    h.state_mut()
+        .apply(&ctx, pix2paint::app::Command::TrainOpenData(data.clone()));
+    step_until(&mut h, "the dataset summary", |a| {
+        a.training.summary.is_some()
+    });
+    h.step();
+    assert_eq!(h.state().training.summary.as_ref().unwrap().0, 3);
+    h.get_by_label("3 pairs (0 files skipped)");
+
+    // A short fine-tuning run from the tiny model in use, by epochs.
+    {
+        let t = &mut h.state_mut().training;
+        t.by_epochs = true;
+        t.epochs = 2;
+        t.config.checkpoint_every = 2;
+        t.config.sample_every = 2;
+    }
+    h.get_by_label("Start").click();
+    step_until(&mut h, "the run to finish", |a| {
+        a.training.running.is_none() && a.training.latest.is_some()
+    });
+    let t = &h.state().training;
+    assert_eq!(
+        t.progress.map(|p| (p.0, p.1)),
+        Some((6, 6)),
+        "2 epochs of 3 pairs"
+    );
+    assert_eq!(t.losses.len(), 6);
+    assert!(!t.samples.is_empty(), "held-out previews were shown");
+    assert!(
+        t.message
+            .as_deref()
+            .unwrap()
+            .starts_with("finished after 6 steps")
+    );
+    // The live canvas paints with the trained weights.
+    step_until(&mut h, "the trained model", |a| {
+        a.model().is_some_and(|m| m.steps == 6)
+    });
+    h.step();
+    h.get_by_label("Save model as…");
+
+    // A long run: pause, resume, stop; then continue it from its checkpoint.
+    h.state_mut().training.by_epochs = false;
+    h.state_mut().training.config.steps = 100_000;
+    h.get_by_label("Start").click();
+    step_until(&mut h, "some progress", |a| {
+        a.training
+            .progress
+            .is_some_and(|p| p.0 >= 3 && p.1 == 100_000)
+    });
+    h.get_by_label("Pause").click();
+    step_until(&mut h, "the pause", |a| a.training.running == Some(true));
+    let paused_at = h.state().training.progress.unwrap().0;
+    std::thread::sleep(Duration::from_millis(300));
+    h.step();
+    assert_eq!(h.state().training.progress.unwrap().0, paused_at, "paused");
+    h.get_by_label("Resume").click();
+    step_until(&mut h, "progress after resuming", |a| {
+        a.training.progress.is_some_and(|p| p.0 > paused_at + 2)
+    });
+    h.get_by_label("Stop").click();
+    step_until(&mut h, "the stop", |a| a.training.running.is_none());
+    let stopped_at = h.state().training.progress.unwrap().0;
+    assert!(stopped_at < 100_000);
+    assert!(
+        h.state()
+            .training
+            .message
+            .as_deref()
+            .unwrap()
+            .starts_with("stopped at step")
+    );
+    h.step();
+    h.get_by_label("Continue the previous run").click();
+    step_until(&mut h, "the continued run", |a| {
+        a.training.progress.is_some_and(|p| p.0 > stopped_at)
+    });
+    let first_step = h.state().training.losses.first().unwrap().0;
+    assert_eq!(
+        first_step,
+        stopped_at + 1,
+        "the run continues where it stopped"
+    );
+    h.get_by_label("Stop").click();
+    step_until(&mut h, "the second stop", |a| a.training.running.is_none());
+}

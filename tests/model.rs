@@ -2,7 +2,6 @@
 
 mod common;
 
-use burn::module::Module;
 use burn::tensor::{Device, Distribution, Tensor};
 use common::*;
 use pix2paint::model::{BiasStyle, DiscriminatorConfig, DropoutNoise, GeneratorConfig, NormStats};
@@ -157,7 +156,7 @@ fn patchgan_gives_30x30_logits_at_256() {
     let y = disc.forward(input(256, 256, &d), input(256, 256, &d), NormStats::Batch);
     assert_eq!(y.dims(), [1, 1, 30, 30]);
     // 128² × 6→64, 64² × 64→128, 32² × 128→256, 31² × 256→512, 30² × 512→1, 4×4 kernels.
-    let expected = 2 * 16 * (128 * 128 * 6 * 64 + 64 * 64 * 64 * 128 + 32 * 32 * 128 * 256)
+    let expected: u64 = 2 * 16 * (128 * 128 * 6 * 64 + 64 * 64 * 64 * 128 + 32 * 32 * 128 * 256)
         + 2 * 16 * (31 * 31 * 256 * 512 + 30 * 30 * 512);
-    assert_eq!(DiscriminatorConfig::new().flops(256, 256), expected as u64);
+    assert_eq!(DiscriminatorConfig::new().flops(256, 256), expected);
 }

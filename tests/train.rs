@@ -355,3 +355,56 @@ fn eval_scores_behave() {
     scores.add(&black, &white);
     assert!((scores.l1() - 0.5).abs() < 1e-12);
 }
+
+#[test]
+fn fine_tuning_a_saved_model_trains() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tiny.safetensors");
+    let (disc, disc_config) = tiny_discriminator(&Device::flex());
+    save_tiny(
+        &path,
+        &tiny_generator(1, &Device::flex()),
+        Some((&disc, &disc_config)),
+        pix2paint::weights::Precision::Full,
+    );
+    let d = Device::flex().autodiff();
+    let config = tiny_train_config();
+    let model = weights::load(&path, &d).unwrap();
+    let mut gan = Gan::from_model(model, &config, &d);
+    let first_conv = |gan: &Gan| {
+        gan.g.down[0]
+            .conv
+            .weight
+            .val()
+            .into_data()
+            .try_into_vec::<f32>()
+            .unwrap()
+    };
+    let d_out = |gan: &Gan| {
+        gan.d
+            .out
+            .weight
+            .val()
+            .into_data()
+            .try_into_vec::<f32>()
+            .unwrap()
+    };
+    let before = first_conv(&gan);
+    let d_before = d_out(&gan);
+    assert_eq!(
+        d_before,
+        disc.out
+            .weight
+            .val()
+            .into_data()
+            .try_into_vec::<f32>()
+            .unwrap(),
+        "the discriminator comes from the file"
+    );
+    let (s, p) = fixed_batch(&d);
+    for _ in 0..3 {
+        assert!(gan.step(s.clone(), p.clone(), &config).finite());
+    }
+    assert_ne!(before, first_conv(&gan), "the loaded generator is trained");
+    assert_ne!(d_before, d_out(&gan), "the loaded discriminator is trained");
+}

@@ -57,6 +57,12 @@ pub enum Command {
     TrainReloadData,
     /// Start training.
     TrainStart,
+    /// Resume the unfinished run on the opened dataset.
+    TrainContinue,
+    /// Pick the masks folder for the photos layout.
+    TrainPickMasks,
+    /// Use this masks folder (none: no masks).
+    TrainSetMasks(Option<PathBuf>),
     /// Pause training.
     TrainPause,
     /// Resume training.

@@ -296,7 +296,17 @@ impl PaintApp {
                 self.apply(ctx, Command::TrainReloadData);
             }
             Command::TrainReloadData => self.open_dataset(ctx),
-            Command::TrainStart => self.start_training(ctx),
+            Command::TrainStart => self.start_training(ctx, false),
+            Command::TrainContinue => self.start_training(ctx, true),
+            Command::TrainPickMasks => {
+                if let Some(dir) = rfd::FileDialog::new().pick_folder() {
+                    self.apply(ctx, Command::TrainSetMasks(Some(dir)));
+                }
+            }
+            Command::TrainSetMasks(dir) => {
+                self.training.masks_dir = dir;
+                self.apply(ctx, Command::TrainReloadData);
+            }
             Command::TrainPause => self.send_trainer(Control::Pause),
             Command::TrainResume => self.send_trainer(Control::Resume),
             Command::TrainStop => self.send_trainer(Control::Stop),
@@ -332,6 +342,9 @@ impl PaintApp {
             return;
         };
         let (layout, btoa) = (self.training.layout, self.training.btoa);
+        let masks = self.training.masks_dir.clone();
+        let checkpoint = self.run_paths(&dir).1;
+        self.training.previous_run = checkpoint.is_file().then_some(checkpoint);
         self.training.summary = None;
         self.dataset = None;
         self.training.message = Some("reading the dataset…".into());
@@ -342,7 +355,7 @@ impl PaintApp {
                 crate::weights::Direction::AtoB
             };
             Background::Dataset(
-                Dataset::open(&dir, layout, direction, None)
+                Dataset::open(&dir, layout, direction, masks)
                     .map_err(|e| e.to_string())
                     .map(|d| {
                         let previews = (0..d.len().min(4))
@@ -355,26 +368,42 @@ impl PaintApp {
         });
     }
 
-    fn start_training(&mut self, ctx: &egui::Context) {
+    /// The model and checkpoint files of a run on the dataset in `root`.
+    fn run_paths(&self, root: &Path) -> (PathBuf, PathBuf, String) {
+        let dir = self
+            .autosave
+            .as_ref()
+            .map(Autosave::models_dir)
+            .unwrap_or_else(|| std::env::temp_dir().join("pix2paint-models"));
+        let name = root
+            .file_name()
+            .map_or("trained".into(), |n| n.to_string_lossy().into_owned());
+        (
+            dir.join(format!("{name}.safetensors")),
+            dir.join(format!("{name}.ckpt.safetensors")),
+            name,
+        )
+    }
+
+    fn start_training(&mut self, ctx: &egui::Context, continue_previous: bool) {
         let Some(data) = self.dataset.clone() else {
             return;
         };
-        let dir = crate::app::settings::Autosave::default_dir()
-            .and_then(|d| d.parent().map(|p| p.join("models")))
-            .unwrap_or_else(|| std::env::temp_dir().join("pix2paint-models"));
-        let name = data
-            .root
-            .file_name()
-            .map_or("trained".into(), |n| n.to_string_lossy().into_owned());
-        let output = dir.join(format!("{name}.safetensors"));
-        let checkpoint = dir.join(format!("{name}.ckpt.safetensors"));
+        let (output, checkpoint, name) = self.run_paths(&data.root);
         let start = match (&self.model_path, self.training.fine_tune) {
+            _ if continue_previous && checkpoint.is_file() => Start::Resume(checkpoint.clone()),
             (Some(p), true) => Start::FineTune(p.clone()),
             _ => Start::Fresh { name: name.clone() },
         };
+        let mut config = self.training.config.clone();
+        if self.training.by_epochs {
+            config.steps = (self.training.epochs * data.len() as u64)
+                .div_ceil(config.batch_size.max(1) as u64);
+        }
+        self.training.previous_run = None;
         let job = Job {
             data,
-            config: self.training.config.clone(),
+            config,
             start,
             output,
             checkpoint,
@@ -439,6 +468,16 @@ impl PaintApp {
         if done {
             self.trainer = None;
             self.training.running = None;
+            // A stopped run can be continued from its last checkpoint.
+            let unfinished = self
+                .training
+                .progress
+                .is_some_and(|(step, total, ..)| step < total);
+            if let Some(d) = &self.dataset {
+                let checkpoint = self.run_paths(&d.root).1;
+                self.training.previous_run =
+                    (unfinished && checkpoint.is_file()).then_some(checkpoint);
+            }
         }
     }
 
@@ -478,13 +517,21 @@ impl PaintApp {
             }
             TrainEvent::Diverged { step, restored } => {
                 self.training.message = Some(format!(
-                    "a loss became NaN/infinite at step {step}: restored the checkpoint of step                      {restored} and stopped. Try a lower learning rate."
+                    "a loss became NaN/infinite at step {step}: restored the checkpoint of step \
+                     {restored} and stopped. Try a lower learning rate."
                 ))
             }
             TrainEvent::Paused(p) => self.training.running = Some(p),
             TrainEvent::Finished { step, path } => {
-                self.training.message =
-                    Some(format!("finished after {step} steps: {}", path.display()));
+                let total = self.training.progress.map_or(step, |p| p.1);
+                self.training.message = Some(if step < total {
+                    format!(
+                        "stopped at step {step} of {total}; model saved: {}",
+                        path.display()
+                    )
+                } else {
+                    format!("finished after {step} steps: {}", path.display())
+                });
                 self.training.latest = Some(path.clone());
                 self.requested_model = Some(path.clone());
                 self.worker.load_model(path);

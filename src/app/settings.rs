@@ -53,6 +53,13 @@ impl Autosave {
         eframe::storage_dir("pix2paint").map(|d| d.join("autosave"))
     }
 
+    /// Where models trained in the app go: `models/` beside the autosave folder.
+    pub fn models_dir(&self) -> PathBuf {
+        self.dir
+            .parent()
+            .map_or_else(|| self.dir.join("models"), |p| p.join("models"))
+    }
+
     fn strokes_path(&self) -> PathBuf {
         self.dir.join("sketch.json")
     }

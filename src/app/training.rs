@@ -19,6 +19,14 @@ pub struct TrainingPanel {
     pub layout: Layout,
     /// Train B → A.
     pub btoa: bool,
+    /// Foreground masks for the photos layout (background lines are dropped).
+    pub masks_dir: Option<PathBuf>,
+    /// Whether the length is given in epochs (else in steps).
+    pub by_epochs: bool,
+    /// Passes over the data when `by_epochs`.
+    pub epochs: u64,
+    /// The checkpoint of an earlier run on this dataset, which can be continued.
+    pub previous_run: Option<PathBuf>,
     /// Schedule and hyper-parameters.
     pub config: TrainConfig,
     /// Fine-tune the model in use (else train a new one).
@@ -46,6 +54,10 @@ impl Default for TrainingPanel {
             data_dir: None,
             layout: Layout::Auto,
             btoa: false,
+            masks_dir: None,
+            by_epochs: false,
+            epochs: 5,
+            previous_run: None,
             config: TrainConfig {
                 steps: 2000,
                 checkpoint_every: 100,
@@ -106,10 +118,36 @@ impl TrainingPanel {
                         out.push(Command::TrainReloadData);
                     }
                 }
-                if ui.checkbox(&mut self.btoa, "B→A").changed() {
+                if ui.checkbox(&mut self.btoa, "B to A").changed() {
                     out.push(Command::TrainReloadData);
                 }
             });
+        });
+        ui.horizontal(|ui| {
+            if ui
+                .add_enabled(idle, egui::Button::new("Masks folder…"))
+                .on_hover_text(
+                    "Photos layout: foreground masks named like the photos; \
+                     lines outside the mask are dropped",
+                )
+                .clicked()
+            {
+                out.push(Command::TrainPickMasks);
+            }
+            match &self.masks_dir {
+                Some(d) => {
+                    ui.label(d.display().to_string());
+                    if ui
+                        .add_enabled(idle, egui::Button::new("No masks"))
+                        .clicked()
+                    {
+                        out.push(Command::TrainSetMasks(None));
+                    }
+                }
+                None => {
+                    ui.label("(no masks)");
+                }
+            }
         });
         if let Some((n, skipped, previews)) = &self.summary {
             ui.label(format!("{n} pairs ({skipped} files skipped)"));
@@ -124,8 +162,18 @@ impl TrainingPanel {
             egui::Grid::new("train-settings")
                 .num_columns(2)
                 .show(ui, |ui| {
-                    ui.label("steps");
-                    ui.add(egui::DragValue::new(&mut self.config.steps).range(1..=10_000_000));
+                    ui.label("length");
+                    ui.horizontal(|ui| {
+                        ui.selectable_value(&mut self.by_epochs, false, "steps");
+                        ui.selectable_value(&mut self.by_epochs, true, "epochs");
+                        if self.by_epochs {
+                            ui.add(egui::DragValue::new(&mut self.epochs).range(1..=100_000));
+                        } else {
+                            ui.add(
+                                egui::DragValue::new(&mut self.config.steps).range(1..=10_000_000),
+                            );
+                        }
+                    });
                     ui.end_row();
                     ui.label("learning rate");
                     ui.add(
@@ -163,6 +211,17 @@ impl TrainingPanel {
                     .clicked()
                 {
                     out.push(Command::TrainStart);
+                }
+                if self.previous_run.is_some()
+                    && self.summary.is_some()
+                    && ui
+                        .button("Continue the previous run")
+                        .on_hover_text(
+                            "Resume the unfinished run on this dataset exactly where it stopped",
+                        )
+                        .clicked()
+                {
+                    out.push(Command::TrainContinue);
                 }
             }
             Some(paused) => {

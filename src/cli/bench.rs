@@ -371,9 +371,15 @@ fn run_torch_peer(ngf: usize, args: &BenchArgs) -> Result<TorchPeer> {
         .context("peer printed no result")?;
     let v: serde_json::Value = serde_json::from_str(line)?;
     Ok(TorchPeer {
-        median_ms: v["median_ms"].as_f64().context("peer result lacks median_ms")?,
-        g_params: v["g_params"].as_u64().context("peer result lacks g_params")?,
-        d_params: v["d_params"].as_u64().context("peer result lacks d_params")?,
+        median_ms: v["median_ms"]
+            .as_f64()
+            .context("peer result lacks median_ms")?,
+        g_params: v["g_params"]
+            .as_u64()
+            .context("peer result lacks g_params")?,
+        d_params: v["d_params"]
+            .as_u64()
+            .context("peer result lacks d_params")?,
         version: v["torch"].as_str().unwrap_or("?").to_string(),
     })
 }
@@ -381,7 +387,11 @@ fn run_torch_peer(ngf: usize, args: &BenchArgs) -> Result<TorchPeer> {
 /// A fixed target for training steps: smooth colour gradients.
 fn test_photo() -> image::RgbImage {
     image::RgbImage::from_fn(256, 256, |x, y| {
-        image::Rgb([(x as u8) / 2 + 64, (y as u8) / 2 + 32, ((x + y) / 4) as u8 + 80])
+        image::Rgb([
+            (x as u8) / 2 + 64,
+            (y as u8) / 2 + 32,
+            ((x + y) / 4) as u8 + 80,
+        ])
     })
 }
 
@@ -438,7 +448,10 @@ fn run_train(args: &BenchArgs) -> Result<()> {
             let mut gan = Gan::new(&config, "bench", &ad);
             if let Some(p) = &peer
                 && (p.g_params, p.d_params)
-                    != (gan.g.learnable_params() as u64, gan.d.learnable_params() as u64)
+                    != (
+                        gan.g.learnable_params() as u64,
+                        gan.d.learnable_params() as u64,
+                    )
             {
                 bail!(
                     "the PyTorch peer built different networks: G {} / D {} parameters, ours {} / {}",

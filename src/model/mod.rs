@@ -9,4 +9,4 @@ pub mod generator;
 
 pub use blocks::{DropoutNoise, NormStats};
 pub use discriminator::{Discriminator, DiscriminatorConfig};
-pub use generator::{BiasStyle, Generator, GeneratorConfig};
+pub use generator::{BiasStyle, DEPTH, Generator, GeneratorConfig, SIZE_MULTIPLE};
