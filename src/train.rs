@@ -549,7 +549,7 @@ pub fn run(
     control: &Receiver<Control>,
 ) -> Result<(), TrainError> {
     let side = job.config.resolution as usize;
-    if side == 0 || side % SIZE_MULTIPLE != 0 {
+    if side == 0 || !side.is_multiple_of(SIZE_MULTIPLE) {
         return Err(TrainError::Settings(format!(
             "the training resolution must be a multiple of {SIZE_MULTIPLE} (the U-Net halves \
              it {DEPTH} times); {side} is not"
