@@ -185,10 +185,33 @@ fn trainable<M: Module>(module: M) -> M {
             &mut self,
             param: burn::module::Param<Tensor<D>>,
         ) -> burn::module::Param<Tensor<D>> {
-            param.map(|t| t.detach().require_grad())
+            param.map(|t| t.detach().autodiff().require_grad())
         }
     }
     module.map(&mut Leaves)
+}
+
+/// Work around a layout bug of burn 0.22's wgpu backend: the weight gradient of a convolution
+/// with a single output channel (the PatchGAN's last layer) comes back with strides that the
+/// optimizer's element-wise kernels misread, so all but a few of its weights got wrong updates
+/// (caught by `tests/wgpu.rs`, which compares a training step on wgpu with the CPU). Gradients
+/// of parameters with a size-1 dimension are small; they are rebuilt in a plain layout here.
+fn settle_gradients<M: Module>(grads: &mut GradientsParams, module: &M) {
+    struct Settle<'a>(&'a mut GradientsParams);
+    impl burn::module::ModuleVisitor for Settle<'_> {
+        fn visit_float<const D: usize>(&mut self, param: &burn::module::Param<Tensor<D>>) {
+            let shape = param.shape();
+            if D < 2 || !shape.iter().any(|&d| d == 1) {
+                return;
+            }
+            if let Some(g) = self.0.remove::<D>(param.id) {
+                let device = g.device();
+                let plain = Tensor::<D>::from_data(g.into_data(), &device);
+                self.0.register::<D>(param.id, plain);
+            }
+        }
+    }
+    module.visit(&mut Settle(grads));
 }
 
 /// Binary cross-entropy of logits against a constant target, numerically stable.
@@ -271,7 +294,9 @@ impl Gan {
             // The paper's L1-only baseline: the generator alone, no discriminator.
             let l1 = (fake - photo).abs().mean();
             let l1_value: f32 = l1.clone().into_scalar();
-            let grads = GradientsParams::from_grads((l1 * config.lambda_l1).backward(), &self.g);
+            let mut grads =
+                GradientsParams::from_grads((l1 * config.lambda_l1).backward(), &self.g);
+            settle_gradients(&mut grads, &self.g);
             self.g = self.optim_g.step(lr, self.g.clone(), grads);
             self.step += 1;
             return Losses {
@@ -286,7 +311,8 @@ impl Gan {
         let fake_d = self.d.forward(sketch.clone(), fake.clone().detach(), stats);
         let loss_d = (bce_with_logits(real, 1.0) + bce_with_logits(fake_d, 0.0)) * 0.5;
         let d_value: f32 = loss_d.clone().into_scalar();
-        let grads = GradientsParams::from_grads(loss_d.backward(), &self.d);
+        let mut grads = GradientsParams::from_grads(loss_d.backward(), &self.d);
+        settle_gradients(&mut grads, &self.d);
         self.d = self.optim_d.step(lr, self.d.clone(), grads);
 
         // Generator: fool the updated discriminator, stay close to the photo in L1.
@@ -296,7 +322,8 @@ impl Gan {
         let (gan_value, l1_value): (f32, f32) =
             (gan.clone().into_scalar(), l1.clone().into_scalar());
         let loss_g = gan + l1 * config.lambda_l1;
-        let grads = GradientsParams::from_grads(loss_g.backward(), &self.g);
+        let mut grads = GradientsParams::from_grads(loss_g.backward(), &self.g);
+        settle_gradients(&mut grads, &self.g);
         self.g = self.optim_g.step(lr, self.g.clone(), grads);
         self.step += 1;
         Losses {

@@ -10,11 +10,13 @@ use burn::tensor::{Device, Distribution, Tensor};
 use common::*;
 use pix2paint::device;
 use pix2paint::model::{DropoutNoise, NormStats};
+use pix2paint::tensor_image::images_to_tensor;
+use pix2paint::train::{Gan, TrainConfig};
 
-#[test]
-fn wgpu_forward_matches_cpu() {
-    let gpu = match device::wgpu() {
-        Ok(c) => c,
+/// The wgpu device, or None where there is none and CI does not require one.
+fn gpu_or_skip() -> Option<device::Compute> {
+    match device::wgpu() {
+        Ok(c) => Some(c),
         Err(reason) => {
             if std::env::var_os("PIX2PAINT_REQUIRE_GPU").is_some_and(|v| v == "1") {
                 panic!("CI expects a wgpu adapter (lavapipe) but found none: {reason}");
@@ -22,9 +24,14 @@ fn wgpu_forward_matches_cpu() {
             eprintln!(
                 "no wgpu adapter here ({reason}); set PIX2PAINT_REQUIRE_GPU=1 to make this fatal"
             );
-            return;
+            None
         }
-    };
+    }
+}
+
+#[test]
+fn wgpu_forward_matches_cpu() {
+    let Some(gpu) = gpu_or_skip() else { return };
     eprintln!("wgpu adapter: {}", gpu.description);
     let cpu = Device::flex();
     let g = tiny_generator(1, &cpu);
@@ -53,5 +60,44 @@ fn wgpu_forward_matches_cpu() {
         let den: f64 = reference.iter().map(|a| (*a as f64).powi(2)).sum();
         let rel = (num / den).sqrt();
         assert!(rel < 1e-3, "‖Δ‖/‖ref‖ = {rel} (variation {variation:?})");
+    }
+}
+
+#[test]
+fn a_training_step_on_wgpu_matches_cpu() {
+    let Some(gpu) = gpu_or_skip() else { return };
+    // The same starting point on both devices: one checkpoint, resumed on each.
+    let dir = tempfile::tempdir().unwrap();
+    let ckpt = dir.path().join("run.ckpt.safetensors");
+    let config = TrainConfig {
+        ngf: 4,
+        ndf: 4,
+        steps: 2,
+        ..TrainConfig::default()
+    };
+    let cpu = Device::flex().autodiff();
+    Gan::new(&config, "t", &cpu)
+        .save_checkpoint(&ckpt, &config)
+        .unwrap();
+    let sketch = draw_sketch(256, 256);
+    let photo = image::RgbImage::from_fn(256, 256, |x, y| {
+        image::Rgb([(x / 2) as u8, (y / 2) as u8, 120])
+    });
+    let step = |device: &Device| {
+        let (mut gan, config) = Gan::resume(&ckpt, device).unwrap();
+        let s = images_to_tensor(&[&sketch], device);
+        let p = images_to_tensor(&[&photo], device);
+        let first = gan.step(s.clone(), p.clone(), &config);
+        let second = gan.step(s, p, &config);
+        (first, second)
+    };
+    let on_cpu = step(&cpu);
+    let on_gpu = step(&gpu.device.clone().autodiff());
+    let close = |a: f32, b: f32| (a - b).abs() <= 2e-3 * a.abs().max(1.0);
+    for (c, g) in [(on_cpu.0, on_gpu.0), (on_cpu.1, on_gpu.1)] {
+        assert!(
+            close(c.d, g.d) && close(c.g_gan, g.g_gan) && close(c.g_l1, g.g_l1),
+            "CPU {c:?} vs wgpu {g:?}"
+        );
     }
 }
