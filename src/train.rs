@@ -691,6 +691,17 @@ pub fn run(
     Ok(())
 }
 
+/// How a run's examples were split, in words.
+pub fn describe_split(train: usize, held_out: usize) -> String {
+    if train == held_out {
+        format!(
+            "training on {train} pairs (too few to hold some out: previews show training pairs)"
+        )
+    } else {
+        format!("training on {train} pairs, previews from {held_out} held-out ones")
+    }
+}
+
 /// Paint up to four held-out examples with the current generator (dropout off, as at test time).
 pub fn samples(
     gan: &Gan,

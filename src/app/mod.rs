@@ -484,10 +484,7 @@ impl PaintApp {
     fn on_train_event(&mut self, ctx: &egui::Context, e: TrainEvent) {
         match e {
             TrainEvent::Started { examples, .. } => {
-                self.training.message = Some(format!(
-                    "training on {} pairs, previews from {} held-out ones",
-                    examples.0, examples.1
-                ))
+                self.training.message = Some(crate::train::describe_split(examples.0, examples.1))
             }
             TrainEvent::Progress {
                 step,

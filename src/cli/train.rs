@@ -211,10 +211,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
                 bar.set_length(total);
                 bar.set_position(step);
                 bar.reset_eta();
-                say(
-                    &bar,
-                    format!("training {} / held-out {} examples", examples.0, examples.1),
-                );
+                say(&bar, train::describe_split(examples.0, examples.1));
             }
             TrainEvent::Progress {
                 step,
