@@ -2,8 +2,9 @@
 """PyTorch CPU peer for `pix2paint bench --train`.
 
 Trains the same pix2pix networks as pix2paint's trainer, written here from the paper: the
-U-Net generator as pix2paint's trainer builds it (4×4 convolutions with biases, BatchNorm on
-every encoder block but the first and the innermost, dropout 0.5 on the three innermost decoders, tanh out) and
+U-Net generator as pix2paint's trainer builds it, which is PyTorch pix2pix's unet_256 (4×4
+convolutions, a bias only on the output one, BatchNorm on every encoder block but the first
+and the innermost, dropout 0.5 on the decoders 2-4 from the inside, tanh out) and
 the 70×70 PatchGAN (C64-C128-C256-C512, bias only where no BatchNorm follows). One step is
 pix2paint's step: discriminator update on a real and a detached generated pair, then generator
 update with the vanilla GAN loss plus 100 × L1; Adam lr 2e-4, betas (0.5, 0.999); batch 1.
@@ -58,7 +59,7 @@ def build(ngf, ndf):
                 layers = []
                 if i > 0:
                     layers.append(nn.LeakyReLU(0.2))
-                layers.append(nn.Conv2d(cin, cout, 4, 2, 1, bias=True))
+                layers.append(nn.Conv2d(cin, cout, 4, 2, 1, bias=False))
                 if 0 < i < depth - 1:
                     layers.append(nn.BatchNorm2d(cout))
                 self.down.append(nn.Sequential(*layers))
@@ -69,9 +70,9 @@ def build(ngf, ndf):
                 cin = ngf * mult[level] * (1 if j == 0 else 2)
                 last = j == depth - 1
                 cout = 3 if last else ngf * mult[level - 1]
-                layers = [nn.ReLU(), nn.ConvTranspose2d(cin, cout, 4, 2, 1, bias=True)]
+                layers = [nn.ReLU(), nn.ConvTranspose2d(cin, cout, 4, 2, 1, bias=last)]
                 layers.append(nn.Tanh() if last else nn.BatchNorm2d(cout))
-                if j < 3:
+                if 1 <= j <= 3:
                     layers.append(nn.Dropout(0.5))
                 self.up.append(nn.Sequential(*layers))
 

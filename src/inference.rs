@@ -8,7 +8,7 @@
 use crate::model::{DropoutNoise, Generator, GeneratorConfig};
 use crate::tensor_image::{image_to_tensor, tensor_to_image};
 use crate::weights::{self, ModelFile, ModelInfo};
-use burn::tensor::Device;
+use burn::tensor::{Device, Tensor};
 use image::RgbImage;
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, Sender, channel};
@@ -41,15 +41,25 @@ impl Painter {
     /// Paint one sketch (dark lines on white RGB, any size). Dropout is off unless a
     /// `variation` seed is given: then the seed's dropout noise gives a reproducible variant.
     pub fn paint(&self, sketch: &RgbImage, variation: Option<u64>, device: &Device) -> RgbImage {
+        tensor_to_image(self.paint_tensor(sketch, variation, device))
+    }
+
+    /// [`paint`](Self::paint) without the read-back: the output tensor, [1, 3, H, W] in
+    /// [-1, 1], left on `device` (for the GPU display path, `crate::gpu_image`).
+    pub fn paint_tensor(
+        &self,
+        sketch: &RgbImage,
+        variation: Option<u64>,
+        device: &Device,
+    ) -> Tensor<4> {
         let x = image_to_tensor(sketch, device); // [1, 3, H, W]
         let mut noise = variation.map(|seed| DropoutNoise::new(seed, self.config.dropout));
-        let y = self.generator.forward_any_size(
+        self.generator.forward_any_size(
             x,
             self.info.inference_stats,
             noise.as_mut(),
             &self.config.dropout_decoders,
-        ); // [1, 3, H, W]
-        tensor_to_image(y)
+        ) // [1, 3, H, W]
     }
 }
 
@@ -74,6 +84,18 @@ pub enum Event {
         /// The result image, same size as the sketch.
         image: RgbImage,
         /// Time spent in the model, including moving data to and from the device.
+        elapsed: Duration,
+        /// The variation seed used, if any.
+        variation: Option<u64>,
+    },
+    /// A painted result left on the GPU (see [`InferenceWorker::keep_results_on_gpu`]).
+    PaintedOnGpu {
+        /// The request's id.
+        id: u64,
+        /// The output tensor, [1, 3, H, W] in [-1, 1], on the worker's device (boxed: a
+        /// device tensor is much larger than the other events).
+        output: Box<Tensor<4>>,
+        /// Time spent in the model (the device is synchronised before this is measured).
         elapsed: Duration,
         /// The variation seed used, if any.
         variation: Option<u64>,
@@ -109,6 +131,7 @@ type Shared = Arc<(Mutex<Slot>, Condvar)>;
 /// The inference thread: owns the painter and the device.
 pub struct InferenceWorker {
     shared: Shared,
+    on_gpu: Arc<std::sync::atomic::AtomicBool>,
     events: Receiver<Event>,
     thread: Option<JoinHandle<()>>,
 }
@@ -124,15 +147,24 @@ impl InferenceWorker {
         let shared: Shared = Arc::default();
         let (tx, events) = channel();
         let thread_shared = shared.clone();
+        let on_gpu = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let thread_on_gpu = on_gpu.clone();
         let thread = std::thread::Builder::new()
             .name("pix2paint-inference".into())
-            .spawn(move || run(painter, device, thread_shared, tx, notify))
+            .spawn(move || run(painter, device, thread_shared, thread_on_gpu, tx, notify))
             .expect("spawning a thread only fails when the OS is out of resources");
         Self {
             shared,
+            on_gpu,
             events,
             thread: Some(thread),
         }
+    }
+
+    /// Report results as [`Event::PaintedOnGpu`] (the tensor stays on the device, for a
+    /// display that reads it there) instead of [`Event::Painted`] images.
+    pub fn keep_results_on_gpu(&self, on: bool) {
+        self.on_gpu.store(on, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Ask for a sketch to be painted; replaces any request not yet started.
@@ -194,6 +226,7 @@ fn run(
     mut painter: Option<Painter>,
     device: Device,
     shared: Shared,
+    on_gpu: Arc<std::sync::atomic::AtomicBool>,
     tx: Sender<Event>,
     notify: impl Fn(),
 ) {
@@ -257,6 +290,29 @@ fn run(
             continue;
         };
         let start = Instant::now();
+        if on_gpu.load(std::sync::atomic::Ordering::Relaxed) {
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let output = painter.paint_tensor(&req.sketch, req.variation, &device);
+                device.sync().map(|()| output)
+            }));
+            match outcome {
+                Ok(Ok(output)) => send(Event::PaintedOnGpu {
+                    id: req.id,
+                    output: Box::new(output),
+                    elapsed: start.elapsed(),
+                    variation: req.variation,
+                }),
+                Ok(Err(e)) => send(Event::Failed {
+                    id: req.id,
+                    message: format!("the GPU failed on this sketch: {e:?}"),
+                }),
+                Err(panic) => send(Event::Failed {
+                    id: req.id,
+                    message: format!("the model failed on this sketch: {}", panic_text(&panic)),
+                }),
+            }
+            continue;
+        }
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             painter.paint(&req.sketch, req.variation, &device)
         }));

@@ -11,6 +11,8 @@ pub mod dataset;
 pub mod device;
 pub mod eval;
 pub mod files;
+pub mod gpu_image;
+pub mod import;
 pub mod inference;
 pub mod lines;
 pub mod model;

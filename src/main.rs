@@ -18,6 +18,10 @@ struct Args {
     /// Run the model on the CPU even if a GPU is available.
     #[arg(long)]
     cpu: bool,
+    /// Run the model on the wgpu adapter even when it is a software renderer (lavapipe), which
+    /// is otherwise passed over for the faster CPU backend.
+    #[arg(long, conflicts_with = "cpu")]
+    gpu: bool,
 }
 
 #[derive(Subcommand)]
@@ -32,6 +36,8 @@ enum Command {
     Train(cli::train::TrainArgs),
     /// Score models on held-out pairs (mean L1, SSIM) against a mean-colour baseline.
     Eval(cli::eval::EvalArgs),
+    /// Convert a model (pix2paint, PyTorch .pth, web demo .pict) to PyTorch or pix2paint form.
+    Export(cli::export::ExportArgs),
     /// Describe a weights file.
     Info(cli::info::InfoArgs),
 }
@@ -42,10 +48,11 @@ fn main() -> ExitCode {
         Some(Command::Colorize(a)) => cli::colorize::run(a),
         Some(Command::Bench(a)) => cli::bench::run(a),
         Some(Command::Eval(a)) => cli::eval::run(a),
+        Some(Command::Export(a)) => cli::export::run(a),
         Some(Command::Info(a)) => cli::info::run(a),
         Some(Command::Prepare(a)) => cli::prepare::run(a),
         Some(Command::Train(a)) => cli::train::run(a),
-        None => cli::app::run(args.weights, args.cpu),
+        None => cli::app::run(args.weights, args.cpu, args.gpu),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

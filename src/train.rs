@@ -224,12 +224,11 @@ impl Gan {
     /// New networks with pix2pix's initialisation. `device` must be an autodiff device.
     pub fn new(config: &TrainConfig, name: &str, device: &Device) -> Self {
         device.seed(config.seed);
-        // No BatchNorm on the 1×1 innermost encoder block: at batch 1 it would normalise a
-        // single value per channel to zero and the bottleneck would carry nothing (PyTorch
-        // pix2pix drops it for the same reason).
-        let g_config = GeneratorConfig::new()
-            .with_ngf(config.ngf)
-            .with_innermost_encoder_norm(false);
+        // New models are PyTorch pix2pix's unet_256 exactly, so `pix2paint export --to pth`
+        // gives a file its code loads as is. Among its choices: no BatchNorm on the 1×1
+        // innermost encoder block (at batch 1 it would normalise a single value per channel
+        // to zero and the bottleneck would carry nothing), no biases before BatchNorm.
+        let g_config = GeneratorConfig::pytorch_unet().with_ngf(config.ngf);
         let d_config = DiscriminatorConfig::new().with_ndf(config.ndf);
         let mut info = ModelInfo::named(name);
         info.resolution = config.resolution as usize;

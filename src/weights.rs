@@ -109,7 +109,7 @@ pub enum WeightsError {
     },
     /// Not a pix2paint weights file at all.
     #[error(
-        "{path} is not a pix2paint weights file ({reason}). Open a .safetensors model written by pix2paint (`pix2paint train` or the one in weights/)"
+        "{path} is not a pix2paint weights file ({reason}). Open a pix2paint model (.safetensors, from `pix2paint train` or weights/), a PyTorch pix2pix generator (latest_net_G.pth) or a pix2pix web demo model (.pict)"
     )]
     NotWeights {
         /// The file.
@@ -133,6 +133,14 @@ pub enum WeightsError {
         /// The file.
         path: PathBuf,
         /// Which tensor differs and how.
+        detail: String,
+    },
+    /// A model of a kind this version cannot run yet.
+    #[error("{path} is a model pix2paint cannot run yet: {detail}")]
+    Unsupported {
+        /// The file.
+        path: PathBuf,
+        /// What it is, and what is supported.
         detail: String,
     },
     /// Written by a newer pix2paint.
@@ -302,12 +310,55 @@ pub fn save(path: &Path, req: &SaveRequest<'_>) -> Result<(), WeightsError> {
     })
 }
 
-/// Read a model file onto `device`.
+/// Read a model file onto `device`: a pix2paint safetensors file, a PyTorch pix2pix
+/// generator (`.pth`) or a pix2pix web demo model (`.pict`), told apart by their contents.
 pub fn load(path: &Path, device: &Device) -> Result<ModelFile, WeightsError> {
+    use crate::import::{self, FileKind};
     let bytes = std::fs::read(path).map_err(|source| WeightsError::Io {
         path: path.to_owned(),
         source,
     })?;
+    match import::sniff(&bytes[..bytes.len().min(16)]) {
+        FileKind::Pytorch => from_imported(import::pth::read(path)?, path, device),
+        FileKind::Pict => from_imported(import::pict::parse(&bytes, path)?, path, device),
+        FileKind::Pix2paint => from_bytes(&bytes, path, device),
+    }
+}
+
+/// Build a model from an importer's tensors (named by module path under the generator),
+/// through the same checks as a pix2paint file.
+pub fn from_imported(
+    imported: crate::import::Imported,
+    path: &Path,
+    device: &Device,
+) -> Result<ModelFile, WeightsError> {
+    let tensors: Vec<(String, Raw)> = imported
+        .tensors
+        .into_iter()
+        .map(|(name, shape, values)| {
+            (
+                format!("generator.{name}"),
+                Raw {
+                    dtype: Dtype::F32,
+                    shape,
+                    bytes: bytemuck::cast_slice(&values).to_vec(),
+                },
+            )
+        })
+        .collect();
+    let mut meta = HashMap::new();
+    meta.insert("format".into(), FORMAT.into());
+    meta.insert("format_version".into(), FORMAT_VERSION.to_string());
+    meta.insert("generator_config".into(), imported.config.to_string());
+    meta.insert(
+        "info".into(),
+        serde_json::to_string(&imported.info).expect("ModelInfo serializes"),
+    );
+    let bytes = safetensors::serialize(tensors.iter().map(|(n, r)| (n.as_str(), r)), Some(meta))
+        .map_err(|e| WeightsError::Architecture {
+            path: path.to_owned(),
+            detail: format!("a tensor's values do not fill its shape: {e}"),
+        })?;
     from_bytes(&bytes, path, device)
 }
 

@@ -27,6 +27,7 @@ fn next_painted(w: &InferenceWorker) -> (u64, image::RgbImage, Duration) {
             Event::Painted {
                 id, image, elapsed, ..
             } => return (id, image, elapsed),
+            Event::PaintedOnGpu { .. } => panic!("results stay images unless asked otherwise"),
             Event::Failed { message, .. } => panic!("inference failed: {message}"),
             Event::ModelChanged(_) => {}
             Event::ModelLoadFailed { message, .. } => panic!("load failed: {message}"),
@@ -185,4 +186,38 @@ fn without_a_model_requests_fail_with_advice_and_loading_one_works() {
     });
     let (id, _, _) = next_painted(&w);
     assert_eq!(id, 2);
+}
+
+#[test]
+fn results_can_stay_on_the_device_for_a_gpu_display() {
+    let d = Device::flex();
+    let w = InferenceWorker::spawn(Some(painter(1, &d)), d.clone(), || {});
+    let sketch = draw_sketch(256, 256);
+    w.request(Request {
+        id: 1,
+        sketch: sketch.clone(),
+        variation: None,
+    });
+    let (_, image, _) = next_painted(&w);
+    w.keep_results_on_gpu(true);
+    w.request(Request {
+        id: 2,
+        sketch,
+        variation: None,
+    });
+    loop {
+        match w
+            .recv_timeout(Duration::from_secs(60))
+            .expect("worker answered")
+        {
+            Event::PaintedOnGpu { id, output, .. } => {
+                assert_eq!(id, 2);
+                assert_eq!(output.dims(), [1, 3, 256, 256]);
+                assert_eq!(pix2paint::tensor_image::tensor_to_image(*output), image);
+                break;
+            }
+            Event::ModelChanged(_) => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    }
 }

@@ -101,3 +101,49 @@ fn a_training_step_on_wgpu_matches_cpu() {
         );
     }
 }
+
+#[test]
+fn the_result_shader_matches_its_cpu_reference() {
+    use pix2paint::gpu_image::{
+        TensorToTexture, create_texture, read_texture, tensor_to_rgba_reference,
+    };
+    let Some(gpu) = gpu_or_skip() else { return };
+    let setup = gpu
+        .wgpu_setup
+        .clone()
+        .expect("a wgpu device comes with its setup");
+    let (device, queue) = (&setup.device, &setup.queue);
+    let shader = TensorToTexture::new(device);
+    let cpu = Device::flex();
+    cpu.seed(4);
+    // Values beyond [-1, 1] too (clamped), odd sizes, and a cropped view with an offset.
+    let full = Tensor::<4>::random([1, 3, 40, 57], Distribution::Uniform(-1.3, 1.3), &cpu);
+    let on_gpu = full.clone().to_device(&gpu.device);
+    let cases = [
+        (full.clone(), on_gpu.clone()),
+        (
+            full.clone().slice([0..1, 0..3, 3..37, 5..50]),
+            on_gpu.slice([0..1, 0..3, 3..37, 5..50]),
+        ),
+    ];
+    for (reference, tensor) in cases {
+        let [_, _, h, w] = reference.dims();
+        let values = reference
+            .into_data()
+            .convert::<f32>()
+            .try_into_vec::<f32>()
+            .unwrap();
+        let want = tensor_to_rgba_reference(&values, w as u32, h as u32);
+        let texture = create_texture(device, w as u32, h as u32);
+        shader.run(device, queue, tensor, &texture).unwrap();
+        let got = read_texture(device, queue, &texture);
+        let worst = want
+            .as_raw()
+            .iter()
+            .zip(got.as_raw())
+            .map(|(a, b)| a.abs_diff(*b))
+            .max()
+            .unwrap();
+        assert!(worst <= 1, "{w}×{h}: largest difference {worst} levels");
+    }
+}

@@ -45,6 +45,12 @@ pub enum Command {
     OpenModelDialog,
     /// Load this model file.
     OpenModel(PathBuf),
+    /// Show or hide what the model says about itself.
+    ToggleModelInfo,
+    /// Record which side of a pair the model takes as input.
+    SetModelDirection(crate::weights::Direction),
+    /// Save the model in use, with its edited description, as a pix2paint file.
+    SaveModelAsDialog,
     /// Toggle the latency overlay.
     ToggleOverlay,
     /// Show or hide the training panel.

@@ -32,10 +32,15 @@ enum Background {
     Dataset(Result<(Dataset, Vec<image::RgbImage>), String>),
     /// A status line (or error) for the training panel.
     Message(Result<String, String>),
+    /// A file job of the main window finished: a status-bar notice, or an error window.
+    Notice(Result<String, String>),
 }
 
 /// Minimum time between live requests while a stroke is being drawn.
 const LIVE_INTERVAL: Duration = Duration::from_millis(100);
+/// Extensions of the model files the app opens (pix2paint, PyTorch pix2pix, web demo).
+const MODEL_EXTENSIONS: [&str; 4] = ["safetensors", "pth", "pt", "pict"];
+
 /// Minimum time between autosaves.
 const AUTOSAVE_INTERVAL: Duration = Duration::from_secs(2);
 
@@ -90,6 +95,10 @@ pub struct PaintApp {
     confirm_quit: bool,
     allowed_to_close: bool,
     overlay: bool,
+    /// Whether the model info window is open.
+    model_window: bool,
+    /// The last finished file job, for the status bar.
+    notice: Option<String>,
     /// The training panel's state.
     pub training: training::TrainingPanel,
     trainer: Option<TrainerThread>,
@@ -97,9 +106,106 @@ pub struct PaintApp {
     background: Vec<Receiver<Background>>,
     model_path: Option<PathBuf>,
     requested_model: Option<PathBuf>,
+    /// Results drawn on the GPU, when the model and the UI share one (see [`GpuDisplay`]).
+    gpu_display: Option<GpuDisplay>,
+    /// The last result while it lives on the GPU only (read back when saved or copied).
+    gpu_result: Option<burn::tensor::Tensor<4>>,
+}
+
+/// The GPU display path: the WGSL shader writes each result tensor into a texture that egui
+/// samples, on the device the model ran on; nothing goes through the CPU.
+pub struct GpuDisplay {
+    render_state: eframe::egui_wgpu::RenderState,
+    shader: crate::gpu_image::TensorToTexture,
+    texture: Option<(wgpu::Texture, egui::TextureId)>,
+}
+
+impl GpuDisplay {
+    /// Write `output` into the display texture (made or resized as needed); its egui id.
+    fn show(&mut self, output: burn::tensor::Tensor<4>) -> Result<egui::TextureId, String> {
+        use crate::gpu_image::{create_texture, display_view};
+        let [_, _, h, w] = output.dims();
+        let rs = &self.render_state;
+        let fits = self
+            .texture
+            .as_ref()
+            .is_some_and(|(t, _)| (t.width(), t.height()) == (w as u32, h as u32));
+        if !fits {
+            let texture = create_texture(&rs.device, w as u32, h as u32);
+            let view = display_view(&texture);
+            let mut renderer = rs.renderer.write();
+            let id = match &self.texture {
+                Some((_, id)) => {
+                    renderer.update_egui_texture_from_wgpu_texture(
+                        &rs.device,
+                        &view,
+                        wgpu::FilterMode::Linear,
+                        *id,
+                    );
+                    *id
+                }
+                None => {
+                    renderer.register_native_texture(&rs.device, &view, wgpu::FilterMode::Linear)
+                }
+            };
+            self.texture = Some((texture, id));
+        }
+        let (texture, id) = self.texture.as_ref().expect("made above");
+        self.shader
+            .run(&rs.device, &rs.queue, output, texture)
+            .map_err(|e| e.to_string())?;
+        Ok(*id)
+    }
 }
 
 impl PaintApp {
+    /// Show results through the GPU display path, drawing with the renderer eframe made on
+    /// the model's own wgpu device. Does nothing when the model runs on the CPU.
+    pub fn use_gpu_display(&mut self, render_state: eframe::egui_wgpu::RenderState) {
+        let shared = self
+            .compute
+            .wgpu_setup
+            .as_ref()
+            .is_some_and(|s| s.device == render_state.device);
+        if self.compute.backend != crate::device::Backend::Wgpu || !shared {
+            return;
+        }
+        self.gpu_display = Some(GpuDisplay {
+            shader: crate::gpu_image::TensorToTexture::new(&render_state.device),
+            render_state,
+            texture: None,
+        });
+        self.worker.keep_results_on_gpu(true);
+    }
+
+    /// Bookkeeping when the result of request `id` is on screen: latency, in-flight list.
+    fn result_shown(&mut self, id: u64, elapsed: Duration) {
+        self.last_result_id = id;
+        self.latency.last_inference = Some(elapsed);
+        if let Some(t0) = self.in_flight.get(&id) {
+            let latency = t0.elapsed();
+            self.latency.samples.push(latency);
+            if self.overlay {
+                eprintln!(
+                    "latency: pointer → result {:.0} ms (model {:.0} ms)",
+                    latency.as_secs_f64() * 1e3,
+                    elapsed.as_secs_f64() * 1e3
+                );
+            }
+        }
+        self.in_flight.retain(|&k, _| k > id);
+    }
+
+    /// The last result as an image (read back from the GPU if it lives there).
+    fn result_image(&mut self) -> Option<image::RgbImage> {
+        if self.result.is_none()
+            && let Some(t) = &self.gpu_result
+        {
+            self.result = Some(crate::tensor_image::tensor_to_image(t.clone()));
+        }
+        self.result.clone()
+    }
+
     /// Build the app around a worker. `model_path` is loaded on the worker's thread; with none,
     /// the result panel explains how to get a model.
     pub fn new(
@@ -154,12 +260,16 @@ impl PaintApp {
             confirm_quit: false,
             allowed_to_close: false,
             overlay: std::env::var_os("PIX2PAINT_LATENCY").is_some(),
+            model_window: false,
+            notice: None,
             training: Default::default(),
             trainer: None,
             dataset: None,
             background: Vec::new(),
             requested_model: model_path,
             model_path: None,
+            gpu_display: None,
+            gpu_result: None,
         }
     }
 
@@ -251,7 +361,7 @@ impl PaintApp {
                 }
             }
             Command::SaveResultDialog => {
-                if let Some(result) = self.result.clone()
+                if let Some(result) = self.result_image()
                     && let Some(p) = self.image_dialog().set_file_name("painted.png").save_file()
                 {
                     self.remember_image_dir(&p);
@@ -261,7 +371,7 @@ impl PaintApp {
                 }
             }
             Command::CopyResult => {
-                if let Some(r) = &self.result {
+                if let Some(r) = &self.result_image() {
                     let (w, h) = r.dimensions();
                     ctx.copy_image(egui::ColorImage::from_rgb(
                         [w as usize, h as usize],
@@ -270,7 +380,11 @@ impl PaintApp {
                 }
             }
             Command::OpenModelDialog => {
-                let mut d = rfd::FileDialog::new().add_filter("pix2paint model", &["safetensors"]);
+                let mut d = rfd::FileDialog::new()
+                    .add_filter("Models", &MODEL_EXTENSIONS)
+                    .add_filter("pix2paint model", &["safetensors"])
+                    .add_filter("PyTorch pix2pix generator", &["pth", "pt"])
+                    .add_filter("pix2pix web demo model", &["pict"]);
                 if let Some(dir) = &self.settings.last_model_dir {
                     d = d.set_directory(dir);
                 }
@@ -285,6 +399,29 @@ impl PaintApp {
                 self.worker.load_model(path);
             }
             Command::ToggleOverlay => self.overlay = !self.overlay,
+            Command::ToggleModelInfo => self.model_window = !self.model_window,
+            Command::SetModelDirection(d) => {
+                if let Some(m) = &mut self.model {
+                    m.direction = d;
+                    // Fine-tuning data is read the way the model runs.
+                    self.training.btoa = d == crate::weights::Direction::BtoA;
+                }
+            }
+            Command::SaveModelAsDialog => {
+                if let (Some(src), Some(info)) = (self.model_path.clone(), self.model.clone())
+                    && let Some(dest) = rfd::FileDialog::new()
+                        .add_filter("pix2paint model", &["safetensors"])
+                        .set_file_name(format!("{}.safetensors", info.name))
+                        .save_file()
+                {
+                    let done = ctx.clone();
+                    self.run_background(ctx, move || {
+                        let r = copy_model_with(&src, &dest, Some(info));
+                        done.request_repaint();
+                        Background::Notice(r)
+                    });
+                }
+            }
             Command::ToggleTraining => self.training.open = !self.training.open,
             Command::TrainPickData => {
                 if let Some(dir) = rfd::FileDialog::new().pick_folder() {
@@ -447,6 +584,8 @@ impl PaintApp {
                         self.training.message = Some(e)
                     }
                     Background::Message(Ok(m)) => self.training.message = Some(m),
+                    Background::Notice(Ok(m)) => self.notice = Some(m),
+                    Background::Notice(Err(e)) => self.error = Some(e),
                 }
             }
         }
@@ -619,7 +758,9 @@ impl PaintApp {
             }
             for file in std::mem::take(&mut i.raw.dropped_files) {
                 let path = file.path().to_owned();
-                let is_model = path.extension().is_some_and(|e| e == "safetensors");
+                let is_model = path
+                    .extension()
+                    .is_some_and(|e| MODEL_EXTENSIONS.iter().any(|m| e.eq_ignore_ascii_case(m)));
                 out.push(if is_model {
                     Command::OpenModel(path)
                 } else {
@@ -649,22 +790,40 @@ impl PaintApp {
                     if id < self.last_result_id {
                         continue;
                     }
-                    self.last_result_id = id;
                     self.result_view.set(ctx, &image);
                     self.result = Some(image);
-                    self.latency.last_inference = Some(elapsed);
-                    if let Some(t0) = self.in_flight.get(&id) {
-                        let latency = t0.elapsed();
-                        self.latency.samples.push(latency);
-                        if self.overlay {
-                            eprintln!(
-                                "latency: pointer → result {:.0} ms (model {:.0} ms)",
-                                latency.as_secs_f64() * 1e3,
-                                elapsed.as_secs_f64() * 1e3
-                            );
+                    self.gpu_result = None;
+                    self.result_shown(id, elapsed);
+                }
+                Event::PaintedOnGpu {
+                    id,
+                    output,
+                    elapsed,
+                    ..
+                } => {
+                    if id < self.last_result_id {
+                        continue;
+                    }
+                    let output = *output;
+                    let shown = self.gpu_display.as_mut().map(|g| g.show(output.clone()));
+                    match shown {
+                        Some(Ok(texture)) => self.result_view.set_native(texture),
+                        other => {
+                            // Keep painting, through the CPU: say why once in the log.
+                            if let Some(Err(e)) = other {
+                                eprintln!(
+                                    "pix2paint: GPU display off, showing results via the CPU: {e}"
+                                );
+                            }
+                            self.gpu_display = None;
+                            self.worker.keep_results_on_gpu(false);
+                            let image = crate::tensor_image::tensor_to_image(output.clone());
+                            self.result_view.set(ctx, &image);
                         }
                     }
-                    self.in_flight.retain(|&k, _| k > id);
+                    self.result = None;
+                    self.gpu_result = Some(output);
+                    self.result_shown(id, elapsed);
                 }
                 Event::Failed { id, message } => {
                     self.in_flight.retain(|&k, _| k > id);
@@ -758,7 +917,7 @@ impl PaintApp {
             width: self.width(),
             can_undo: self.canvas.can_undo(),
             can_redo: self.canvas.can_redo(),
-            has_result: self.result.is_some(),
+            has_result: self.result.is_some() || self.gpu_result.is_some(),
             seed: self.seed,
             variation: self.variation,
             training_open: self.training.open,
@@ -768,7 +927,7 @@ impl PaintApp {
             commands.extend(toolbar::show(ui, &toolbar_state, &mut seed));
         });
         self.seed = seed;
-        egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui));
+        egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui, &mut commands));
         if self.training.open {
             egui::Panel::right("training").show(ui, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| {
@@ -801,16 +960,100 @@ impl PaintApp {
         if self.overlay {
             self.latency_overlay(&ctx);
         }
+        if self.model_window {
+            let mut open = true;
+            let mut commands = Vec::new();
+            self.model_info_window(&ctx, &mut open, &mut commands);
+            self.model_window &= open;
+            for c in commands {
+                self.apply(&ctx, c);
+            }
+        }
     }
 
-    fn status_bar(&self, ui: &mut egui::Ui) {
+    fn model_info_window(&self, ctx: &egui::Context, open: &mut bool, out: &mut Vec<Command>) {
+        use crate::weights::Direction;
+        egui::Window::new("Model")
+            .open(open)
+            .resizable(false)
+            .show(ctx, |ui| {
+                let Some(m) = &self.model else {
+                    ui.label("No model is loaded.");
+                    return;
+                };
+                egui::Grid::new("model-info").num_columns(2).show(ui, |ui| {
+                    ui.label("name");
+                    ui.label(&m.name);
+                    ui.end_row();
+                    ui.label("about");
+                    ui.label(if m.description.is_empty() {
+                        "(the file says nothing about itself)"
+                    } else {
+                        &m.description
+                    });
+                    ui.end_row();
+                    ui.label("file");
+                    ui.label(
+                        self.model_path
+                            .as_ref()
+                            .map_or("(built in)".into(), |p| p.display().to_string()),
+                    );
+                    ui.end_row();
+                    ui.label("input");
+                    ui.horizontal(|ui| {
+                        for (d, text) in [
+                            (Direction::AtoB, "A (A to B)"),
+                            (Direction::BtoA, "B (B to A)"),
+                        ] {
+                            if ui.selectable_label(m.direction == d, text).clicked()
+                                && m.direction != d
+                            {
+                                out.push(Command::SetModelDirection(d));
+                            }
+                        }
+                    });
+                    ui.end_row();
+                    ui.label("resolution");
+                    ui.label(format!("{0}x{0}", m.resolution));
+                    ui.end_row();
+                    ui.label("trained");
+                    ui.label(format!("{} steps", m.steps));
+                    ui.end_row();
+                    ui.label("batch norm");
+                    ui.label(match m.inference_stats {
+                        crate::model::NormStats::Running => "running averages",
+                        _ => "each image's own statistics",
+                    });
+                    ui.end_row();
+                });
+                if ui
+                    .add_enabled(
+                        self.model_path.is_some(),
+                        egui::Button::new("Save as pix2paint model…"),
+                    )
+                    .on_hover_text("Keeps the input side set here, e.g. for a .pth or .pict")
+                    .clicked()
+                {
+                    out.push(Command::SaveModelAsDialog);
+                }
+            });
+    }
+
+    fn status_bar(&self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
         ui.horizontal(|ui| {
             ui.label(&self.compute.description);
             ui.separator();
-            match &self.model {
-                Some(m) => ui.label(format!("model: {}", m.name)),
-                None => ui.label("no model"),
+            let label = match &self.model {
+                Some(m) => format!("model: {}", m.name),
+                None => "no model".into(),
             };
+            if ui
+                .selectable_label(self.model_window, label)
+                .on_hover_text("What the model says about itself")
+                .clicked()
+            {
+                commands.push(Command::ToggleModelInfo);
+            }
             if let Some(t) = self.latency.last_inference {
                 ui.separator();
                 ui.label(format!("inference {:.0} ms", t.as_secs_f64() * 1e3));
@@ -822,6 +1065,10 @@ impl PaintApp {
             if let Some(why) = &self.compute.fallback_reason {
                 ui.separator();
                 ui.label("CPU fallback").on_hover_text(why);
+            }
+            if let Some(n) = &self.notice {
+                ui.separator();
+                ui.label(n);
             }
         });
     }
@@ -921,8 +1168,20 @@ fn side_by_side(a: &image::RgbImage, b: &image::RgbImage) -> image::RgbImage {
 
 /// Write a trained model elsewhere without its training state.
 fn copy_model(src: &Path, dest: &Path) -> Result<String, String> {
+    copy_model_with(src, dest, None)
+}
+
+/// Copy a model (any readable kind) into a pix2paint file, with `info` replacing its own.
+fn copy_model_with(
+    src: &Path,
+    dest: &Path,
+    info: Option<crate::weights::ModelInfo>,
+) -> Result<String, String> {
     let device = burn::tensor::Device::flex();
-    let m = crate::weights::load(src, &device).map_err(|e| e.to_string())?;
+    let mut m = crate::weights::load(src, &device).map_err(|e| e.to_string())?;
+    if let Some(info) = info {
+        m.info = info;
+    }
     crate::weights::save(
         dest,
         &crate::weights::SaveRequest {
@@ -940,7 +1199,7 @@ fn copy_model(src: &Path, dest: &Path) -> Result<String, String> {
 
 fn no_model_text() -> String {
     format!(
-        "No model installed yet.\n\nFile > Open model… (or drop a .safetensors file here) to \
+        "No model installed yet.\n\nFile > Open model… (or drop a .safetensors, .pth or .pict file here) to \
          paint with one. The default cat model will live in {}.",
         crate::weights::default_model_dir().display()
     )

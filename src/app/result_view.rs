@@ -7,6 +7,8 @@ use image::RgbImage;
 #[derive(Default)]
 pub struct ResultView {
     texture: Option<TextureHandle>,
+    /// A texture the GPU wrote directly (shown instead of `texture` when set).
+    native: Option<egui::TextureId>,
 }
 
 impl ResultView {
@@ -18,6 +20,12 @@ impl ResultView {
             Some(t) => t.set(color, TextureOptions::LINEAR),
             None => self.texture = Some(ctx.load_texture("result", color, TextureOptions::LINEAR)),
         }
+        self.native = None;
+    }
+
+    /// Show a texture registered with the renderer (the GPU display path).
+    pub fn set_native(&mut self, id: egui::TextureId) {
+        self.native = Some(id);
     }
 
     /// Draw the result square; `message` replaces it when there is no model or an error.
@@ -25,9 +33,9 @@ impl ResultView {
         let (rect, _) = ui.allocate_exact_size(Vec2::splat(side), egui::Sense::hover());
         let painter = ui.painter();
         painter.rect_filled(rect, 0.0, Color32::from_gray(40));
-        if let Some(t) = &self.texture {
+        if let Some(id) = self.native.or(self.texture.as_ref().map(|t| t.id())) {
             painter.image(
-                t.id(),
+                id,
                 rect,
                 Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0)),
                 Color32::WHITE,

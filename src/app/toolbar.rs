@@ -55,6 +55,9 @@ pub fn show(ui: &mut Ui, s: &ToolbarState, seed: &mut u64) -> Vec<Command> {
             if ui.button("Open model…").clicked() {
                 out.push(Command::OpenModelDialog);
             }
+            if ui.button("Model info…").clicked() {
+                out.push(Command::ToggleModelInfo);
+            }
         });
         ui.separator();
         if ui

@@ -7,8 +7,12 @@ use pix2paint::weights;
 use std::path::PathBuf;
 
 /// Open the app window and run until it is closed.
-pub fn run(weights_arg: Option<PathBuf>, cpu: bool) -> Result<()> {
-    let compute = super::select_device(cpu);
+pub fn run(weights_arg: Option<PathBuf>, cpu: bool, gpu: bool) -> Result<()> {
+    let compute = if gpu {
+        super::select_device_for(pix2paint::device::Preference::Gpu)
+    } else {
+        super::select_device(cpu)
+    };
     let mut options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("pix2paint")
@@ -37,13 +41,18 @@ pub fn run(weights_arg: Option<PathBuf>, cpu: bool) -> Result<()> {
             let model_path = weights_arg
                 .or_else(|| settings.model_path.clone().filter(|p| p.is_file()))
                 .or_else(weights::default_model_path);
-            Ok(Box::new(PaintApp::new(
+            let mut app = PaintApp::new(
                 &cc.egui_ctx,
                 compute,
                 model_path,
                 settings,
                 Autosave::default_dir().map(Autosave::new),
-            )))
+            );
+            // Results go from the model's output tensor to the screen on the GPU.
+            if let Some(rs) = cc.wgpu_render_state.clone() {
+                app.use_gpu_display(rs);
+            }
+            Ok(Box::new(app))
         }),
     )
     .map_err(|e| anyhow!("the window could not be opened: {e}"))

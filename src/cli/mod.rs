@@ -4,6 +4,7 @@ pub mod app;
 pub mod bench;
 pub mod colorize;
 pub mod eval;
+pub mod export;
 pub mod info;
 pub mod prepare;
 pub mod train;
@@ -17,11 +18,16 @@ use std::path::PathBuf;
 /// Choose the device (`--cpu` forces the CPU) and say on stderr which one runs, and why the
 /// GPU is not used when it is not.
 pub fn select_device(cpu: bool) -> Compute {
-    let compute = device::select(if cpu {
+    select_device_for(if cpu {
         Preference::Cpu
     } else {
         Preference::Auto
-    });
+    })
+}
+
+/// [`select_device`] for any preference.
+pub fn select_device_for(preference: Preference) -> Compute {
+    let compute = device::select(preference);
     eprintln!("pix2paint: running on {}", compute.description);
     if let Some(why) = &compute.fallback_reason {
         eprintln!("pix2paint: (CPU fallback: {why})");

@@ -92,6 +92,14 @@ pub struct Generator {
 }
 
 impl GeneratorConfig {
+    /// junyanz/pytorch-CycleGAN-and-pix2pix's `unet_256` with batch norm (at ngf 64).
+    pub fn pytorch_unet() -> Self {
+        Self::new()
+            .with_bias(BiasStyle::OutputOnly)
+            .with_innermost_encoder_norm(false)
+            .with_dropout_decoders(vec![1, 2, 3])
+    }
+
     /// Filters produced by encoder block `i` (0 = outermost): ngf × 1, 2, 4, 8, 8, 8, 8, 8.
     fn encoder_channels(&self, i: usize) -> usize {
         self.ngf * [1, 2, 4, 8, 8, 8, 8, 8][i]

@@ -1,0 +1,126 @@
+//! `pix2paint export MODEL --to pth|safetensors`: write any model pix2paint reads as a PyTorch
+//! pix2pix state dict or as a pix2paint file, optionally saying what it is.
+
+use anyhow::{Context, Result, bail};
+use burn::tensor::Device;
+use clap::{Args, ValueEnum};
+use pix2paint::import::pth;
+use pix2paint::weights::{self, Direction, Precision, SaveRequest};
+use std::path::PathBuf;
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Target {
+    /// A junyanz pix2pix `unet_256` generator state dict (`torch.save`).
+    Pth,
+    /// pix2paint's own file (generator, and discriminator when there is one).
+    Safetensors,
+}
+
+/// Arguments of `pix2paint export`.
+#[derive(Args)]
+pub struct ExportArgs {
+    /// The model: a pix2paint .safetensors, a PyTorch .pth or a web demo .pict file.
+    model: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum)]
+    to: Target,
+    /// Output file (default: MODEL with the format's extension).
+    #[arg(short, long)]
+    out: Option<PathBuf>,
+    /// Store half-precision floats (safetensors only).
+    #[arg(long)]
+    half: bool,
+    /// Set the model's name (safetensors only).
+    #[arg(long)]
+    name: Option<String>,
+    /// Set the model's description: what it was trained on, what input it expects.
+    #[arg(long)]
+    description: Option<String>,
+    /// Record that the model turns B images into A images (input and output swapped).
+    #[arg(long, conflicts_with = "atob")]
+    btoa: bool,
+    /// Record that the model turns A images into B images.
+    #[arg(long)]
+    atob: bool,
+}
+
+/// Convert the model.
+pub fn run(args: ExportArgs) -> Result<()> {
+    let device = Device::flex();
+    let mut model = weights::load(&args.model, &device)
+        .with_context(|| format!("loading the model {}", args.model.display()))?;
+    if let Some(n) = args.name {
+        model.info.name = n;
+    }
+    if let Some(d) = args.description {
+        model.info.description = d;
+    }
+    if args.btoa {
+        model.info.direction = Direction::BtoA;
+    } else if args.atob {
+        model.info.direction = Direction::AtoB;
+    }
+    let extension = match args.to {
+        Target::Pth => "pth",
+        Target::Safetensors => weights::EXTENSION,
+    };
+    let out = args
+        .out
+        .unwrap_or_else(|| args.model.with_extension(extension));
+    if out == args.model {
+        bail!(
+            "the output would overwrite the input {}; pass -o OUT",
+            out.display()
+        );
+    }
+    match args.to {
+        Target::Safetensors => {
+            let discriminator = model.discriminator.as_ref().map(|(d, c)| (d, c));
+            weights::save(
+                &out,
+                &SaveRequest {
+                    generator: &model.generator,
+                    generator_config: &model.generator_config,
+                    discriminator,
+                    info: &model.info,
+                    extras: &Default::default(),
+                    precision: if args.half {
+                        Precision::Half
+                    } else {
+                        Precision::Full
+                    },
+                },
+            )?;
+            eprintln!("pix2paint: wrote {}", out.display());
+        }
+        Target::Pth => {
+            if args.half {
+                bail!("--half applies to safetensors only (PyTorch pix2pix expects float32)");
+            }
+            let bytes = pth::to_bytes(&model.generator, &model.generator_config)
+                .map_err(anyhow::Error::msg)
+                .with_context(|| format!("exporting {} to PyTorch", args.model.display()))?;
+            pix2paint::files::write_atomic(&out, &bytes)
+                .with_context(|| format!("writing {}", out.display()))?;
+            let c = &model.generator_config;
+            eprintln!(
+                "pix2paint: wrote {} (generator state dict; the model's name, description and \
+                 discriminator stay in pix2paint files)",
+                out.display()
+            );
+            eprintln!(
+                "In pytorch-CycleGAN-and-pix2pix: put it in checkpoints/NAME/latest_net_G.pth and \
+                 run test.py --model pix2pix --name NAME --netG unet_256 --norm batch --ngf {} \
+                 --input_nc {} --output_nc {} --direction {}",
+                c.ngf,
+                c.in_channels,
+                c.out_channels,
+                match model.info.direction {
+                    Direction::AtoB => "AtoB",
+                    Direction::BtoA => "BtoA",
+                }
+            );
+        }
+    }
+    Ok(())
+}

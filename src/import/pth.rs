@@ -1,0 +1,404 @@
+//! PyTorch pix2pix (junyanz/pytorch-CycleGAN-and-pix2pix) `unet_256` generators: read a
+//! `latest_net_G.pth` state dict, and write one from a pix2paint model.
+//!
+//! Their `UnetGenerator` nests one `UnetSkipConnectionBlock` per level inside the next, each
+//! an `nn.Sequential` named `model`, so the state-dict keys spell the nesting:
+//! - outermost, prefix `model.model.`: `0` down-conv, `1` the next level, `3` up-conv (+ bias);
+//! - middle levels, prefix `<outer>1.model.` then `<outer>3.model.`: `1` down-conv,
+//!   `2` down-norm, `3` the next level, `5` up-conv, `6` up-norm;
+//! - innermost: `1` down-conv, `3` up-conv, `4` up-norm.
+//!
+//! With batch norm only the output convolution has a bias. The file is read with
+//! `pytorch-reader` (Burn's PyTorch checkpoint reader; both the ZIP container of PyTorch ≥ 1.6
+//! and the older pickle stream).
+
+use super::Imported;
+use crate::model::{BiasStyle, DEPTH, Generator, GeneratorConfig, NormStats};
+use crate::weights::{Direction, ModelInfo, WeightsError};
+use burn::module::{Module, ModuleVisitor, Param};
+use burn::tensor::Tensor;
+use pytorch_reader::{DType, PytorchReader};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// State-dict prefix of U-Net level `level` (0 = outermost).
+fn level_prefix(level: usize) -> String {
+    let mut p = String::from("model.model.");
+    for l in 1..=level {
+        p.push_str(if l == 1 { "1.model." } else { "3.model." });
+    }
+    p
+}
+
+/// `(their key, our module path)` for every tensor of a junyanz `unet_256` with batch norm.
+fn key_map() -> Vec<(String, String)> {
+    let mut map = Vec::new();
+    let norm = |map: &mut Vec<(String, String)>, theirs: &str, ours: &str| {
+        for (t, o) in [
+            ("weight", "gamma"),
+            ("bias", "beta"),
+            ("running_mean", "running_mean"),
+            ("running_var", "running_var"),
+        ] {
+            map.push((format!("{theirs}.{t}"), format!("{ours}.{o}")));
+        }
+    };
+    for level in 0..DEPTH {
+        let p = level_prefix(level);
+        let up = DEPTH - 1 - level;
+        if level == 0 {
+            map.push((format!("{p}0.weight"), "down.0.conv.weight".into()));
+            map.push((format!("{p}3.weight"), format!("up.{up}.conv.weight")));
+            map.push((format!("{p}3.bias"), format!("up.{up}.conv.bias")));
+        } else if level == DEPTH - 1 {
+            map.push((format!("{p}1.weight"), format!("down.{level}.conv.weight")));
+            map.push((format!("{p}3.weight"), format!("up.{up}.conv.weight")));
+            norm(&mut map, &format!("{p}4"), &format!("up.{up}.norm"));
+        } else {
+            map.push((format!("{p}1.weight"), format!("down.{level}.conv.weight")));
+            norm(&mut map, &format!("{p}2"), &format!("down.{level}.norm"));
+            map.push((format!("{p}5.weight"), format!("up.{up}.conv.weight")));
+            norm(&mut map, &format!("{p}6"), &format!("up.{up}.norm"));
+        }
+    }
+    map
+}
+
+fn floats(dtype: DType, bytes: &[u8]) -> Option<Vec<f32>> {
+    Some(match dtype {
+        DType::F32 => bytes
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect(),
+        DType::F64 => bytes
+            .chunks_exact(8)
+            .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")) as f32)
+            .collect(),
+        DType::F16 => bytes
+            .chunks_exact(2)
+            .map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32())
+            .collect(),
+        DType::BF16 => bytes
+            .chunks_exact(2)
+            .map(|c| half::bf16::from_le_bytes([c[0], c[1]]).to_f32())
+            .collect(),
+        _ => return None,
+    })
+}
+
+/// Whether a tensor is the weight of a decoder convolution whose input is a concatenation.
+/// PyTorch pix2pix concatenates `[skip, decoder]`, pix2paint (like TensorFlow pix2pix)
+/// `[decoder, skip]`, so the two halves of its input channels (dim 0) trade places.
+fn concatenated_input(ours: &str) -> bool {
+    ours.strip_prefix("up.")
+        .and_then(|r| r.strip_suffix(".conv.weight"))
+        .and_then(|j| j.parse::<usize>().ok())
+        .is_some_and(|j| j > 0)
+}
+
+/// Swap the two halves of dim 0 (an involution: the same call converts both ways).
+fn swap_input_halves(shape: &[usize], values: &mut [f32]) {
+    let per_channel: usize = shape[1..].iter().product();
+    let half = shape[0] / 2 * per_channel;
+    let (a, b) = values.split_at_mut(half);
+    a.swap_with_slice(&mut b[..half]);
+}
+
+/// Read a junyanz pix2pix generator state dict.
+pub fn read(path: &Path) -> Result<Imported, WeightsError> {
+    let unsupported = |detail: String| WeightsError::Unsupported {
+        path: path.to_owned(),
+        detail,
+    };
+    let reader = PytorchReader::new(path).map_err(|e| {
+        let text = e.to_string();
+        if text.contains("EOF") || text.contains("eof") || text.contains("truncat") {
+            WeightsError::Truncated {
+                path: path.to_owned(),
+                reason: format!("the PyTorch file is incomplete ({text})"),
+            }
+        } else {
+            WeightsError::NotWeights {
+                path: path.to_owned(),
+                reason: format!("not a readable PyTorch checkpoint: {text}"),
+            }
+        }
+    })?;
+    // Checkpoints saved from nn.DataParallel, or as {"state_dict": …}, carry a prefix.
+    let mut tensors: HashMap<String, pytorch_reader::Tensor> = HashMap::new();
+    for (k, t) in reader.into_tensors() {
+        let mut key = k.as_str();
+        for prefix in ["state_dict.", "module."] {
+            key = key.strip_prefix(prefix).unwrap_or(key);
+        }
+        tensors.insert(key.to_owned(), t);
+    }
+    if tensors.is_empty() {
+        return Err(WeightsError::NotWeights {
+            path: path.to_owned(),
+            reason: "the PyTorch file holds no tensors".into(),
+        });
+    }
+    if tensors.keys().any(|k| k.contains("conv_block")) {
+        return Err(unsupported(
+            "it is a ResNet generator (resnet_9blocks / resnet_6blocks, as CycleGAN uses); \
+             only U-Net generators (unet_256) are supported yet"
+                .into(),
+        ));
+    }
+    if !tensors.contains_key("model.model.0.weight") {
+        let mut some: Vec<&String> = tensors.keys().collect();
+        some.sort();
+        some.truncate(4);
+        return Err(unsupported(format!(
+            "no pix2pix U-Net generator keys (model.model.0.weight); its tensors start {some:?}. \
+             Is this a discriminator (latest_net_D.pth)? Open the generator, latest_net_G.pth"
+        )));
+    }
+    // Levels: count the nested blocks.
+    let levels = (1..16)
+        .take_while(|&l| {
+            let p = level_prefix(l);
+            tensors.keys().any(|k| k.starts_with(&p))
+        })
+        .count()
+        + 1;
+    if levels != DEPTH {
+        return Err(unsupported(format!(
+            "it is a U-Net with {levels} levels (unet_{}); only unet_256 (8 levels) is \
+             supported yet",
+            1usize << levels.min(20)
+        )));
+    }
+    if !tensors.contains_key(&format!("{}2.running_mean", level_prefix(1))) {
+        let norm = if tensors.contains_key(&format!("{}1.bias", level_prefix(1))) {
+            "instance norm (--norm instance)"
+        } else {
+            "no batch norm"
+        };
+        return Err(unsupported(format!(
+            "its U-Net uses {norm}; only batch norm (--norm batch, pix2pix's default) is \
+             supported yet"
+        )));
+    }
+
+    let mut out = Vec::new();
+    for (theirs, ours) in key_map() {
+        let t = tensors
+            .get(&theirs)
+            .ok_or_else(|| WeightsError::Architecture {
+                path: path.to_owned(),
+                detail: format!("tensor {theirs} is missing"),
+            })?;
+        let bytes = t.read().map_err(|e| WeightsError::Truncated {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        })?;
+        let mut values = floats(t.dtype(), &bytes).ok_or_else(|| WeightsError::Architecture {
+            path: path.to_owned(),
+            detail: format!("tensor {theirs} holds {:?}, not floats", t.dtype()),
+        })?;
+        let shape = t.shape().to_vec();
+        if concatenated_input(&ours) {
+            if shape.len() != 4 || shape[0] % 2 != 0 {
+                return Err(WeightsError::Architecture {
+                    path: path.to_owned(),
+                    detail: format!("tensor {theirs} has shape {shape:?}"),
+                });
+            }
+            swap_input_halves(&shape, &mut values);
+        }
+        out.push((ours, shape, values));
+    }
+    let first = &out[0].1; // [ngf, in, 4, 4]
+    let last = &out
+        .iter()
+        .find(|(n, ..)| n == &format!("up.{}.conv.weight", DEPTH - 1))
+        .expect("in the key map")
+        .1; // [2 ngf, out, 4, 4]
+    if first.len() != 4 || last.len() != 4 {
+        return Err(WeightsError::Architecture {
+            path: path.to_owned(),
+            detail: "its outer convolutions are not 4-dimensional".into(),
+        });
+    }
+    let config = GeneratorConfig::pytorch_unet()
+        .with_ngf(first[0])
+        .with_in_channels(first[1])
+        .with_out_channels(last[1]);
+    let mut info = ModelInfo::named(
+        path.file_stem()
+            .map_or("PyTorch model".into(), |s| s.to_string_lossy().into_owned()),
+    );
+    info.description = format!(
+        "PyTorch pix2pix unet_256 (ngf {}, batch norm), imported from {}",
+        config.ngf,
+        path.display()
+    );
+    // pix2pix's test.py keeps the network in training mode unless --eval is given: batch
+    // norm on the test image's own statistics.
+    info.inference_stats = NormStats::Batch;
+    info.direction = Direction::AtoB;
+    Ok(Imported {
+        tensors: out,
+        config,
+        info,
+    })
+}
+
+/// Why a generator cannot be written as a junyanz `unet_256`, if it cannot.
+pub fn exportable(config: &GeneratorConfig) -> Result<(), String> {
+    if config.bias != BiasStyle::OutputOnly || config.innermost_encoder_norm {
+        return Err(
+            "this model has biases before its batch norms or a batch norm on the innermost \
+             encoder block (TensorFlow pix2pix's layout, e.g. an imported .pict), which \
+             PyTorch pix2pix's unet_256 has no place for; export it as safetensors instead"
+                .into(),
+        );
+    }
+    Ok(())
+}
+
+/// Serialise a generator as a junyanz `unet_256` state dict (`torch.save` ZIP container).
+pub fn to_bytes(generator: &Generator, config: &GeneratorConfig) -> Result<Vec<u8>, String> {
+    exportable(config)?;
+    generator.sync_running_stats();
+    let mut ours: HashMap<String, (Vec<usize>, Vec<f32>)> = HashMap::new();
+    struct Collect<'a>(&'a mut HashMap<String, (Vec<usize>, Vec<f32>)>, Vec<String>);
+    impl ModuleVisitor for Collect<'_> {
+        fn enter_module(&mut self, name: &str, _: &str) {
+            self.1.push(name.to_owned());
+        }
+        fn exit_module(&mut self, _: &str, _: &str) {
+            self.1.pop();
+        }
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            let data = param.val().into_data();
+            let shape = data.shape().to_vec();
+            let values = data
+                .convert::<f32>()
+                .try_into_vec::<f32>()
+                .expect("f32 after convert");
+            self.0.insert(self.1.join("."), (shape, values));
+        }
+    }
+    generator.visit(&mut Collect(&mut ours, Vec::new()));
+    let mut entries = Vec::new();
+    for (theirs, path) in key_map() {
+        let (shape, mut values) = ours
+            .remove(&path)
+            .ok_or_else(|| format!("the generator has no {path}"))?;
+        if concatenated_input(&path) {
+            swap_input_halves(&shape, &mut values);
+        }
+        entries.push((theirs.clone(), shape, values));
+        if let Some(norm) = theirs.strip_suffix(".running_var") {
+            entries.push((format!("{norm}.num_batches_tracked"), vec![], vec![]));
+        }
+    }
+    writer::write(&entries)
+}
+
+/// A minimal writer of `torch.save` files: a ZIP archive holding `archive/data.pkl` (pickle
+/// protocol 2: an `OrderedDict` of `torch._utils._rebuild_tensor_v2` calls whose storages are
+/// persistent ids), one `archive/data/N` entry per storage, and the `version` and `byteorder`
+/// records PyTorch checks.
+mod writer {
+    use std::io::Write;
+
+    struct Pickle(Vec<u8>);
+
+    impl Pickle {
+        fn op(&mut self, op: u8) {
+            self.0.push(op);
+        }
+        fn global(&mut self, module: &str, name: &str) {
+            self.op(b'c');
+            self.0
+                .extend_from_slice(format!("{module}\n{name}\n").as_bytes());
+        }
+        fn string(&mut self, s: &str) {
+            self.op(b'X'); // BINUNICODE
+            self.0.extend_from_slice(&(s.len() as u32).to_le_bytes());
+            self.0.extend_from_slice(s.as_bytes());
+        }
+        fn int(&mut self, v: usize) {
+            self.op(b'J'); // BININT (signed 32-bit)
+            self.0.extend_from_slice(&(v as i32).to_le_bytes());
+        }
+        fn tuple(&mut self, items: &[usize]) {
+            self.op(b'('); // MARK
+            for &v in items {
+                self.int(v);
+            }
+            self.op(b't'); // TUPLE
+        }
+        fn empty_ordered_dict(&mut self) {
+            self.global("collections", "OrderedDict");
+            self.op(b')'); // EMPTY_TUPLE
+            self.op(b'R'); // REDUCE
+        }
+    }
+
+    /// `(key, shape, values)`; an empty shape with no values is an int64 zero scalar
+    /// (`num_batches_tracked`).
+    pub(super) fn write(entries: &[(String, Vec<usize>, Vec<f32>)]) -> Result<Vec<u8>, String> {
+        let mut p = Pickle(vec![0x80, 2]); // PROTO 2
+        p.empty_ordered_dict();
+        p.op(b'('); // MARK for SETITEMS
+        let mut storages: Vec<Vec<u8>> = Vec::new();
+        for (key, shape, values) in entries {
+            let scalar_int = shape.is_empty() && values.is_empty();
+            let (storage_type, bytes) = if scalar_int {
+                ("LongStorage", 0i64.to_le_bytes().to_vec())
+            } else {
+                ("FloatStorage", bytemuck::cast_slice(values).to_vec())
+            };
+            let numel = if scalar_int { 1 } else { values.len() };
+            p.string(key);
+            p.global("torch._utils", "_rebuild_tensor_v2");
+            p.op(b'('); // MARK: the call's arguments
+            p.op(b'('); // MARK: the persistent id tuple
+            p.string("storage");
+            p.global("torch", storage_type);
+            p.string(&storages.len().to_string());
+            p.string("cpu");
+            p.int(numel);
+            p.op(b't');
+            p.op(b'Q'); // BINPERSID
+            p.int(0); // storage offset
+            p.tuple(shape);
+            let mut strides = vec![1usize; shape.len()];
+            for i in (0..shape.len().saturating_sub(1)).rev() {
+                strides[i] = strides[i + 1] * shape[i + 1];
+            }
+            p.tuple(&strides);
+            p.op(0x89); // NEWFALSE: requires_grad
+            p.empty_ordered_dict(); // backward hooks
+            p.op(b't'); // TUPLE of the arguments
+            p.op(b'R'); // REDUCE
+            storages.push(bytes);
+        }
+        p.op(b'u'); // SETITEMS
+        p.op(b'.'); // STOP
+
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let stored = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        let mut add = |name: &str, bytes: &[u8]| -> Result<(), String> {
+            zip.start_file(format!("archive/{name}"), stored)
+                .and_then(|()| zip.write_all(bytes).map_err(Into::into))
+                .map_err(|e| format!("writing the archive: {e}"))
+        };
+        add("data.pkl", &p.0)?;
+        add("byteorder", b"little")?;
+        for (i, s) in storages.iter().enumerate() {
+            add(&format!("data/{i}"), s)?;
+        }
+        add("version", b"3\n")?;
+        let cursor = zip
+            .finish()
+            .map_err(|e| format!("writing the archive: {e}"))?;
+        Ok(cursor.into_inner())
+    }
+}
