@@ -266,7 +266,9 @@ pub fn run(args: TrainArgs) -> Result<()> {
 /// Copy the model of a checkpoint (without optimizer and trainer state) into `dir`.
 fn snapshot(checkpoint: &Path, dir: &Path, step: u64) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let model = weights::load(checkpoint, &Device::flex())?;
+    let mut model = weights::load(checkpoint, &Device::flex())?;
+    // A checkpoint's info counts the steps before its run; the run's own are `step`.
+    model.info.steps += step;
     let discriminator = model.discriminator.as_ref().map(|(d, c)| (d, c));
     weights::save(
         &dir.join(format!("step-{step:06}.safetensors")),
