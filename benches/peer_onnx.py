@@ -13,29 +13,14 @@ import argparse
 import json
 import os
 import struct
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-VENV = Path.home() / ".cache" / "pix2paint-bench-venv"
-PACKAGES = ["numpy", "onnx", "onnxruntime"]
-
 
 def ensure_packages():
-    try:
-        import numpy, onnx, onnxruntime  # noqa: F401
-        return
-    except ImportError:
-        pass
-    if Path(sys.prefix).resolve() == VENV.resolve():
-        sys.exit("peer_onnx: packages still missing inside " + str(VENV))
-    py = VENV / "bin" / "python"
-    if not py.exists():
-        print(f"peer_onnx: creating {VENV} and installing {' '.join(PACKAGES)}", file=sys.stderr)
-        subprocess.check_call([sys.executable, "-m", "venv", str(VENV)])
-    subprocess.check_call([str(py), "-m", "pip", "install", "-q", *PACKAGES], stdout=sys.stderr)
-    os.execv(str(py), [str(py), __file__, *sys.argv[1:]])
+    from peer_venv import ensure
+
+    ensure("pix2paint-bench-venv", ["numpy", "onnx", "onnxruntime"], ["numpy", "onnx", "onnxruntime"], __file__)
 
 
 def read_safetensors(path):

@@ -17,29 +17,13 @@ Installs numpy and torch into ~/.cache/pix2paint-torch-venv on first use.
 import argparse
 import json
 import os
-import subprocess
-import sys
 import time
-from pathlib import Path
-
-VENV = Path.home() / ".cache" / "pix2paint-torch-venv"
-PACKAGES = ["numpy", "torch"]
 
 
 def ensure_packages():
-    try:
-        import torch  # noqa: F401
-        return
-    except ImportError:
-        pass
-    if Path(sys.prefix).resolve() == VENV.resolve():
-        sys.exit("peer_torch_train: torch still missing inside " + str(VENV))
-    py = VENV / "bin" / "python"
-    if not py.exists():
-        print(f"peer_torch_train: creating {VENV}, installing {' '.join(PACKAGES)}", file=sys.stderr)
-        subprocess.check_call([sys.executable, "-m", "venv", str(VENV)])
-    subprocess.check_call([str(py), "-m", "pip", "install", "-q", *PACKAGES], stdout=sys.stderr)
-    os.execv(str(py), [str(py), __file__, *sys.argv[1:]])
+    from peer_venv import ensure
+
+    ensure("pix2paint-torch-venv", ["numpy", "torch"], ["torch"], __file__)
 
 
 def build(ngf, ndf):

@@ -310,6 +310,26 @@ pub fn save(path: &Path, req: &SaveRequest<'_>) -> Result<(), WeightsError> {
     })
 }
 
+/// Save a loaded model (generator, its discriminator when it has one, its info) without
+/// training state, e.g. after editing its info or to convert an imported file.
+pub fn save_model_file(
+    path: &Path,
+    model: &ModelFile,
+    precision: Precision,
+) -> Result<(), WeightsError> {
+    save(
+        path,
+        &SaveRequest {
+            generator: &model.generator,
+            generator_config: &model.generator_config,
+            discriminator: model.discriminator.as_ref().map(|(d, c)| (d, c)),
+            info: &model.info,
+            extras: &BTreeMap::new(),
+            precision,
+        },
+    )
+}
+
 /// Read a model file onto `device`: a pix2paint safetensors file, a PyTorch pix2pix
 /// generator (`.pth`) or a pix2pix web demo model (`.pict`), told apart by their contents.
 pub fn load(path: &Path, device: &Device) -> Result<ModelFile, WeightsError> {

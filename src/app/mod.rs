@@ -1182,18 +1182,8 @@ fn copy_model_with(
     if let Some(info) = info {
         m.info = info;
     }
-    crate::weights::save(
-        dest,
-        &crate::weights::SaveRequest {
-            generator: &m.generator,
-            generator_config: &m.generator_config,
-            discriminator: m.discriminator.as_ref().map(|(d, c)| (d, c)),
-            info: &m.info,
-            extras: &Default::default(),
-            precision: crate::weights::Precision::Full,
-        },
-    )
-    .map_err(|e| e.to_string())?;
+    crate::weights::save_model_file(dest, &m, crate::weights::Precision::Full)
+        .map_err(|e| e.to_string())?;
     Ok(format!("saved {}", dest.display()))
 }
 

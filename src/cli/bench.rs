@@ -153,24 +153,24 @@ fn write_f32(path: &Path, v: &[f32]) -> Result<()> {
         .with_context(|| format!("writing {}", path.display()))
 }
 
-/// Run the ONNX Runtime peer on the same weights and input; returns its median ms and its
-/// relative difference from our output.
-fn run_peer(model: &Path, input: &Path, reference: &Path, args: &BenchArgs) -> Result<(f64, f64)> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/peer_onnx.py");
+/// Run a Python peer script from `benches/` with `args` (plus `--iters`, `--warmup` and the
+/// thread count) and return the JSON object it prints last.
+fn run_python_peer(script: &str, args: &[String], bench: &BenchArgs) -> Result<serde_json::Value> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("benches")
+        .join(script);
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let out = std::process::Command::new("python3")
         .arg(&script)
-        .args(["--model".as_ref(), model.as_os_str()])
-        .args(["--input".as_ref(), input.as_os_str()])
-        .args(["--reference".as_ref(), reference.as_os_str()])
-        .args(["--iters", &args.iters.to_string()])
-        .args(["--warmup", &args.warmup.to_string()])
+        .args(args)
+        .args(["--iters", &bench.iters.to_string()])
+        .args(["--warmup", &bench.warmup.to_string()])
         .args(["--threads", &threads.to_string()])
         .stderr(std::process::Stdio::inherit())
         .output()
         .with_context(|| format!("running {}", script.display()))?;
     if !out.status.success() {
-        bail!("the ONNX Runtime peer failed ({})", out.status);
+        bail!("the peer {} failed ({})", script.display(), out.status);
     }
     let text = String::from_utf8_lossy(&out.stdout);
     let line = text
@@ -178,7 +178,25 @@ fn run_peer(model: &Path, input: &Path, reference: &Path, args: &BenchArgs) -> R
         .rev()
         .find(|l| l.starts_with('{'))
         .context("peer printed no result")?;
-    let v: serde_json::Value = serde_json::from_str(line)?;
+    Ok(serde_json::from_str(line)?)
+}
+
+/// Run the ONNX Runtime peer on the same weights and input; returns its median ms and its
+/// relative difference from our output.
+fn run_peer(model: &Path, input: &Path, reference: &Path, args: &BenchArgs) -> Result<(f64, f64)> {
+    let path = |p: &Path| p.display().to_string();
+    let v = run_python_peer(
+        "peer_onnx.py",
+        &[
+            "--model".into(),
+            path(model),
+            "--input".into(),
+            path(input),
+            "--reference".into(),
+            path(reference),
+        ],
+        args,
+    )?;
     let ms = v["median_ms"]
         .as_f64()
         .context("peer result lacks median_ms")?;
@@ -348,28 +366,16 @@ struct TorchPeer {
 }
 
 fn run_torch_peer(ngf: usize, args: &BenchArgs) -> Result<TorchPeer> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/peer_torch_train.py");
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let out = std::process::Command::new("python3")
-        .arg(&script)
-        .args(["--ngf", &ngf.to_string()])
-        .args(["--ndf", &args.ndf.to_string()])
-        .args(["--iters", &args.iters.to_string()])
-        .args(["--warmup", &args.warmup.to_string()])
-        .args(["--threads", &threads.to_string()])
-        .stderr(std::process::Stdio::inherit())
-        .output()
-        .with_context(|| format!("running {}", script.display()))?;
-    if !out.status.success() {
-        bail!("the PyTorch peer failed ({})", out.status);
-    }
-    let text = String::from_utf8_lossy(&out.stdout);
-    let line = text
-        .lines()
-        .rev()
-        .find(|l| l.starts_with('{'))
-        .context("peer printed no result")?;
-    let v: serde_json::Value = serde_json::from_str(line)?;
+    let v = run_python_peer(
+        "peer_torch_train.py",
+        &[
+            "--ngf".into(),
+            ngf.to_string(),
+            "--ndf".into(),
+            args.ndf.to_string(),
+        ],
+        args,
+    )?;
     Ok(TorchPeer {
         median_ms: v["median_ms"]
             .as_f64()

@@ -5,7 +5,7 @@ use anyhow::{Context, Result, bail};
 use burn::tensor::Device;
 use clap::{Args, ValueEnum};
 use pix2paint::import::pth;
-use pix2paint::weights::{self, Direction, Precision, SaveRequest};
+use pix2paint::weights::{self, Direction, Precision};
 use std::path::PathBuf;
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -75,22 +75,12 @@ pub fn run(args: ExportArgs) -> Result<()> {
     }
     match args.to {
         Target::Safetensors => {
-            let discriminator = model.discriminator.as_ref().map(|(d, c)| (d, c));
-            weights::save(
-                &out,
-                &SaveRequest {
-                    generator: &model.generator,
-                    generator_config: &model.generator_config,
-                    discriminator,
-                    info: &model.info,
-                    extras: &Default::default(),
-                    precision: if args.half {
-                        Precision::Half
-                    } else {
-                        Precision::Full
-                    },
-                },
-            )?;
+            let precision = if args.half {
+                Precision::Half
+            } else {
+                Precision::Full
+            };
+            weights::save_model_file(&out, &model, precision)?;
             eprintln!("pix2paint: wrote {}", out.display());
         }
         Target::Pth => {

@@ -8,7 +8,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use pix2paint::dataset::{Augment, Dataset, Layout};
 use pix2paint::train::{self, Control, Job, Start, TrainConfig, TrainEvent};
 use pix2paint::weights::Direction;
-use pix2paint::weights::{self, Precision, SaveRequest};
+use pix2paint::weights::{self, Precision};
 use std::path::{Path, PathBuf};
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -269,17 +269,10 @@ fn snapshot(checkpoint: &Path, dir: &Path, step: u64) -> Result<()> {
     let mut model = weights::load(checkpoint, &Device::flex())?;
     // A checkpoint's info counts the steps before its run; the run's own are `step`.
     model.info.steps += step;
-    let discriminator = model.discriminator.as_ref().map(|(d, c)| (d, c));
-    weights::save(
+    weights::save_model_file(
         &dir.join(format!("step-{step:06}.safetensors")),
-        &SaveRequest {
-            generator: &model.generator,
-            generator_config: &model.generator_config,
-            discriminator,
-            info: &model.info,
-            extras: &Default::default(),
-            precision: Precision::Half,
-        },
+        &model,
+        Precision::Half,
     )?;
     Ok(())
 }
