@@ -327,3 +327,25 @@ fn the_training_panel_trains_pauses_stops_and_continues() {
     h.get_by_label("Stop").click();
     step_until(&mut h, "the second stop", |a| a.training.running.is_none());
 }
+
+#[test]
+fn the_model_window_shows_the_model_and_sets_its_input_side() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(app_with_tiny_model(dir.path()));
+    step_until(&mut h, "the model", |a| a.model().is_some());
+    h.get_by_label("model: tiny test model").click();
+    h.step();
+    h.step();
+    h.get_by_label("(the file says nothing about itself)");
+    h.get_by_label("B (B to A)").click();
+    h.step();
+    let app = h.state();
+    assert_eq!(
+        app.model().unwrap().direction,
+        pix2paint::weights::Direction::BtoA
+    );
+    assert!(
+        app.training.btoa,
+        "fine-tuning data follows the model's direction"
+    );
+}
