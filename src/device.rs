@@ -43,6 +43,8 @@ pub struct Compute {
     pub fallback_reason: Option<String>,
     /// The wgpu handles, to share the device with the UI's renderer.
     pub wgpu_setup: Option<WgpuSetup>,
+    /// Whether the wgpu adapter is a software renderer (lavapipe, llvmpipe).
+    pub software: bool,
 }
 
 /// Result of bringing up wgpu in this process (it can only be initialised once).
@@ -96,6 +98,7 @@ pub fn cpu() -> Compute {
         description: format!("CPU: flex, {threads} threads"),
         fallback_reason: None,
         wgpu_setup: None,
+        software: false,
     }
 }
 
@@ -108,6 +111,7 @@ pub fn wgpu() -> Result<Compute, String> {
             description: s.description.clone(),
             fallback_reason: None,
             wgpu_setup: Some(s.setup.clone()),
+            software: s.software,
         }),
         Err(e) => Err(e.clone()),
     }

@@ -21,8 +21,11 @@ pub fn run(weights_arg: Option<PathBuf>, cpu: bool, gpu: bool) -> Result<()> {
             .with_drag_and_drop(true),
         ..Default::default()
     };
-    // One GPU, one device: the renderer draws with the handles the model runs on.
-    if let Some(s) = &compute.wgpu_setup {
+    // One GPU, one device: the renderer draws with the handles the model runs on. Not on a
+    // software renderer (`--gpu` with lavapipe): there a kernel runs for seconds, and the
+    // window's surface cannot wait that long for the shared device to go idle when it is
+    // reconfigured; the UI gets its own device and results come through the CPU.
+    if let Some(s) = compute.wgpu_setup.as_ref().filter(|_| !compute.software) {
         options.wgpu_options.wgpu_setup = WgpuSetup::Existing(WgpuSetupExisting {
             instance: s.instance.clone(),
             adapter: s.adapter.clone(),
