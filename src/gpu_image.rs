@@ -80,6 +80,8 @@ pub fn create_texture(device: &wgpu::Device, width: u32, height: u32) -> wgpu::T
 pub fn display_view(texture: &wgpu::Texture) -> wgpu::TextureView {
     texture.create_view(&wgpu::TextureViewDescriptor {
         format: Some(wgpu::TextureFormat::Rgba8UnormSrgb),
+        // Sampled only: an sRGB view may not carry the texture's storage usage.
+        usage: Some(wgpu::TextureUsages::TEXTURE_BINDING),
         ..Default::default()
     })
 }

@@ -137,6 +137,8 @@ fn the_result_shader_matches_its_cpu_reference() {
         let texture = create_texture(device, w as u32, h as u32);
         shader.run(device, queue, tensor, &texture).unwrap();
         let got = read_texture(device, queue, &texture);
+        // The UI samples an sRGB view of the same texture.
+        let _view = pix2paint::gpu_image::display_view(&texture);
         let worst = want
             .as_raw()
             .iter()

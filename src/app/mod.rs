@@ -160,14 +160,10 @@ impl GpuDisplay {
 
 impl PaintApp {
     /// Show results through the GPU display path, drawing with the renderer eframe made on
-    /// the model's own wgpu device. Does nothing when the model runs on the CPU.
+    /// the model's own wgpu device: call it only when eframe was given that device
+    /// (`WgpuSetup::Existing`). Does nothing when the model runs on the CPU.
     pub fn use_gpu_display(&mut self, render_state: eframe::egui_wgpu::RenderState) {
-        let shared = self
-            .compute
-            .wgpu_setup
-            .as_ref()
-            .is_some_and(|s| s.device == render_state.device);
-        if self.compute.backend != crate::device::Backend::Wgpu || !shared {
+        if self.compute.backend != crate::device::Backend::Wgpu {
             return;
         }
         self.gpu_display = Some(GpuDisplay {

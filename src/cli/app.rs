@@ -25,7 +25,9 @@ pub fn run(weights_arg: Option<PathBuf>, cpu: bool, gpu: bool) -> Result<()> {
     // software renderer (`--gpu` with lavapipe): there a kernel runs for seconds, and the
     // window's surface cannot wait that long for the shared device to go idle when it is
     // reconfigured; the UI gets its own device and results come through the CPU.
-    if let Some(s) = compute.wgpu_setup.as_ref().filter(|_| !compute.software) {
+    let shared = compute.wgpu_setup.as_ref().filter(|_| !compute.software);
+    let gpu_display = shared.is_some();
+    if let Some(s) = shared {
         options.wgpu_options.wgpu_setup = WgpuSetup::Existing(WgpuSetupExisting {
             instance: s.instance.clone(),
             adapter: s.adapter.clone(),
@@ -52,7 +54,7 @@ pub fn run(weights_arg: Option<PathBuf>, cpu: bool, gpu: bool) -> Result<()> {
                 Autosave::default_dir().map(Autosave::new),
             );
             // Results go from the model's output tensor to the screen on the GPU.
-            if let Some(rs) = cc.wgpu_render_state.clone() {
+            if let Some(rs) = cc.wgpu_render_state.clone().filter(|_| gpu_display) {
                 app.use_gpu_display(rs);
             }
             Ok(Box::new(app))
