@@ -36,3 +36,5 @@ sleep 2
 grep "latency:" "$work/log" || { echo "no latency lines"; cat "$work/log"; exit 1; }
 grep "latency:" "$work/log" | sed -E 's/.*result ([0-9]+) ms.*/\1/' | sort -n |
   awk '{a[NR]=$1} END {print "results:", NR, " median pointer-to-result:", a[int((NR+1)/2)], "ms  (min", a[1], ", max", a[NR] ")"}'
+grep "latency:" "$work/log" | sed -E 's/.*model ([0-9]+) ms.*/\1/' | sort -n |
+  awk '{a[NR]=$1} END {print "median time in the model:", a[int((NR+1)/2)], "ms"}'
