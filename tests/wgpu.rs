@@ -13,6 +13,15 @@ use pix2paint::model::{DropoutNoise, NormStats};
 use pix2paint::tensor_image::images_to_tensor;
 use pix2paint::train::{Gan, TrainConfig};
 
+/// Wait until the GPU has finished everything queued, so that no driver thread is still busy
+/// when the test process exits (lavapipe can crash at exit otherwise).
+fn settle(gpu: &device::Compute) {
+    gpu.device.sync().expect("the GPU finishes its work");
+    if let Some(s) = &gpu.wgpu_setup {
+        let _ = s.device.poll(wgpu::PollType::wait_indefinitely());
+    }
+}
+
 /// The wgpu device, or None where there is none and CI does not require one.
 fn gpu_or_skip() -> Option<device::Compute> {
     match device::wgpu() {
@@ -61,6 +70,7 @@ fn wgpu_forward_matches_cpu() {
         let rel = (num / den).sqrt();
         assert!(rel < 1e-3, "‖Δ‖/‖ref‖ = {rel} (variation {variation:?})");
     }
+    settle(&gpu);
 }
 
 #[test]
@@ -100,6 +110,7 @@ fn a_training_step_on_wgpu_matches_cpu() {
             "CPU {c:?} vs wgpu {g:?}"
         );
     }
+    settle(&gpu);
 }
 
 #[test]
@@ -148,4 +159,6 @@ fn the_result_shader_matches_its_cpu_reference() {
             .unwrap();
         assert!(worst <= 1, "{w}×{h}: largest difference {worst} levels");
     }
+    drop(shader);
+    settle(&gpu);
 }
