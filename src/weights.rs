@@ -206,7 +206,11 @@ impl ModuleVisitor for Collector {
     }
 }
 
-fn collect<M: Module>(module: &M, prefix: &'static str) -> Vec<(String, ParamId, TensorData)> {
+/// Every float tensor of `module` (parameters and running statistics) as `prefix.<module path>`.
+pub(crate) fn collect<M: Module>(
+    module: &M,
+    prefix: &'static str,
+) -> Vec<(String, ParamId, TensorData)> {
     let mut c = Collector {
         prefix,
         path: Vec::new(),

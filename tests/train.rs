@@ -165,16 +165,7 @@ fn the_l1_only_baseline_trains_the_generator_alone() {
         ..tiny_train_config()
     };
     let mut gan = Gan::new(&config, "t", &d);
-    let out_weight = |gan: &Gan| {
-        gan.d
-            .out
-            .weight
-            .val()
-            .into_data()
-            .try_into_vec::<f32>()
-            .unwrap()
-    };
-    let d_before = out_weight(&gan);
+    let d_before = d_out_weight(&gan);
     let (s, p) = fixed_batch(&d);
     let first = gan.step(s.clone(), p.clone(), &config);
     let mut last = first;
@@ -187,7 +178,7 @@ fn the_l1_only_baseline_trains_the_generator_alone() {
     );
     assert_eq!((last.d, last.g_gan), (0.0, 0.0));
     // The discriminator is untouched.
-    assert_eq!(d_before, out_weight(&gan));
+    assert_eq!(d_before, d_out_weight(&gan));
 }
 
 #[test]
@@ -380,17 +371,8 @@ fn fine_tuning_a_saved_model_trains() {
             .try_into_vec::<f32>()
             .unwrap()
     };
-    let d_out = |gan: &Gan| {
-        gan.d
-            .out
-            .weight
-            .val()
-            .into_data()
-            .try_into_vec::<f32>()
-            .unwrap()
-    };
     let before = first_conv(&gan);
-    let d_before = d_out(&gan);
+    let d_before = d_out_weight(&gan);
     assert_eq!(
         d_before,
         disc.out
@@ -406,5 +388,20 @@ fn fine_tuning_a_saved_model_trains() {
         assert!(gan.step(s.clone(), p.clone(), &config).finite());
     }
     assert_ne!(before, first_conv(&gan), "the loaded generator is trained");
-    assert_ne!(d_before, d_out(&gan), "the loaded discriminator is trained");
+    assert_ne!(
+        d_before,
+        d_out_weight(&gan),
+        "the loaded discriminator is trained"
+    );
+}
+
+/// The discriminator's last-layer weights, to see whether a step changed them.
+fn d_out_weight(gan: &Gan) -> Vec<f32> {
+    gan.d
+        .out
+        .weight
+        .val()
+        .into_data()
+        .try_into_vec::<f32>()
+        .unwrap()
 }

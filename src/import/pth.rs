@@ -15,8 +15,6 @@
 use super::Imported;
 use crate::model::{BiasStyle, DEPTH, Generator, GeneratorConfig, NormStats};
 use crate::weights::{Direction, ModelInfo, WeightsError};
-use burn::module::{Module, ModuleVisitor, Param};
-use burn::tensor::Tensor;
 use pytorch_reader::{DType, PytorchReader};
 use std::collections::HashMap;
 use std::path::Path;
@@ -263,26 +261,17 @@ pub fn exportable(config: &GeneratorConfig) -> Result<(), String> {
 pub fn to_bytes(generator: &Generator, config: &GeneratorConfig) -> Result<Vec<u8>, String> {
     exportable(config)?;
     generator.sync_running_stats();
-    let mut ours: HashMap<String, (Vec<usize>, Vec<f32>)> = HashMap::new();
-    struct Collect<'a>(&'a mut HashMap<String, (Vec<usize>, Vec<f32>)>, Vec<String>);
-    impl ModuleVisitor for Collect<'_> {
-        fn enter_module(&mut self, name: &str, _: &str) {
-            self.1.push(name.to_owned());
-        }
-        fn exit_module(&mut self, _: &str, _: &str) {
-            self.1.pop();
-        }
-        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-            let data = param.val().into_data();
+    let mut ours: HashMap<String, (Vec<usize>, Vec<f32>)> = crate::weights::collect(generator, "g")
+        .into_iter()
+        .map(|(name, _, data)| {
             let shape = data.shape().to_vec();
             let values = data
                 .convert::<f32>()
                 .try_into_vec::<f32>()
                 .expect("f32 after convert");
-            self.0.insert(self.1.join("."), (shape, values));
-        }
-    }
-    generator.visit(&mut Collect(&mut ours, Vec::new()));
+            (name["g.".len()..].to_owned(), (shape, values))
+        })
+        .collect();
     let mut entries = Vec::new();
     for (theirs, path) in key_map() {
         let (shape, mut values) = ours
