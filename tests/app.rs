@@ -108,6 +108,57 @@ fn drawing_a_stroke_paints_a_result_and_undo_removes_it() {
 }
 
 #[test]
+fn a_fast_stroke_keeps_every_move_of_a_slow_frame() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(app_with_tiny_model(dir.path()));
+    step_until(&mut h, "the model", |a| a.model().is_some());
+    let r = canvas_rect(&h);
+
+    // `Harness::step` runs a frame per queued event; a slow frame gets them all at once.
+    let frame = |h: &mut Harness<'_, PaintApp>, events: Vec<egui::Event>| {
+        h.input_mut().events.extend(events);
+        h.step();
+    };
+    let moved = |x: f32, y: f32| egui::Event::PointerMoved(at(r, x, y));
+    let button = |x: f32, y: f32, pressed: bool| egui::Event::PointerButton {
+        pos: at(r, x, y),
+        button: egui::PointerButton::Primary,
+        pressed,
+        modifiers: Modifiers::NONE,
+    };
+    frame(&mut h, vec![moved(0.2, 0.2), button(0.2, 0.2, true)]);
+    // The model is busy on the CPU: the pointer has gone round a corner by the time egui sees
+    // the drag start, and the next frame also releases the button and moves on.
+    let corner = [(0.3, 0.2), (0.4, 0.2), (0.5, 0.2), (0.5, 0.3), (0.5, 0.4)];
+    frame(&mut h, corner.iter().map(|&(x, y)| moved(x, y)).collect());
+    let end = [(0.4, 0.5), (0.3, 0.5), (0.2, 0.5)];
+    let mut events: Vec<_> = end.iter().map(|&(x, y)| moved(x, y)).collect();
+    events.extend([button(0.2, 0.5, false), moved(0.9, 0.9)]);
+    frame(&mut h, events);
+    // Moving on with the button up adds nothing either.
+    frame(&mut h, vec![moved(0.8, 0.9)]);
+    frame(&mut h, vec![moved(0.7, 0.9)]);
+
+    let strokes = h.state().canvas.strokes();
+    assert_eq!(strokes.len(), 1);
+    let points = &strokes[0].points;
+    assert!(
+        points.iter().all(|p| p.y < 0.55),
+        "moves after the release stay out of the stroke: {:?}",
+        points.iter().map(|p| (p.x, p.y)).collect::<Vec<_>>()
+    );
+    for (x, y) in corner.into_iter().chain(end) {
+        assert!(
+            points
+                .iter()
+                .any(|p| (p.x - x).abs() < 0.01 && (p.y - y).abs() < 0.01),
+            "the stroke passes through ({x}, {y}): {:?}",
+            points.iter().map(|p| (p.x, p.y)).collect::<Vec<_>>()
+        );
+    }
+}
+
+#[test]
 fn a_long_stroke_gives_several_live_updates() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = harness(app_with_tiny_model(dir.path()));

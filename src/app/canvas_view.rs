@@ -65,6 +65,24 @@ fn pointer_commands(ui: &Ui, response: &egui::Response, rect: Rect) -> Vec<Comma
         y: (pos.y - rect.min.y) / rect.height(),
         pressure: pressure.unwrap_or(1.0),
     };
+    // Every pointer move this frame while the button was down, not only the last: fast strokes
+    // keep their shape. A slow frame can hold the press or the release too, so only the moves
+    // after the press and before the release count.
+    let (moves, released) = ui.input(|i| {
+        let mut moves = Vec::new();
+        for e in &i.events {
+            match e {
+                egui::Event::PointerMoved(p) => moves.push(*p),
+                egui::Event::PointerButton { pressed: true, .. } => moves.clear(),
+                egui::Event::PointerButton { pressed: false, .. } => return (moves, true),
+                _ => {}
+            }
+        }
+        (moves, false)
+    });
+    let extend = |commands: &mut Vec<Command>| {
+        commands.extend(moves.iter().map(|&p| Command::ExtendStroke(to_canvas(p))));
+    };
     let mut commands = Vec::new();
     if response.drag_started()
         && let Some(pos) = response.interact_pointer_pos()
@@ -72,29 +90,19 @@ fn pointer_commands(ui: &Ui, response: &egui::Response, rect: Rect) -> Vec<Comma
         // egui reports a drag once the pointer has moved a little: start where it was pressed.
         let origin = ui.input(|i| i.pointer.press_origin()).unwrap_or(pos);
         commands.push(Command::BeginStroke(to_canvas(origin)));
+        extend(&mut commands);
         commands.push(Command::ExtendStroke(to_canvas(pos)));
     } else if response.dragged() {
-        // Every pointer move this frame, not only the last: fast strokes keep their shape.
-        let moves: Vec<egui::Pos2> = ui.input(|i| {
-            i.events
-                .iter()
-                .filter_map(|e| match e {
-                    egui::Event::PointerMoved(p) => Some(*p),
-                    _ => None,
-                })
-                .collect()
-        });
-        if moves.is_empty() {
+        if moves.is_empty() && !released {
             if let Some(pos) = response.interact_pointer_pos() {
                 commands.push(Command::ExtendStroke(to_canvas(pos)));
             }
-        } else {
-            commands.extend(
-                moves
-                    .into_iter()
-                    .map(|p| Command::ExtendStroke(to_canvas(p))),
-            );
         }
+        extend(&mut commands);
+    } else if response.drag_stopped() && released {
+        // The frame that releases the button still carries the stroke's last moves; a stop
+        // reported a frame later carries only moves made with the button up.
+        extend(&mut commands);
     }
     if response.drag_stopped() {
         commands.push(Command::EndStroke);

@@ -78,7 +78,7 @@ pub struct TrainArgs {
     /// Checkpoint every N steps.
     #[arg(long, default_value_t = 500)]
     checkpoint_every: u64,
-    /// Print a loss line every N steps.
+    /// Print a loss line (means since the previous line) every N steps.
     #[arg(long, default_value_t = 50)]
     log_every: u64,
     /// Write held-out previews (sketch | generated | target) into this folder every N steps.
@@ -199,6 +199,8 @@ pub fn run(args: TrainArgs) -> Result<()> {
     let (_control_tx, control) = std::sync::mpsc::channel::<Control>();
     let log_every = args.log_every.max(1);
     let samples_dir = args.samples.clone();
+    // Batch-1 losses jump from step to step; the log shows their mean since the last line.
+    let mut since_log = (0u64, [0f64; 3]);
     let result = train::run(
         &job,
         &compute.device.clone().autodiff(),
@@ -221,14 +223,20 @@ pub fn run(args: TrainArgs) -> Result<()> {
             } => {
                 bar.set_position(step);
                 bar.set_message(format!("{steps_per_sec:.2} steps/s"));
+                let (n, sums) = &mut since_log;
+                *n += 1;
+                for (sum, loss) in sums.iter_mut().zip([losses.d, losses.g_gan, losses.g_l1]) {
+                    *sum += f64::from(loss);
+                }
                 if step % log_every == 0 {
+                    let [d, g_gan, g_l1] = sums.map(|sum| sum / *n as f64);
                     say(
                         &bar,
                         format!(
-                            "step {step}: D {:.3}  G_GAN {:.3}  G_L1 {:.4}  ({steps_per_sec:.2} steps/s)",
-                            losses.d, losses.g_gan, losses.g_l1
+                            "step {step}: D {d:.3}  G_GAN {g_gan:.3}  G_L1 {g_l1:.4}  (mean of {n} steps; {steps_per_sec:.2} steps/s)"
                         ),
                     );
+                    since_log = (0, [0.0; 3]);
                 }
             }
             TrainEvent::Checkpoint { step, path } => {
