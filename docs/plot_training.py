@@ -42,10 +42,11 @@ def read_eval(path):
     points = []
     for line in open(path, encoding="utf-8"):
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        # | model (step-NNNNNN.safetensors) | steps | mean L1 | SSIM | ms / image |
         m = STEP.search(cells[0]) if cells else None
-        if m and len(cells) >= 3:
+        if m and len(cells) >= 4:
             try:
-                points.append((int(m.group(1)), float(cells[1]), float(cells[2])))
+                points.append((int(m.group(1)), float(cells[2]), float(cells[3])))
             except ValueError:
                 pass
     return sorted(points)

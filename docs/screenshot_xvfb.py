@@ -2,10 +2,11 @@
 """Screenshots of the real app: draws a sketch with the mouse (xdotool) in a window under Xvfb,
 waits for the live result and saves the whole window plus the sketch and result squares.
 
-usage: docs/screenshot_xvfb.py BINARY MODEL OUT_DIR [--sketch NAME]... [--cpu]
+usage: docs/screenshot_xvfb.py BINARY MODEL OUT_DIR [--sketch NAME]... [--cpu] [--grid PNG]
 
 Sketches are stroke lists in canvas coordinates (0-1), defined below. For each one, OUT_DIR gets
-NAME-window.png (the app), NAME-sketch.png and NAME-result.png (the two squares, as shown).
+NAME-window.png (the app), NAME-sketch.png and NAME-result.png (the two squares, as shown);
+--grid writes all sketch | result pairs, half size, into one PNG.
 Needs Xvfb and xdotool; standard library only.
 """
 import argparse
@@ -68,6 +69,20 @@ SKETCHES = {
         curve((0.55, 0.6), (0.56, 0.75), (0.55, 0.9)),
         curve((0.67, 0.88), (0.8, 0.84), (0.86, 0.72), (0.82, 0.6)),
     ],
+    # A cat lying down, seen from the side, head up.
+    "lying": [
+        curve((0.3, 0.5), (0.26, 0.42), (0.28, 0.33), (0.36, 0.3), (0.44, 0.34), (0.46, 0.43), (0.42, 0.5)),
+        [(0.29, 0.36), (0.28, 0.24), (0.34, 0.31)],
+        [(0.39, 0.3), (0.44, 0.21), (0.45, 0.34)],
+        ellipse(0.33, 0.39, 0.015, 0.012),
+        ellipse(0.4, 0.39, 0.015, 0.012),
+        [(0.355, 0.43), (0.375, 0.43), (0.365, 0.445), (0.355, 0.43)],
+        curve((0.44, 0.47), (0.58, 0.46), (0.72, 0.5), (0.8, 0.6), (0.8, 0.7)),
+        curve((0.3, 0.5), (0.27, 0.6), (0.25, 0.7), (0.27, 0.72), (0.4, 0.72)),
+        [(0.4, 0.72), (0.8, 0.72)],
+        curve((0.33, 0.62), (0.32, 0.7), (0.3, 0.72)),
+        curve((0.8, 0.7), (0.88, 0.74), (0.9, 0.66), (0.86, 0.58)),
+    ],
     # A cat's head, large.
     "head": [
         ellipse(0.5, 0.55, 0.3, 0.25, 0, 360, n=48),
@@ -113,7 +128,9 @@ def grab(display):
     return width, height, rows
 
 
-def write_png(path, rows, x0, y0, w, h):
+def write_png(path, rows, x0=0, y0=0, w=None, h=None):
+    w = len(rows[0]) // 3 if w is None else w
+    h = len(rows) if h is None else h
     data = b"".join(b"\x00" + rows[y][3 * x0 : 3 * (x0 + w)] for y in range(y0, y0 + h))
 
     def chunk(tag, body):
@@ -123,6 +140,25 @@ def write_png(path, rows, x0, y0, w, h):
     png += chunk(b"IDAT", zlib.compress(data, 9)) + chunk(b"IEND", b"")
     with open(path, "wb") as f:
         f.write(png)
+
+
+def crop(rows, x0, y0, w, h):
+    return [rows[y][3 * x0 : 3 * (x0 + w)] for y in range(y0, y0 + h)]
+
+
+def half(rows):
+    """2× box downscale of RGB rows."""
+    out = []
+    for y in range(0, len(rows) - 1, 2):
+        a, b = rows[y], rows[y + 1]
+        w = len(a) // 3 // 2
+        line = bytearray(3 * w)
+        for x in range(w):
+            for c in range(3):
+                i, j = 6 * x + c, 6 * x + 3 + c
+                line[3 * x + c] = (a[i] + a[j] + b[i] + b[j] + 2) // 4
+        out.append(bytes(line))
+    return out
 
 
 def find_canvas(rows, wx, wy, ww, wh):
@@ -156,6 +192,7 @@ def main():
     ap.add_argument("out")
     ap.add_argument("--sketch", action="append", choices=sorted(SKETCHES))
     ap.add_argument("--cpu", action="store_true")
+    ap.add_argument("--grid", help="also write sketch | result rows, half size, into this PNG")
     ap.add_argument("--display", default=":98")
     ap.add_argument("--size", default="1280x800")
     a = ap.parse_args()
@@ -174,6 +211,7 @@ def main():
     os.environ["DISPLAY"] = a.display
     log = open(os.path.join(work, "log"), "w")
     app = subprocess.Popen([a.binary] + (["--cpu"] if a.cpu else []), env=env, stderr=log)
+    grid = []
     try:
         win = None
         for _ in range(120):
@@ -219,7 +257,13 @@ def main():
             while rx < wx + ww - side and mid[3 * rx : 3 * rx + 3] == background:
                 rx += 1
             write_png(os.path.join(a.out, f"{name}-result.png"), rows, rx, cy, side, side)
+            pair = half(crop(rows, cx, cy, side, side))
+            gap = b"\xff" * 3 * 8
+            grid += [l + gap + r for l, r in zip(pair, half(crop(rows, rx, cy, side, side)))]
+            grid += [b"\xff" * len(grid[-1])] * 8
             print(f"{name}: canvas {side}px at ({cx},{cy}) -> {a.out}/{name}-*.png")
+        if a.grid:
+            write_png(a.grid, grid[:-8])
     finally:
         app.terminate()
         try:

@@ -40,7 +40,7 @@ fn step_until(h: &mut Harness<'_, PaintApp>, what: &str, done: impl Fn(&PaintApp
     let start = Instant::now();
     while !done(h.state()) {
         assert!(
-            start.elapsed() < Duration::from_secs(60),
+            start.elapsed() < Duration::from_secs(240),
             "timed out waiting for {what}"
         );
         std::thread::sleep(Duration::from_millis(10));
@@ -138,9 +138,24 @@ fn a_fast_stroke_keeps_every_move_of_a_slow_frame() {
     // Moving on with the button up adds nothing either.
     frame(&mut h, vec![moved(0.8, 0.9)]);
     frame(&mut h, vec![moved(0.7, 0.9)]);
-
+    // A quick tick drawn entirely within one frame is a stroke too.
+    frame(
+        &mut h,
+        vec![
+            moved(0.7, 0.7),
+            button(0.7, 0.7, true),
+            moved(0.75, 0.75),
+            moved(0.8, 0.7),
+            button(0.8, 0.7, false),
+            moved(0.9, 0.9),
+        ],
+    );
     let strokes = h.state().canvas.strokes();
-    assert_eq!(strokes.len(), 1);
+    assert_eq!(strokes.len(), 2, "the one-frame stroke is kept");
+    let tick: Vec<_> = strokes[1].points.iter().map(|p| (p.x, p.y)).collect();
+    assert_eq!(tick.len(), 3, "{tick:?}");
+    assert!((tick[1].0 - 0.75).abs() < 0.01 && (tick[1].1 - 0.75).abs() < 0.01);
+
     let points = &strokes[0].points;
     assert!(
         points.iter().all(|p| p.y < 0.55),

@@ -5,11 +5,13 @@ use super::command::Command;
 use crate::canvas::{Canvas, Point};
 use egui::{Color32, ColorImage, Rect, Sense, TextureHandle, TextureOptions, Ui, Vec2};
 
-/// Cached display texture of the canvas (re-rasterised when the canvas or its size changes).
+/// Cached display texture of the canvas (re-rasterised when the canvas or its size changes),
+/// and whether the pen is down on it.
 #[derive(Default)]
 pub struct CanvasView {
     texture: Option<TextureHandle>,
     drawn: Option<(u64, u32)>,
+    pen_down: bool,
 }
 
 impl CanvasView {
@@ -46,73 +48,66 @@ impl CanvasView {
             .rect_stroke(rect, 0.0, (1.0, Color32::GRAY), egui::StrokeKind::Outside);
         response
             .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Canvas, true, "Sketch canvas"));
-        let response = response.on_hover_cursor(egui::CursorIcon::Crosshair);
-        pointer_commands(ui, &response, rect)
+        response.on_hover_cursor(egui::CursorIcon::Crosshair);
+        self.pointer_commands(ui, rect)
     }
-}
 
-/// Map pointer activity on `rect` to stroke commands, with pen pressure where a touch or
-/// stylus device reports it.
-fn pointer_commands(ui: &Ui, response: &egui::Response, rect: Rect) -> Vec<Command> {
-    let pressure = ui.input(|i| {
-        i.events.iter().rev().find_map(|e| match e {
-            egui::Event::Touch { force, .. } => *force,
-            _ => None,
-        })
-    });
-    let to_canvas = |pos: egui::Pos2| Point {
-        x: (pos.x - rect.min.x) / rect.width(),
-        y: (pos.y - rect.min.y) / rect.height(),
-        pressure: pressure.unwrap_or(1.0),
-    };
-    // Every pointer move this frame while the button was down, not only the last: fast strokes
-    // keep their shape. A slow frame can hold the press or the release too, so only the moves
-    // after the press and before the release count.
-    let (moves, released) = ui.input(|i| {
-        let mut moves = Vec::new();
-        for e in &i.events {
+    /// Map this frame's pointer events on `rect` to stroke commands, with pen pressure where a
+    /// touch or stylus device reports it.
+    ///
+    /// The raw events are followed in order rather than egui's per-frame drag state: when the
+    /// model keeps the CPU busy a frame can hold a whole quick stroke (press, moves, release),
+    /// a corner, or a release followed by moves with the button up, and each must draw what
+    /// the hand did.
+    fn pointer_commands(&mut self, ui: &Ui, rect: Rect) -> Vec<Command> {
+        let layer = ui.layer_id();
+        let ctx = ui.ctx().clone();
+        let to_canvas = |pos: egui::Pos2, pressure: Option<f32>| Point {
+            x: (pos.x - rect.min.x) / rect.width(),
+            y: (pos.y - rect.min.y) / rect.height(),
+            pressure: pressure.unwrap_or(1.0),
+        };
+        let mut commands = Vec::new();
+        let mut pressure = None;
+        // Copied out: looking up layers while holding the input lock could deadlock.
+        let events = ui.input(|i| i.events.clone());
+        for e in &events {
             match e {
-                egui::Event::PointerMoved(p) => moves.push(*p),
-                egui::Event::PointerButton { pressed: true, .. } => moves.clear(),
-                egui::Event::PointerButton { pressed: false, .. } => return (moves, true),
+                egui::Event::Touch { force, .. } => pressure = *force,
+                egui::Event::PointerButton {
+                    pos,
+                    button: egui::PointerButton::Primary,
+                    pressed: true,
+                    ..
+                } if !self.pen_down
+                    && rect.contains(*pos)
+                    && ctx.layer_id_at(*pos).is_none_or(|l| l == layer) =>
+                {
+                    // Only on the canvas itself, not through a menu or window above it.
+                    self.pen_down = true;
+                    commands.push(Command::BeginStroke(to_canvas(*pos, pressure)));
+                }
+                egui::Event::PointerMoved(pos) if self.pen_down => {
+                    commands.push(Command::ExtendStroke(to_canvas(*pos, pressure)));
+                }
+                egui::Event::PointerButton {
+                    pos,
+                    button: egui::PointerButton::Primary,
+                    pressed: false,
+                    ..
+                } if self.pen_down => {
+                    self.pen_down = false;
+                    commands.push(Command::ExtendStroke(to_canvas(*pos, pressure)));
+                    commands.push(Command::EndStroke);
+                }
+                egui::Event::PointerGone | egui::Event::WindowFocused(false) if self.pen_down => {
+                    // The button was let go where the window cannot see it.
+                    self.pen_down = false;
+                    commands.push(Command::EndStroke);
+                }
                 _ => {}
             }
         }
-        (moves, false)
-    });
-    let extend = |commands: &mut Vec<Command>| {
-        commands.extend(moves.iter().map(|&p| Command::ExtendStroke(to_canvas(p))));
-    };
-    let mut commands = Vec::new();
-    if response.drag_started()
-        && let Some(pos) = response.interact_pointer_pos()
-    {
-        // egui reports a drag once the pointer has moved a little: start where it was pressed.
-        let origin = ui.input(|i| i.pointer.press_origin()).unwrap_or(pos);
-        commands.push(Command::BeginStroke(to_canvas(origin)));
-        extend(&mut commands);
-        commands.push(Command::ExtendStroke(to_canvas(pos)));
-    } else if response.dragged() {
-        if moves.is_empty() && !released {
-            if let Some(pos) = response.interact_pointer_pos() {
-                commands.push(Command::ExtendStroke(to_canvas(pos)));
-            }
-        }
-        extend(&mut commands);
-    } else if response.drag_stopped() && released {
-        // The frame that releases the button still carries the stroke's last moves; a stop
-        // reported a frame later carries only moves made with the button up.
-        extend(&mut commands);
+        commands
     }
-    if response.drag_stopped() {
-        commands.push(Command::EndStroke);
-    }
-    if response.clicked()
-        && let Some(pos) = response.interact_pointer_pos()
-    {
-        // A click is a dot.
-        commands.push(Command::BeginStroke(to_canvas(pos)));
-        commands.push(Command::EndStroke);
-    }
-    commands
 }
