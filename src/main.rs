@@ -44,6 +44,9 @@ enum Command {
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    if args.command.is_some() {
+        quiet_on_closed_pipe();
+    }
     let result = match args.command {
         Some(Command::Colorize(a)) => cli::colorize::run(a),
         Some(Command::Bench(a)) => cli::bench::run(a),
@@ -60,5 +63,16 @@ fn main() -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Commands print to stdout: when it is a pipe that closes early (`pix2paint info … | head`),
+/// end quietly as Unix tools do instead of panicking on the failed write. Not for the app,
+/// whose sockets must not kill it.
+fn quiet_on_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of SIGPIPE before any thread is started.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }

@@ -189,3 +189,90 @@ fn corrupted_bytes_never_panic() {
         assert!(r.is_ok(), "loading a corrupted file (byte {pos}) panicked");
     }
 }
+
+/// Every float of a module (parameters and running statistics), in visiting order.
+fn flat<M: burn::module::Module>(m: &M) -> Vec<f32> {
+    struct Flat(Vec<f32>);
+    impl burn::module::ModuleVisitor for Flat {
+        fn visit_float<const D: usize>(&mut self, p: &burn::module::Param<Tensor<D>>) {
+            self.0
+                .extend(p.val().into_data().try_into_vec::<f32>().unwrap());
+        }
+    }
+    let mut f = Flat(Vec::new());
+    m.visit(&mut f);
+    f.0
+}
+
+#[test]
+fn averaging_models_gives_the_mean_of_every_weight() {
+    let d = Device::flex();
+    let dir = tempfile::tempdir().unwrap();
+    let paths: Vec<_> = (1..=3)
+        .map(|seed| {
+            let p = dir.path().join(format!("snapshot-{seed}.safetensors"));
+            d.seed(100 + seed);
+            let (disc, dc) = tiny_discriminator(&d);
+            save_tiny(
+                &p,
+                &tiny_generator(seed, &d),
+                Some((&disc, &dc)),
+                Precision::Full,
+            );
+            p
+        })
+        .collect();
+    let models: Vec<_> = paths
+        .iter()
+        .map(|p| weights::load(p, &d).unwrap())
+        .collect();
+    let g: Vec<Vec<f32>> = models.iter().map(|m| flat(&m.generator)).collect();
+    let ds: Vec<Vec<f32>> = models
+        .iter()
+        .map(|m| flat(&m.discriminator.as_ref().unwrap().0))
+        .collect();
+    assert_ne!(g[0], g[1]);
+    assert_ne!(ds[0], ds[1]);
+
+    let avg = weights::average(models, &d).unwrap();
+    for (mean, parts) in [
+        (flat(&avg.generator), &g),
+        (flat(&avg.discriminator.as_ref().unwrap().0), &ds),
+    ] {
+        assert_eq!(mean.len(), parts[0].len());
+        for (i, m) in mean.iter().enumerate() {
+            let want = (parts[0][i] + parts[1][i] + parts[2][i]) / 3.0;
+            assert!((m - want).abs() < 1e-6, "weight {i}: {m} vs {want}");
+        }
+    }
+    assert!(
+        avg.info.description.contains("averaged over 3 models"),
+        "{}",
+        avg.info.description
+    );
+
+    // Another architecture cannot be averaged in.
+    let other = dir.path().join("wide.safetensors");
+    weights::save(
+        &other,
+        &SaveRequest {
+            generator: &tiny_config().with_ngf(8).init(&d),
+            generator_config: &tiny_config().with_ngf(8),
+            discriminator: None,
+            info: &ModelInfo::named("wide"),
+            extras: &BTreeMap::new(),
+            precision: Precision::Full,
+        },
+    )
+    .unwrap();
+    let Err(err) = weights::average(
+        vec![
+            weights::load(&paths[0], &d).unwrap(),
+            weights::load(&other, &d).unwrap(),
+        ],
+        &d,
+    ) else {
+        panic!("different architectures are refused");
+    };
+    assert!(err.contains("different generator"), "{err}");
+}

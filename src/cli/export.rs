@@ -1,5 +1,6 @@
-//! `pix2paint export MODEL --to pth|safetensors`: write any model pix2paint reads as a PyTorch
-//! pix2pix state dict or as a pix2paint file, optionally saying what it is.
+//! `pix2paint export MODEL... --to pth|safetensors`: write any model pix2paint reads as a PyTorch
+//! pix2pix state dict or as a pix2paint file, optionally saying what it is; several models of
+//! one architecture (the last snapshots of a run) are averaged weight by weight first.
 
 use anyhow::{Context, Result, bail};
 use burn::tensor::Device;
@@ -19,8 +20,11 @@ enum Target {
 /// Arguments of `pix2paint export`.
 #[derive(Args)]
 pub struct ExportArgs {
-    /// The model: a pix2paint .safetensors, a PyTorch .pth or a web demo .pict file.
-    model: PathBuf,
+    /// The model: a pix2paint .safetensors, a PyTorch .pth or a web demo .pict file. Several
+    /// models of one architecture (e.g. the last snapshots of a run) are averaged weight by
+    /// weight; the last one's name and step count are kept.
+    #[arg(required = true)]
+    models: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum)]
     to: Target,
@@ -47,8 +51,22 @@ pub struct ExportArgs {
 /// Convert the model.
 pub fn run(args: ExportArgs) -> Result<()> {
     let device = Device::flex();
-    let mut model = weights::load(&args.model, &device)
-        .with_context(|| format!("loading the model {}", args.model.display()))?;
+    let loaded = args
+        .models
+        .iter()
+        .map(|p| {
+            weights::load(p, &device).with_context(|| format!("loading the model {}", p.display()))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut model = weights::average(loaded, &device)
+        .map_err(anyhow::Error::msg)
+        .context(
+            "averaging the models (they must be one architecture, e.g. snapshots of one run)",
+        )?;
+    if args.models.len() > 1 {
+        eprintln!("pix2paint: averaged {} models", args.models.len());
+    }
+    let last = args.models.last().expect("clap requires one model");
     if let Some(n) = args.name {
         model.info.name = n;
     }
@@ -64,10 +82,8 @@ pub fn run(args: ExportArgs) -> Result<()> {
         Target::Pth => "pth",
         Target::Safetensors => weights::EXTENSION,
     };
-    let out = args
-        .out
-        .unwrap_or_else(|| args.model.with_extension(extension));
-    if out == args.model {
+    let out = args.out.unwrap_or_else(|| last.with_extension(extension));
+    if args.models.contains(&out) {
         bail!(
             "the output would overwrite the input {}; pass -o OUT",
             out.display()
@@ -89,7 +105,7 @@ pub fn run(args: ExportArgs) -> Result<()> {
             }
             let bytes = pth::to_bytes(&model.generator, &model.generator_config)
                 .map_err(anyhow::Error::msg)
-                .with_context(|| format!("exporting {} to PyTorch", args.model.display()))?;
+                .with_context(|| format!("exporting {} to PyTorch", last.display()))?;
             pix2paint::files::write_atomic(&out, &bytes)
                 .with_context(|| format!("writing {}", out.display()))?;
             let c = &model.generator_config;
