@@ -165,3 +165,64 @@ fn missing_inputs_and_empty_folders_are_explained() {
     assert!(!o.status.success());
     assert!(stderr(&o).contains("does not exist"), "{}", stderr(&o));
 }
+
+#[test]
+fn export_averages_snapshots_and_records_what_it_did() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = Device::flex();
+    let (a, b) = (
+        dir.path().join("a.safetensors"),
+        dir.path().join("b.safetensors"),
+    );
+    save_tiny(&a, &tiny_generator(1, &d), None, Precision::Full);
+    save_tiny(&b, &tiny_generator(2, &d), None, Precision::Full);
+    let out = dir.path().join("mean.safetensors");
+    let o = pix2paint(&[
+        &"export",
+        &a,
+        &b,
+        &"--to",
+        &"safetensors",
+        &"-o",
+        &out,
+        &"--half",
+        &"--name",
+        &"mean cats",
+        &"--description",
+        &"Two snapshots.",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("averaged 2 models"), "{}", stderr(&o));
+    let m = pix2paint::weights::load(&out, &d).unwrap();
+    assert_eq!(m.info.name, "mean cats");
+    assert!(
+        m.info.description.starts_with("Two snapshots.")
+            && m.info.description.contains("averaged over 2 models"),
+        "{}",
+        m.info.description
+    );
+
+    // A model of another width cannot be averaged in: an error, no panic, no file.
+    let wide = dir.path().join("wide.safetensors");
+    pix2paint::weights::save(
+        &wide,
+        &pix2paint::weights::SaveRequest {
+            generator: &tiny_config().with_ngf(8).init(&d),
+            generator_config: &tiny_config().with_ngf(8),
+            discriminator: None,
+            info: &pix2paint::weights::ModelInfo::named("wide"),
+            extras: &Default::default(),
+            precision: Precision::Full,
+        },
+    )
+    .unwrap();
+    let bad = dir.path().join("bad.safetensors");
+    let o = pix2paint(&[&"export", &a, &wide, &"--to", &"safetensors", &"-o", &bad]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("different generator architecture") && !stderr(&o).contains("panicked"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!bad.exists());
+}

@@ -51,14 +51,28 @@ pub struct ExportArgs {
 /// Convert the model.
 pub fn run(args: ExportArgs) -> Result<()> {
     let device = Device::flex();
-    let loaded = args
+    let mut loaded = args
         .models
         .iter()
         .map(|p| {
             weights::load(p, &device).with_context(|| format!("loading the model {}", p.display()))
         })
         .collect::<Result<Vec<_>>>()?;
-    let mut model = weights::average(loaded, &device)
+    // What the result says about itself comes from the last model (before averaging, so that
+    // the averaging note follows a new description).
+    let info = &mut loaded.last_mut().expect("clap requires one model").info;
+    if let Some(n) = args.name {
+        info.name = n;
+    }
+    if let Some(d) = args.description {
+        info.description = d;
+    }
+    if args.btoa {
+        info.direction = Direction::BtoA;
+    } else if args.atob {
+        info.direction = Direction::AtoB;
+    }
+    let model = weights::average(loaded, &device)
         .map_err(anyhow::Error::msg)
         .context(
             "averaging the models (they must be one architecture, e.g. snapshots of one run)",
@@ -67,17 +81,6 @@ pub fn run(args: ExportArgs) -> Result<()> {
         eprintln!("pix2paint: averaged {} models", args.models.len());
     }
     let last = args.models.last().expect("clap requires one model");
-    if let Some(n) = args.name {
-        model.info.name = n;
-    }
-    if let Some(d) = args.description {
-        model.info.description = d;
-    }
-    if args.btoa {
-        model.info.direction = Direction::BtoA;
-    } else if args.atob {
-        model.info.direction = Direction::AtoB;
-    }
     let extension = match args.to {
         Target::Pth => "pth",
         Target::Safetensors => weights::EXTENSION,
