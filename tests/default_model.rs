@@ -1,0 +1,90 @@
+//! The cat model this project ships (`weights/pix2paint-cats.safetensors`, see its model card):
+//! complete, found from any working directory, and painting a drawn cat in colour.
+
+mod common;
+
+use burn::tensor::Device;
+use common::draw_sketch;
+use image::RgbImage;
+use pix2paint::weights;
+use std::process::Command;
+
+#[test]
+fn the_shipped_model_is_complete_and_describes_itself() {
+    let path =
+        weights::default_model_path().expect("weights/pix2paint-cats.safetensors is shipped");
+    let model = weights::load(&path, &Device::flex()).expect("the shipped model loads");
+    assert_eq!(model.info.name, "pix2paint cats");
+    assert!(model.info.steps >= 1000, "{} steps", model.info.steps);
+    assert_eq!(model.info.resolution, 256);
+    assert!(
+        model.discriminator.is_some(),
+        "the discriminator ships too, for fine-tuning"
+    );
+    assert!(
+        model.info.description.contains("CC BY-SA 4.0"),
+        "the file names its licence: {}",
+        model.info.description
+    );
+}
+
+/// Mean colour of the pixels where `inside` holds.
+fn mean_where(img: &RgbImage, inside: impl Fn(u32, u32) -> bool) -> [f64; 3] {
+    let (mut sum, mut n) = ([0.0; 3], 0.0);
+    for (x, y, p) in img.enumerate_pixels() {
+        if inside(x, y) {
+            for c in 0..3 {
+                sum[c] += f64::from(p[c]);
+            }
+            n += 1.0;
+        }
+    }
+    sum.map(|s| s / n)
+}
+
+#[test]
+fn a_drawn_cat_is_painted_in_colour_from_any_working_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let sketch = draw_sketch(256, 256);
+    sketch.save(dir.path().join("cat.png")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_pix2paint"))
+        .args(["colorize", "cat.png", "-o", "painted.png", "--cpu"])
+        .current_dir(dir.path())
+        .env_remove("PIX2PAINT_WEIGHTS")
+        .output()
+        .expect("the binary runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("pix2paint cats"), "{stderr}");
+
+    let painted = image::open(dir.path().join("painted.png"))
+        .unwrap()
+        .to_rgb8();
+    assert_eq!(painted.dimensions(), (256, 256));
+    // Colour, not a grey or a copy of the lines: the mean chroma (max - min channel).
+    let chroma = painted
+        .pixels()
+        .map(|p| f64::from(p.0.iter().max().unwrap() - p.0.iter().min().unwrap()))
+        .sum::<f64>()
+        / (256.0 * 256.0);
+    assert!(chroma > 12.0, "mean chroma {chroma:.1}");
+    // The cat (inside the drawn head) is painted differently from the background.
+    let (cx, cy, r) = (128.0, 256.0 * 0.55, 256.0 * 0.3);
+    let dist = |x: u32, y: u32| ((x as f32 - cx).powi(2) + (y as f32 - cy).powi(2)).sqrt();
+    let cat = mean_where(&painted, |x, y| dist(x, y) < r * 0.8);
+    let around = mean_where(&painted, |x, y| dist(x, y) > r * 1.3);
+    let contrast = (0..3)
+        .map(|c| (cat[c] - around[c]).powi(2))
+        .sum::<f64>()
+        .sqrt();
+    assert!(
+        contrast > 15.0,
+        "cat {cat:?} vs background {around:?}: {contrast:.1}"
+    );
+    // Not a blank page either.
+    let spread = painted
+        .pixels()
+        .map(|p| f64::from(p[1]))
+        .fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    assert!(spread.1 - spread.0 > 100.0, "green range {spread:?}");
+}
