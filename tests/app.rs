@@ -6,7 +6,7 @@ use burn::tensor::Device;
 use common::*;
 use egui::{Modifiers, Pos2, Rect};
 use egui_kittest::{Harness, kittest::Queryable};
-use pix2paint::app::{Autosave, PaintApp, Settings};
+use pix2paint::app::{Autosave, BLANK_CANVAS_HINT, PaintApp, Settings};
 use pix2paint::canvas::Tool;
 use pix2paint::weights::Precision;
 use std::time::{Duration, Instant};
@@ -62,6 +62,10 @@ fn drawing_a_stroke_paints_a_result_and_undo_removes_it() {
     let mut h = harness(app_with_tiny_model(dir.path()));
     step_until(&mut h, "the model", |a| a.model().is_some());
     let r = canvas_rect(&h);
+    assert!(
+        h.query_by_label(BLANK_CANVAS_HINT).is_some(),
+        "a blank canvas says what to do"
+    );
 
     h.hover_at(at(r, 0.2, 0.3));
     h.drag_at(at(r, 0.2, 0.3));
@@ -92,6 +96,7 @@ fn drawing_a_stroke_paints_a_result_and_undo_removes_it() {
     );
     step_until(&mut h, "a result", |a| a.result().is_some());
     assert_eq!(h.state().result().unwrap().dimensions(), (256, 256));
+    assert!(h.query_by_label(BLANK_CANVAS_HINT).is_none());
 
     h.key_press_modifiers(Modifiers::COMMAND, egui::Key::Z);
     h.step();

@@ -940,6 +940,9 @@ impl PaintApp {
                 let busy = !self.in_flight.is_empty();
                 let message = if self.model.is_none() {
                     self.model_problem.as_deref()
+                } else if self.canvas.is_blank() {
+                    // What a model paints from a blank page is noise: say what to do instead.
+                    Some(BLANK_CANVAS_HINT)
                 } else {
                     None
                 };
@@ -1150,6 +1153,10 @@ impl PaintApp {
         }
     }
 }
+
+/// Shown in the result panel while the canvas is blank.
+pub const BLANK_CANVAS_HINT: &str =
+    "Draw a cat's outline on the left: it is painted here as you draw.";
 
 /// Two images side by side (for dataset and sample previews).
 fn side_by_side(a: &image::RgbImage, b: &image::RgbImage) -> image::RgbImage {

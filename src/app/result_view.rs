@@ -33,7 +33,9 @@ impl ResultView {
         let (rect, _) = ui.allocate_exact_size(Vec2::splat(side), egui::Sense::hover());
         let painter = ui.painter();
         painter.rect_filled(rect, 0.0, Color32::from_gray(40));
-        if let Some(id) = self.native.or(self.texture.as_ref().map(|t| t.id())) {
+        if message.is_none()
+            && let Some(id) = self.native.or(self.texture.as_ref().map(|t| t.id()))
+        {
             painter.image(
                 id,
                 rect,
