@@ -4,7 +4,7 @@
 mod common;
 
 use burn::tensor::Device;
-use common::draw_sketch;
+use common::{draw_sketch, sketch_head};
 use image::RgbImage;
 use pix2paint::weights;
 use std::process::Command;
@@ -69,7 +69,7 @@ fn a_drawn_cat_is_painted_in_colour_from_any_working_directory() {
         / (256.0 * 256.0);
     assert!(chroma > 12.0, "mean chroma {chroma:.1}");
     // The cat (inside the drawn head) is painted differently from the background.
-    let (cx, cy, r) = (128.0, 256.0 * 0.55, 256.0 * 0.3);
+    let (cx, cy, r) = sketch_head(256, 256);
     let dist = |x: u32, y: u32| ((x as f32 - cx).powi(2) + (y as f32 - cy).powi(2)).sqrt();
     let cat = mean_where(&painted, |x, y| dist(x, y) < r * 0.8);
     let around = mean_where(&painted, |x, y| dist(x, y) > r * 1.3);

@@ -43,9 +43,14 @@ pub fn save_tiny(
     .expect("saving a model to a temp dir");
 }
 
+/// Centre and radius of the head circle [`draw_sketch`] draws on a `w`×`h` page.
+pub fn sketch_head(w: u32, h: u32) -> (f32, f32, f32) {
+    (w as f32 / 2.0, h as f32 * 0.55, w.min(h) as f32 * 0.3)
+}
+
 /// A cat-ish outline: head circle, two ear triangles, eyes; dark on white.
 pub fn draw_sketch(w: u32, h: u32) -> RgbImage {
-    let (cx, cy, r) = (w as f32 / 2.0, h as f32 * 0.55, w.min(h) as f32 * 0.3);
+    let (cx, cy, r) = sketch_head(w, h);
     RgbImage::from_fn(w, h, |x, y| {
         let (fx, fy) = (x as f32 - cx, y as f32 - cy);
         let d = (fx * fx + fy * fy).sqrt();
