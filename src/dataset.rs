@@ -5,7 +5,7 @@
 //! sketch side the line extractor draws (using a foreground mask when one is given). Files that
 //! cannot be read and pairs that cannot be matched are skipped and listed, never fatal.
 
-use crate::lines::{LineConfig, extract_lines};
+use crate::lines::{LineConfig, extract_lines, outline_lines};
 use crate::tensor_image::{read_image, to_rgb};
 use crate::weights::Direction;
 use image::{GrayImage, RgbImage, imageops::FilterType};
@@ -67,6 +67,8 @@ pub struct Example {
     pub sketch: RgbImage,
     /// The target image.
     pub photo: RgbImage,
+    /// The subject's foreground mask (non-zero = subject), where the dataset has one.
+    pub mask: Option<GrayImage>,
 }
 
 /// A dataset on disk.
@@ -269,18 +271,60 @@ impl Dataset {
                 let mask = self.mask_for(p);
                 let lines = extract_lines(&photo, mask.as_ref(), &self.lines);
                 let sketch = image::DynamicImage::ImageLuma8(lines).to_rgb8();
-                return Ok(Example { sketch, photo });
+                let mask = mask.map(|m| fit_mask(m, &photo));
+                return Ok(Example {
+                    sketch,
+                    photo,
+                    mask,
+                });
             }
         };
         Ok(match self.direction {
             Direction::AtoB => Example {
                 sketch: a,
                 photo: b,
+                mask: None,
             },
             Direction::BtoA => Example {
                 sketch: b,
                 photo: a,
+                mask: None,
             },
+        })
+    }
+
+    /// Load example `i` as [`Dataset::load`] does, but for photos draw the sketch in a random
+    /// style, so the model learns what people draw and not only what an edge detector finds:
+    /// the extractor's edges, simplified edges (only the strongest), and where a mask exists
+    /// the outline alone or the outline with the strongest interior lines; line widths vary.
+    pub fn load_varied(&self, i: usize, rng: &mut impl Rng) -> Result<Example, String> {
+        let Item::Photo(p) = &self.items[i] else {
+            return self.load(i);
+        };
+        let photo = read_image(p)
+            .map(|i| to_rgb(&i))
+            .map_err(|e| e.to_string())?;
+        let mask = self.mask_for(p).map(|m| fit_mask(m, &photo));
+        let cfg = LineConfig {
+            width: rng.random_range(1.2..2.8),
+            ..self.lines.clone()
+        };
+        let simplified = LineConfig {
+            high_quantile: 0.95,
+            ..cfg.clone()
+        };
+        let r: f64 = rng.random();
+        let lines = match &mask {
+            Some(m) if r < 0.35 => outline_lines(&photo, m, &cfg, None),
+            Some(m) if r < 0.65 => outline_lines(&photo, m, &cfg, Some(0.96)),
+            Some(m) if r < 0.75 => extract_lines(&photo, Some(m), &simplified),
+            None if r < 0.3 => extract_lines(&photo, None, &simplified),
+            m => extract_lines(&photo, m.as_ref(), &cfg),
+        };
+        Ok(Example {
+            sketch: image::DynamicImage::ImageLuma8(lines).to_rgb8(),
+            photo,
+            mask,
         })
     }
 
@@ -298,6 +342,16 @@ impl Dataset {
             return (all.clone(), all);
         }
         (0..self.len()).partition(|i| (i + 1) % k != 0)
+    }
+}
+
+/// A mask at the photo's size (masks may be stored at another resolution).
+fn fit_mask(mask: GrayImage, photo: &RgbImage) -> GrayImage {
+    let (w, h) = photo.dimensions();
+    if mask.dimensions() == (w, h) {
+        mask
+    } else {
+        image::imageops::resize(&mask, w, h, FilterType::Nearest)
     }
 }
 
@@ -352,6 +406,10 @@ pub fn prepare_example(ex: &Example, size: u32, aug: &Augment, rng: &mut impl Rn
     let load = if aug.jitter { size * 286 / 256 } else { size };
     let resize = |img: &RgbImage| image::imageops::resize(img, load, load, FilterType::Triangle);
     let (mut sketch, mut photo) = (resize(&ex.sketch), resize(&ex.photo));
+    let mut mask = ex
+        .mask
+        .as_ref()
+        .map(|m| image::imageops::resize(m, load, load, FilterType::Nearest));
     if load > size {
         let (x, y) = (
             rng.random_range(0..=load - size),
@@ -359,15 +417,21 @@ pub fn prepare_example(ex: &Example, size: u32, aug: &Augment, rng: &mut impl Rn
         );
         sketch = image::imageops::crop_imm(&sketch, x, y, size, size).to_image();
         photo = image::imageops::crop_imm(&photo, x, y, size, size).to_image();
+        mask = mask.map(|m| image::imageops::crop_imm(&m, x, y, size, size).to_image());
     }
     if aug.flip && rng.random_bool(0.5) {
         sketch = image::imageops::flip_horizontal(&sketch);
         photo = image::imageops::flip_horizontal(&photo);
+        mask = mask.map(|m| image::imageops::flip_horizontal(&m));
     }
     if aug.sketch {
         sketch = augment_sketch(&sketch, rng);
     }
-    Example { sketch, photo }
+    Example {
+        sketch,
+        photo,
+        mask,
+    }
 }
 
 /// Make extracted lines look more like a person's: thicker or thinner lines, a small smooth

@@ -6,10 +6,10 @@
 //! Weight swaps are kept apart from that slot and are never dropped.
 
 use crate::model::{DropoutNoise, Generator, GeneratorConfig};
-use crate::tensor_image::{image_to_tensor, tensor_to_image};
+use crate::tensor_image::{hints_to_tensor, image_to_tensor, tensor_to_image};
 use crate::weights::{self, ModelFile, ModelInfo};
 use burn::tensor::{Device, Tensor};
-use image::RgbImage;
+use image::{RgbImage, RgbaImage};
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Condvar, Mutex};
@@ -41,7 +41,24 @@ impl Painter {
     /// Paint one sketch (dark lines on white RGB, any size). Dropout is off unless a
     /// `variation` seed is given: then the seed's dropout noise gives a reproducible variant.
     pub fn paint(&self, sketch: &RgbImage, variation: Option<u64>, device: &Device) -> RgbImage {
-        tensor_to_image(self.paint_tensor(sketch, variation, device))
+        tensor_to_image(self.paint_tensor(sketch, None, variation, device))
+    }
+
+    /// Whether the model takes colour hints.
+    pub fn takes_hints(&self) -> bool {
+        self.config.hint_channels > 0
+    }
+
+    /// [`paint`](Self::paint) with colour hints (RGBA, the sketch's size; see
+    /// [`crate::hints`]); a model without hint channels paints without them.
+    pub fn paint_hinted(
+        &self,
+        sketch: &RgbImage,
+        hints: Option<&RgbaImage>,
+        variation: Option<u64>,
+        device: &Device,
+    ) -> RgbImage {
+        tensor_to_image(self.paint_tensor(sketch, hints, variation, device))
     }
 
     /// [`paint`](Self::paint) without the read-back: the output tensor, [1, 3, H, W] in
@@ -49,13 +66,18 @@ impl Painter {
     pub fn paint_tensor(
         &self,
         sketch: &RgbImage,
+        hints: Option<&RgbaImage>,
         variation: Option<u64>,
         device: &Device,
     ) -> Tensor<4> {
         let x = image_to_tensor(sketch, device); // [1, 3, H, W]
+        let hints = hints
+            .filter(|_| self.takes_hints())
+            .map(|h| hints_to_tensor(&[h], device)); // [1, 4, H, W]
         let mut noise = variation.map(|seed| DropoutNoise::new(seed, self.config.dropout));
         self.generator.forward_any_size(
             x,
+            hints,
             self.info.inference_stats,
             noise.as_mut(),
             &self.config.dropout_decoders,
@@ -292,7 +314,7 @@ fn run(
         let start = Instant::now();
         if on_gpu.load(std::sync::atomic::Ordering::Relaxed) {
             let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                let output = painter.paint_tensor(&req.sketch, req.variation, &device);
+                let output = painter.paint_tensor(&req.sketch, None, req.variation, &device);
                 device.sync().map(|()| output)
             }));
             match outcome {

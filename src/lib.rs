@@ -12,6 +12,7 @@ pub mod device;
 pub mod eval;
 pub mod files;
 pub mod gpu_image;
+pub mod hints;
 pub mod import;
 pub mod inference;
 pub mod lines;

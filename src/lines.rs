@@ -49,6 +49,44 @@ impl Default for LineConfig {
 /// dropped.
 pub fn extract_lines(photo: &RgbImage, mask: Option<&GrayImage>, cfg: &LineConfig) -> GrayImage {
     let (w, h) = (photo.width() as usize, photo.height() as usize);
+    let mut edges = edge_bits(photo, mask, cfg);
+    remove_small_components(&mut edges, w, h, cfg.min_fragment);
+    draw_lines(&edges, w, h, cfg.width)
+}
+
+/// What people draw rather than what an edge detector finds: the subject's silhouette (the
+/// boundary of its foreground `mask`), plus, when `interior` is given, only the strongest edges
+/// inside it (the `interior` quantile of the gradients: eyes, nose, the main folds), drawn at
+/// `cfg.width`.
+pub fn outline_lines(
+    photo: &RgbImage,
+    mask: &GrayImage,
+    cfg: &LineConfig,
+    interior: Option<f32>,
+) -> GrayImage {
+    let (w, h) = (photo.width() as usize, photo.height() as usize);
+    let fg = mask_bits(mask, w, h);
+    let mut edges: Vec<bool> = (0..w * h)
+        .map(|i| fg[i] && neighbours(i, w, h).any(|j| !fg[j]))
+        .collect();
+    if let Some(q) = interior {
+        let strong = LineConfig {
+            high_quantile: q,
+            min_relative: cfg.min_relative.max(0.5),
+            ..cfg.clone()
+        };
+        let inner = edge_bits(photo, Some(mask), &strong);
+        for (e, i) in edges.iter_mut().zip(inner) {
+            *e |= i;
+        }
+    }
+    remove_small_components(&mut edges, w, h, cfg.min_fragment);
+    draw_lines(&edges, w, h, cfg.width)
+}
+
+/// One-pixel edges of `photo` (Canny with relative thresholds), inside `mask` when given.
+fn edge_bits(photo: &RgbImage, mask: Option<&GrayImage>, cfg: &LineConfig) -> Vec<bool> {
+    let (w, h) = (photo.width() as usize, photo.height() as usize);
     let grey: Vec<f32> = photo
         .pixels()
         .map(|p| (0.299 * p[0] as f32 + 0.587 * p[1] as f32 + 0.114 * p[2] as f32) / 255.0)
@@ -66,8 +104,7 @@ pub fn extract_lines(photo: &RgbImage, mask: Option<&GrayImage>, cfg: &LineConfi
             *e &= keep;
         }
     }
-    remove_small_components(&mut edges, w, h, cfg.min_fragment);
-    draw_lines(&edges, w, h, cfg.width)
+    edges
 }
 
 fn mask_bits(mask: &GrayImage, w: usize, h: usize) -> Vec<bool> {

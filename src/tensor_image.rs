@@ -10,7 +10,7 @@
 //! flattened onto white, which is the sketch background the model was trained with.
 
 use burn::tensor::{Device, Tensor, TensorData};
-use image::{DynamicImage, GrayImage, Rgb, RgbImage};
+use image::{DynamicImage, GrayImage, Rgb, RgbImage, RgbaImage};
 use std::path::{Path, PathBuf};
 
 /// An image file that could not be read.
@@ -108,6 +108,36 @@ pub fn images_to_tensor(images: &[&RgbImage], device: &Device) -> Tensor<4> {
         }
     }
     Tensor::from_data(TensorData::new(data, [images.len(), 3, h, w]), device)
+}
+
+/// Hint layers (RGBA, transparent = no hint; see [`crate::hints`]) → a batch tensor
+/// `[N, 4, H, W]`: channels 0–2 the hint colour in [-1, 1] where there is a hint and 0 where
+/// there is none, channel 3 the mask (1 for a hint: alpha ≥ 128, else 0). All layers must
+/// share one size.
+///
+/// # Panics
+/// If the layers differ in size (a programming error: callers resize first).
+pub fn hints_to_tensor(hints: &[&RgbaImage], device: &Device) -> Tensor<4> {
+    let (w, h) = hints[0].dimensions();
+    let (w, h) = (w as usize, h as usize);
+    let mut data = vec![0f32; hints.len() * 4 * h * w];
+    for (n, img) in hints.iter().enumerate() {
+        assert_eq!(
+            img.dimensions(),
+            (w as u32, h as u32),
+            "batch hint layers differ in size"
+        );
+        let base = n * 4 * h * w;
+        for (i, p) in img.pixels().enumerate() {
+            if p[3] >= 128 {
+                for c in 0..3 {
+                    data[base + c * h * w + i] = p[c] as f32 / 127.5 - 1.0;
+                }
+                data[base + 3 * h * w + i] = 1.0;
+            }
+        }
+    }
+    Tensor::from_data(TensorData::new(data, [hints.len(), 4, h, w]), device)
 }
 
 /// One image → `[1, 3, H, W]` in [-1, 1].

@@ -6,12 +6,13 @@
 //! and dropout in the generator while training, and optional linear learning-rate decay.
 
 use crate::dataset::{Augment, Dataset, prepare_example};
+use crate::hints::{self, HintConfig, sample_hints};
 use crate::model::{
     DEPTH, Discriminator, DiscriminatorConfig, DropoutNoise, Generator, GeneratorConfig, NormStats,
     SIZE_MULTIPLE,
 };
 use crate::rng::Rng as TrainRng;
-use crate::tensor_image::{images_to_tensor, tensor_to_images};
+use crate::tensor_image::{hints_to_tensor, images_to_tensor, tensor_to_images};
 use crate::weights::{self, ModelFile, ModelInfo, Precision, SaveRequest, WeightsError};
 use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
@@ -57,6 +58,17 @@ pub struct TrainConfig {
     /// discriminator is neither used nor updated.
     #[serde(default = "adversarial_default")]
     pub gan: bool,
+    /// Simulated colour hints: a new model gets hint channels and learns from them, a model
+    /// without them gains them (zero weights: it paints as before). None: no hints.
+    #[serde(default)]
+    pub hints: Option<HintConfig>,
+    /// Keep an exponential moving average of the generator's weights with this decay, and save
+    /// it as the model (the raw generator travels beside it to continue from). None: no average.
+    #[serde(default)]
+    pub ema_decay: Option<f64>,
+    /// Initialise a new generator's transposed convolutions with ICNR (no checkerboard at step 0).
+    #[serde(default)]
+    pub icnr: bool,
 }
 
 fn adversarial_default() -> bool {
@@ -80,6 +92,9 @@ impl Default for TrainConfig {
             ngf: 64,
             ndf: 64,
             gan: true,
+            hints: None,
+            ema_decay: None,
+            icnr: true,
         }
     }
 }
@@ -158,6 +173,8 @@ pub struct Gan {
     pub g: Generator,
     /// Its architecture.
     pub g_config: GeneratorConfig,
+    /// The moving average of `g`'s weights (not on an autodiff device), when the run keeps one.
+    pub ema: Option<Generator>,
     /// Discriminator.
     pub d: Discriminator,
     /// Its architecture.
@@ -228,12 +245,24 @@ impl Gan {
         // gives a file its code loads as is. Among its choices: no BatchNorm on the 1×1
         // innermost encoder block (at batch 1 it would normalise a single value per channel
         // to zero and the bottleneck would carry nothing), no biases before BatchNorm.
-        let g_config = GeneratorConfig::pytorch_unet().with_ngf(config.ngf);
+        let g_config = GeneratorConfig::pytorch_unet()
+            .with_ngf(config.ngf)
+            .with_hint_channels(if config.hints.is_some() {
+                hints::CHANNELS
+            } else {
+                0
+            });
         let d_config = DiscriminatorConfig::new().with_ndf(config.ndf);
         let mut info = ModelInfo::named(name);
         info.resolution = config.resolution as usize;
+        let g = if config.icnr {
+            trainable(g_config.init_icnr(device))
+        } else {
+            g_config.init(device)
+        };
         Self {
-            g: g_config.init(device),
+            ema: config.ema_decay.map(|_| g.valid()),
+            g,
             d: d_config.init(device),
             g_config,
             d_config,
@@ -260,9 +289,21 @@ impl Gan {
                 (c.init(device), c)
             }
         };
+        // A file with a weight average paints with it; its raw generator is where training goes on.
+        let (mut g, mut average) = match model.training_generator {
+            Some(raw) => (raw, model.generator),
+            None => (model.generator.clone(), model.generator),
+        };
+        let mut g_config = model.generator_config;
+        if config.hints.is_some() && g_config.hint_channels == 0 {
+            g = g.with_hint_channels(hints::CHANNELS);
+            average = average.with_hint_channels(hints::CHANNELS);
+            g_config.hint_channels = hints::CHANNELS;
+        }
         Self {
-            g: trainable(model.generator.to_device(device)),
-            g_config: model.generator_config,
+            ema: config.ema_decay.map(|_| average.valid()),
+            g: trainable(g.to_device(device)),
+            g_config,
             d,
             d_config,
             optim_g: adam(config),
@@ -273,16 +314,20 @@ impl Gan {
         }
     }
 
-    /// One pix2pix step: discriminator update, then generator update.
+    /// One pix2pix step: discriminator update, then generator update (then the weight average).
+    ///
+    /// `input` is the sketch, followed by the hint channels when the generator takes them; the
+    /// discriminator judges (sketch, photo) pairs, without the hints.
     ///
     /// # Shapes
-    /// `sketch`, `photo`: [B, 3, H, W] in [-1, 1] on the training device
-    pub fn step(&mut self, sketch: Tensor<4>, photo: Tensor<4>, config: &TrainConfig) -> Losses {
+    /// `input`: [B, 3 (+ 4), H, W], `photo`: [B, 3, H, W], in [-1, 1] on the training device
+    pub fn step(&mut self, input: Tensor<4>, photo: Tensor<4>, config: &TrainConfig) -> Losses {
         let lr = config.lr_at(self.step);
         let stats = NormStats::Train;
+        let sketch = input.clone().narrow(1, 0, self.g_config.in_channels); // [B, 3, H, W]
         let mut noise = DropoutNoise::from_rng(self.rng.clone(), self.g_config.dropout);
         let fake = self.g.forward(
-            sketch.clone(),
+            input,
             stats,
             Some(&mut noise),
             &self.g_config.dropout_decoders,
@@ -298,6 +343,7 @@ impl Gan {
             settle_gradients(&mut grads, &self.g);
             self.g = self.optim_g.step(lr, self.g.clone(), grads);
             self.step += 1;
+            self.update_average(config);
             return Losses {
                 d: 0.0,
                 g_gan: 0.0,
@@ -325,6 +371,7 @@ impl Gan {
         settle_gradients(&mut grads, &self.g);
         self.g = self.optim_g.step(lr, self.g.clone(), grads);
         self.step += 1;
+        self.update_average(config);
         Losses {
             d: d_value,
             g_gan: gan_value,
@@ -332,9 +379,22 @@ impl Gan {
         }
     }
 
-    /// The generator, detached from autodiff, for previews and export.
+    /// Fold the step's generator into the weight average, when the run keeps one.
+    fn update_average(&mut self, config: &TrainConfig) {
+        if let (Some(decay), Some(average)) = (config.ema_decay, self.ema.take()) {
+            self.g.sync_running_stats();
+            let decay = crate::model::ema::decay_at(decay, self.step);
+            self.ema = Some(crate::model::ema::update(average, &self.g, decay));
+        }
+    }
+
+    /// The generator that paints (the weight average when the run keeps one), detached from
+    /// autodiff, for previews and export.
     pub fn inference_generator(&self) -> Generator {
-        self.g.valid()
+        match &self.ema {
+            Some(average) => average.clone(),
+            None => self.g.valid(),
+        }
     }
 
     fn request<'a>(
@@ -344,8 +404,9 @@ impl Gan {
         precision: Precision,
     ) -> SaveRequest<'a> {
         SaveRequest {
-            generator: &self.g,
+            generator: self.ema.as_ref().unwrap_or(&self.g),
             generator_config: &self.g_config,
+            training_generator: self.ema.as_ref().map(|_| &self.g),
             discriminator: Some((&self.d, &self.d_config)),
             info,
             extras,
@@ -421,10 +482,20 @@ impl Gan {
                 .from_bytes(burn::tensor::Bytes::from_bytes_vec(bytes.clone()))
                 .map_err(|e| bad(format!("{name}: {e}")))
         };
+        let (g, ema) = match model.training_generator {
+            Some(raw) => (raw, Some(model.generator)),
+            None => (model.generator, None),
+        };
+        let ema = match (state.config.ema_decay, ema) {
+            (Some(_), Some(average)) => Some(average.valid()),
+            (Some(_), None) => Some(g.valid()),
+            (None, _) => None,
+        };
         let gan = Self {
             optim_g: load_optim("optimizer_g")?,
             optim_d: load_optim("optimizer_d")?,
-            g: model.generator,
+            g,
+            ema,
             g_config: model.generator_config,
             d,
             d_config,
@@ -445,13 +516,29 @@ impl Gan {
     ) -> Result<(Tensor<4>, Tensor<4>), TrainError> {
         let mut sketches = Vec::with_capacity(config.batch_size);
         let mut photos = Vec::with_capacity(config.batch_size);
+        let mut hint_layers = Vec::with_capacity(config.batch_size);
         let mut failures = 0;
         while sketches.len() < config.batch_size {
             let i = indices[self.rng.random_range(0..indices.len())];
-            match data.load(i) {
+            let loaded = if config.augment.sketch {
+                data.load_varied(i, &mut self.rng)
+            } else {
+                data.load(i)
+            };
+            match loaded {
                 Ok(ex) => {
                     let ex =
                         prepare_example(&ex, config.resolution, &config.augment, &mut self.rng);
+                    if let Some(hint_config) = &config.hints
+                        && self.g_config.hint_channels > 0
+                    {
+                        hint_layers.push(sample_hints(
+                            &ex.photo,
+                            ex.mask.as_ref(),
+                            hint_config,
+                            &mut self.rng,
+                        ));
+                    }
                     sketches.push(ex.sketch);
                     photos.push(ex.photo);
                 }
@@ -465,7 +552,12 @@ impl Gan {
         }
         let s: Vec<&RgbImage> = sketches.iter().collect();
         let p: Vec<&RgbImage> = photos.iter().collect();
-        Ok((images_to_tensor(&s, device), images_to_tensor(&p, device)))
+        let mut input = images_to_tensor(&s, device); // [B, 3, H, W]
+        if !hint_layers.is_empty() {
+            let h: Vec<&image::RgbaImage> = hint_layers.iter().collect();
+            input = Tensor::cat(vec![input, hints_to_tensor(&h, device)], 1); // [B, 7, H, W]
+        }
+        Ok((input, images_to_tensor(&p, device)))
     }
 }
 

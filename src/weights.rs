@@ -4,6 +4,8 @@
 //! The container is [safetensors](https://github.com/huggingface/safetensors) (so PyTorch and
 //! others can read the tensors directly), with this layout:
 //! - tensors `generator.<module path>` and `discriminator.<module path>`, in F32 or F16;
+//! - when `generator` is a moving average of a run's weights (what paints best), the raw
+//!   iterate that training continues from as `training_generator.<module path>`;
 //! - opaque training blobs as U8 tensors `extra.<name>` (optimizer state, trainer state);
 //! - header metadata: `format = "pix2paint"`, `format_version`, `generator_config` and
 //!   `discriminator_config` (JSON of [`GeneratorConfig`] / [`DiscriminatorConfig`]), `info`
@@ -28,6 +30,8 @@ use std::path::{Path, PathBuf};
 
 /// Value of the `format` metadata key.
 const FORMAT: &str = "pix2paint";
+/// Tensor-name prefix of the raw training generator (see [`ModelFile::training_generator`]).
+const TRAINING_GENERATOR: &str = "training_generator";
 /// Version of the layout described in the module doc.
 const FORMAT_VERSION: u32 = 1;
 /// The file extension pix2paint writes.
@@ -162,6 +166,9 @@ pub struct ModelFile {
     pub generator: Generator,
     /// Its architecture.
     pub generator_config: GeneratorConfig,
+    /// The generator that training continues from, when the file paints with another one (a
+    /// run with a weight average: `generator` is then the average, this the raw iterate).
+    pub training_generator: Option<Generator>,
     /// The discriminator, when the file carries one (for fine-tuning).
     pub discriminator: Option<(Discriminator, DiscriminatorConfig)>,
     /// What the model says about itself.
@@ -176,6 +183,8 @@ pub struct SaveRequest<'a> {
     pub generator: &'a Generator,
     /// Its architecture.
     pub generator_config: &'a GeneratorConfig,
+    /// The raw training iterate, when `generator` is its moving average (same architecture).
+    pub training_generator: Option<&'a Generator>,
     /// The discriminator, if it should travel with the generator.
     pub discriminator: Option<(&'a Discriminator, &'a DiscriminatorConfig)>,
     /// Model description.
@@ -268,6 +277,10 @@ pub fn to_bytes(req: &SaveRequest<'_>) -> Vec<u8> {
     let mut ids: BTreeMap<String, u64> = BTreeMap::new();
     req.generator.sync_running_stats();
     let mut params = collect(req.generator, "generator");
+    if let Some(g) = req.training_generator {
+        g.sync_running_stats();
+        params.extend(collect(g, TRAINING_GENERATOR));
+    }
     if let Some((d, _)) = req.discriminator {
         d.sync_running_stats();
         params.extend(collect(d, "discriminator"));
@@ -326,6 +339,7 @@ pub fn save_model_file(
         &SaveRequest {
             generator: &model.generator,
             generator_config: &model.generator_config,
+            training_generator: model.training_generator.as_ref(),
             discriminator: model.discriminator.as_ref().map(|(d, c)| (d, c)),
             info: &model.info,
             extras: &BTreeMap::new(),
@@ -461,6 +475,21 @@ pub fn from_bytes(bytes: &[u8], path: &Path, device: &Device) -> Result<ModelFil
         device,
     )
     .map_err(arch)?;
+    let training_prefix = format!("{TRAINING_GENERATOR}.");
+    let training_generator = if tensors.keys().any(|n| n.starts_with(&training_prefix)) {
+        Some(
+            fill(
+                generator_config.init(device),
+                TRAINING_GENERATOR,
+                &tensors,
+                &ids,
+                device,
+            )
+            .map_err(arch)?,
+        )
+    } else {
+        None
+    };
     let discriminator = match meta.get("discriminator_config") {
         None => None,
         Some(s) => {
@@ -481,10 +510,15 @@ pub fn from_bytes(bytes: &[u8], path: &Path, device: &Device) -> Result<ModelFil
         .collect();
     let expected = tensors
         .keys()
-        .filter(|n| n.starts_with("generator.") || n.starts_with("discriminator."))
+        .filter(|n| {
+            n.starts_with("generator.")
+                || n.starts_with("discriminator.")
+                || n.starts_with(&training_prefix)
+        })
         .count();
-    let used =
-        tensor_count(&generator) + discriminator.as_ref().map_or(0, |(d, _)| tensor_count(d));
+    let used = tensor_count(&generator)
+        + training_generator.as_ref().map_or(0, tensor_count)
+        + discriminator.as_ref().map_or(0, |(d, _)| tensor_count(d));
     if used != expected {
         return Err(arch(format!(
             "it holds {expected} network tensors but its configs describe {used}"
@@ -493,6 +527,7 @@ pub fn from_bytes(bytes: &[u8], path: &Path, device: &Device) -> Result<ModelFil
     Ok(ModelFile {
         generator,
         generator_config,
+        training_generator,
         discriminator,
         info,
         extras,
@@ -584,6 +619,8 @@ pub fn average(mut models: Vec<ModelFile>, device: &Device) -> Result<ModelFile,
         device,
     };
     last.generator = last.generator.map(&mut mean("generator"));
+    // An average paints; it is not a point a run continues from.
+    last.training_generator = None;
     if let Some((d, c)) = last.discriminator.take() {
         last.discriminator = Some((d.map(&mut mean("discriminator")), c));
     }

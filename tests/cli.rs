@@ -209,6 +209,7 @@ fn export_averages_snapshots_and_records_what_it_did() {
         &pix2paint::weights::SaveRequest {
             generator: &tiny_config().with_ngf(8).init(&d),
             generator_config: &tiny_config().with_ngf(8),
+            training_generator: None,
             discriminator: None,
             info: &pix2paint::weights::ModelInfo::named("wide"),
             extras: &Default::default(),

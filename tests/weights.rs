@@ -34,6 +34,7 @@ fn full_precision_round_trip_is_exact_and_keeps_everything() {
         &SaveRequest {
             generator: &g,
             generator_config: &tiny_config(),
+            training_generator: None,
             discriminator: Some((&disc, &dc)),
             info: &info,
             extras: &extras,
@@ -145,6 +146,7 @@ fn tensors_of_another_architecture_are_refused() {
     let bytes = weights::to_bytes(&SaveRequest {
         generator: &g,
         generator_config: &tiny_config().with_ngf(8),
+        training_generator: None,
         discriminator: None,
         info: &ModelInfo::named("liar"),
         extras: &Default::default(),
@@ -159,6 +161,7 @@ fn tensors_of_another_architecture_are_refused() {
     let bytes = weights::to_bytes(&SaveRequest {
         generator: &g,
         generator_config: &tiny_config().with_bias(pix2paint::model::BiasStyle::OutputOnly),
+        training_generator: None,
         discriminator: None,
         info: &ModelInfo::named("liar"),
         extras: &Default::default(),
@@ -258,6 +261,7 @@ fn averaging_models_gives_the_mean_of_every_weight() {
         &SaveRequest {
             generator: &tiny_config().with_ngf(8).init(&d),
             generator_config: &tiny_config().with_ngf(8),
+            training_generator: None,
             discriminator: None,
             info: &ModelInfo::named("wide"),
             extras: &BTreeMap::new(),

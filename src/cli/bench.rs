@@ -244,6 +244,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
             &SaveRequest {
                 generator: &g,
                 generator_config: &config,
+                training_generator: None,
                 discriminator: None,
                 info: &ModelInfo::named(format!("bench ngf {ngf}")),
                 extras: &Default::default(),

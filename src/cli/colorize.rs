@@ -4,6 +4,7 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use pix2paint::files::save_image;
+use pix2paint::hints::read_hint_layer;
 use pix2paint::tensor_image::{read_image, to_sketch};
 use std::path::{Path, PathBuf};
 
@@ -25,6 +26,10 @@ pub struct ColorizeArgs {
     /// Paint a variation: dropout noise from this seed.
     #[arg(long)]
     seed: Option<u64>,
+    /// Colour hints for a single sketch: an RGBA image of the sketch's proportions (any size),
+    /// transparent where there is no hint; the model must take hints.
+    #[arg(long)]
+    hints: Option<PathBuf>,
 }
 
 const IMAGE_EXTENSIONS: [&str; 5] = ["png", "jpg", "jpeg", "webp", "bmp"];
@@ -78,7 +83,20 @@ pub fn run(args: ColorizeArgs) -> Result<()> {
         std::fs::create_dir_all(&args.output)
             .with_context(|| format!("creating the folder {}", args.output.display()))?;
     }
+    if args.hints.is_some() && inputs.len() != 1 {
+        bail!(
+            "--hints goes with one sketch ({} given): a hint layer belongs to its sketch",
+            inputs.len()
+        );
+    }
     let (painter, compute) = super::load_painter(args.weights, args.cpu)?;
+    if args.hints.is_some() && !painter.takes_hints() {
+        bail!(
+            "the model \"{}\" takes no colour hints; paint without --hints, or use a model \
+             trained with them (pix2paint train --hints)",
+            painter.info.name
+        );
+    }
     let bar = if inputs.len() > 1 {
         let bar = ProgressBar::new(inputs.len() as u64);
         bar.set_style(
@@ -100,7 +118,13 @@ pub fn run(args: ColorizeArgs) -> Result<()> {
         let result = read_image(input)
             .map_err(anyhow::Error::from)
             .and_then(|img| {
-                let image = painter.paint(&to_sketch(&img), args.seed, &compute.device);
+                let sketch = to_sketch(&img);
+                let hints = match &args.hints {
+                    Some(p) => Some(read_hint_layer(p, sketch.width(), sketch.height())?),
+                    None => None,
+                };
+                let image =
+                    painter.paint_hinted(&sketch, hints.as_ref(), args.seed, &compute.device);
                 save_image(&image, &out).map_err(anyhow::Error::from)
             });
         if let Err(e) = result {

@@ -5,8 +5,10 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use pix2paint::dataset::{Augment, Dataset, Example, Layout, prepare_example};
+use pix2paint::eval::appearance::Appearance;
 use pix2paint::eval::{Scores, mean_colour_image};
 use pix2paint::files;
+use pix2paint::hints::{HintConfig, place_hints};
 use pix2paint::inference::Painter;
 use pix2paint::rng::Rng;
 use pix2paint::weights::{self, Direction};
@@ -39,6 +41,10 @@ pub struct EvalArgs {
     /// Run on the CPU even if a GPU is available.
     #[arg(long)]
     cpu: bool,
+    /// Also score with this many colour hints sampled from each photo (fixed seed), for models
+    /// that take hints.
+    #[arg(long)]
+    hints: Option<u32>,
 }
 
 /// Score the models and print a Markdown table.
@@ -76,6 +82,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
     };
     let mut rng = Rng::seed_from_u64(0);
     let mut examples: Vec<Example> = Vec::with_capacity(n);
+    let mut hint_rng = Rng::seed_from_u64(1);
     let mut unreadable = 0;
     for i in 0..n {
         match data.load(i) {
@@ -90,6 +97,20 @@ pub fn run(args: EvalArgs) -> Result<()> {
         bail!("{} holds no readable example", args.data.display());
     }
     let mean = mean_colour_image(examples.iter().map(|e| &e.photo), 256);
+    let hint_layers: Vec<Option<image::RgbaImage>> = examples
+        .iter()
+        .map(|ex| {
+            args.hints.map(|n| {
+                place_hints(
+                    &ex.photo,
+                    ex.mask.as_ref(),
+                    n,
+                    &HintConfig::default(),
+                    &mut hint_rng,
+                )
+            })
+        })
+        .collect();
 
     let bar = ProgressBar::new((examples.len() * painters.len()) as u64);
     bar.set_style(
@@ -97,6 +118,8 @@ pub fn run(args: EvalArgs) -> Result<()> {
             .expect("valid template"),
     );
     let mut scores = vec![Scores::default(); painters.len()];
+    let mut looks = vec![Appearance::default(); painters.len()];
+    let mut hinted = vec![(Scores::default(), Appearance::default()); painters.len()];
     let mut times = vec![Duration::ZERO; painters.len()];
     let mut mean_scores = Scores::default();
     for (k, ex) in examples.iter().enumerate() {
@@ -106,6 +129,14 @@ pub fn run(args: EvalArgs) -> Result<()> {
             let out = painter.paint(&ex.sketch, None, &compute.device);
             times[j] += t.elapsed();
             scores[j].add(&out, &ex.photo);
+            looks[j].add(&out, &ex.photo);
+            if let Some(hints) = &hint_layers[k]
+                && painter.takes_hints()
+            {
+                let out = painter.paint_hinted(&ex.sketch, Some(hints), None, &compute.device);
+                hinted[j].0.add(&out, &ex.photo);
+                hinted[j].1.add(&out, &ex.photo);
+            }
             outputs.push(out);
             bar.inc(1);
         }
@@ -135,31 +166,68 @@ pub fn run(args: EvalArgs) -> Result<()> {
         }
     );
     println!();
-    println!("| model | steps | mean L1 ↓ | SSIM ↑ | ms / image |");
-    println!("|---|---|---|---|---|");
-    for ((p, s), (painter, t)) in model_paths
-        .iter()
-        .zip(&scores)
-        .zip(painters.iter().zip(&times))
-    {
+    println!(
+        "| model | hints | steps | mean L1 ↓ | L1 ÷ mean colour ↓ | SSIM ↑ | colourfulness ratio | histogram ∩ ↑ | checkerboard ratio ↓ | detail ratio | ms / image |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    let row = |name: String,
+               hints: String,
+               steps: String,
+               s: &Scores,
+               look: &Appearance,
+               ms: String| {
         println!(
-            "| {} ({}) | {} | {:.4} | {:.4} | {:.1} |",
-            painter.info.name,
-            p.file_name().unwrap_or_default().to_string_lossy(),
-            painter.info.steps,
+            "| {name} | {hints} | {steps} | {:.4} | {:.3} | {:.4} | {:.2} | {:.3} | {:.2} | {:.2} | {ms} |",
             s.l1(),
+            s.l1() / mean_scores.l1(),
             s.ssim(),
-            t.as_secs_f64() * 1e3 / s.count.max(1) as f64
+            look.colourfulness_ratio(),
+            look.histogram_intersection(),
+            look.checkerboard_ratio(),
+            look.detail_ratio(),
         );
+    };
+    for (j, (p, painter)) in model_paths.iter().zip(&painters).enumerate() {
+        let name = format!(
+            "{} ({})",
+            painter.info.name,
+            p.file_name().unwrap_or_default().to_string_lossy()
+        );
+        let ms = times[j].as_secs_f64() * 1e3 / scores[j].count.max(1) as f64;
+        let steps = painter.info.steps.to_string();
+        row(
+            name.clone(),
+            "0".into(),
+            steps.clone(),
+            &scores[j],
+            &looks[j],
+            format!("{ms:.1}"),
+        );
+        if let Some(n) = args.hints
+            && hinted[j].0.count > 0
+        {
+            row(
+                name,
+                n.to_string(),
+                steps,
+                &hinted[j].0,
+                &hinted[j].1,
+                "–".into(),
+            );
+        }
     }
     let m = mean.get_pixel(0, 0);
-    println!(
-        "| mean colour ({}, {}, {}) | – | {:.4} | {:.4} | – |",
-        m[0],
-        m[1],
-        m[2],
-        mean_scores.l1(),
-        mean_scores.ssim()
+    let mut mean_look = Appearance::default();
+    for ex in &examples {
+        mean_look.add(&mean, &ex.photo);
+    }
+    row(
+        format!("mean colour ({}, {}, {})", m[0], m[1], m[2]),
+        "–".into(),
+        "–".into(),
+        &mean_scores,
+        &mean_look,
+        "–".into(),
     );
     Ok(())
 }

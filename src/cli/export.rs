@@ -122,13 +122,22 @@ pub fn run(args: ExportArgs) -> Result<()> {
                  run test.py --model pix2pix --name NAME --netG unet_256 --norm batch --ngf {} \
                  --input_nc {} --output_nc {} --direction {}",
                 c.ngf,
-                c.in_channels,
+                c.input_channels(),
                 c.out_channels,
                 match model.info.direction {
                     Direction::AtoB => "AtoB",
                     Direction::BtoA => "BtoA",
                 }
             );
+            if c.hint_channels > 0 {
+                eprintln!(
+                    "The model takes colour hints: its input is the sketch ({} channels) followed \
+                     by {} hint channels (colour in [-1, 1], 0 where there is no hint, then a \
+                     0/1 mask); test.py's datasets give only the sketch, so feed the hints \
+                     yourself (zeros paint without hints).",
+                    c.in_channels, c.hint_channels
+                );
+            }
         }
     }
     Ok(())

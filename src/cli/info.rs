@@ -31,6 +31,22 @@ pub fn run(args: InfoArgs) -> Result<()> {
         m.generator_config.bias,
         m.generator_config.innermost_encoder_norm
     );
+    if m.generator_config.hint_channels > 0 {
+        println!(
+            "colour hints:  yes ({} input channels: sketch {} + hints {})",
+            m.generator_config.input_channels(),
+            m.generator_config.in_channels,
+            m.generator_config.hint_channels
+        );
+    } else {
+        println!("colour hints:  no (the model paints from the sketch alone)");
+    }
+    if m.training_generator.is_some() {
+        println!(
+            "weights:       a moving average of the run's generator; the raw generator travels \
+             beside it for further training"
+        );
+    }
     match &m.discriminator {
         Some((d, c)) => println!(
             "discriminator: ndf {}, {} parameters",

@@ -6,6 +6,7 @@ use burn::tensor::Device;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use pix2paint::dataset::{Augment, Dataset, Layout};
+use pix2paint::hints::HintConfig;
 use pix2paint::train::{self, Control, Job, Start, TrainConfig, TrainEvent};
 use pix2paint::weights::Direction;
 use pix2paint::weights::{self, Precision};
@@ -93,6 +94,22 @@ pub struct TrainArgs {
     /// Train the paper's L1-only baseline: no discriminator, no GAN loss.
     #[arg(long)]
     l1_only: bool,
+    /// Train with simulated colour hints: a new model gets hint channels, a model without them
+    /// gains them (it paints as before until it learns). See `--hint-rate`.
+    #[arg(long)]
+    hints: bool,
+    /// Share of examples trained without hints, and the geometric rate of the hint count
+    /// (mean count (1 − p) / p).
+    #[arg(long, default_value_t = 0.125, requires = "hints")]
+    hint_rate: f64,
+    /// Keep an exponential moving average of the generator's weights with this decay (e.g.
+    /// 0.999) and save it as the model; the raw generator travels beside it.
+    #[arg(long)]
+    ema: Option<f64>,
+    /// Initialise a new model's transposed convolutions at random, as pix2pix did, instead of
+    /// ICNR (which starts without a checkerboard).
+    #[arg(long)]
+    no_icnr: bool,
     /// Also keep the model of every checkpoint (G + D, half precision) in this folder as
     /// `step-NNNNNN.safetensors`, to pick the best one later with `pix2paint eval`.
     #[arg(long)]
@@ -131,6 +148,14 @@ pub fn run(args: TrainArgs) -> Result<()> {
     if args.batch_size == 0 {
         bail!("--batch-size must be at least 1");
     }
+    if !(args.hint_rate > 0.0 && args.hint_rate <= 1.0) {
+        bail!("--hint-rate must be in (0, 1]: it is the share of examples without hints");
+    }
+    if let Some(decay) = args.ema
+        && !(0.0..1.0).contains(&decay)
+    {
+        bail!("--ema must be in [0, 1): the weight of the old average at each step, e.g. 0.999");
+    }
     let steps = match (args.steps, args.epochs) {
         (Some(s), _) => s,
         (None, Some(e)) => (e * data.len() as u64).div_ceil(args.batch_size as u64),
@@ -162,6 +187,12 @@ pub fn run(args: TrainArgs) -> Result<()> {
         ngf: args.ngf,
         ndf: args.ndf,
         gan: !args.l1_only,
+        hints: args.hints.then_some(HintConfig {
+            rate: args.hint_rate,
+            ..HintConfig::default()
+        }),
+        ema_decay: args.ema,
+        icnr: !args.no_icnr,
         ..TrainConfig::default()
     };
     let checkpoint = args

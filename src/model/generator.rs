@@ -41,6 +41,10 @@ pub struct GeneratorConfig {
     /// Channels of the sketch (input) image.
     #[config(default = 3)]
     pub in_channels: usize,
+    /// Colour-hint channels after the sketch's (RGB in [-1, 1] + a {0, 1} mask: 4), or 0 for a
+    /// model without hints (every pix2pix model). See [`crate::hints`].
+    #[config(default = 0)]
+    pub hint_channels: usize,
     /// Channels of the generated image.
     #[config(default = 3)]
     pub out_channels: usize,
@@ -100,6 +104,23 @@ impl GeneratorConfig {
             .with_dropout_decoders(vec![1, 2, 3])
     }
 
+    /// Channels the network reads: the sketch's and the hints'.
+    pub fn input_channels(&self) -> usize {
+        self.in_channels + self.hint_channels
+    }
+
+    /// Build the generator with transposed convolutions initialised by ICNR (Aitken et al. 2017,
+    /// "Checkerboard artifact free sub-pixel convolution"): at step 0 each decoder is a
+    /// nearest-neighbour upsampling followed by a 3×3 convolution, so its four sub-pixel phases
+    /// start equal and the model paints no checkerboard before it learns to.
+    pub fn init_icnr(&self, device: &Device) -> Generator {
+        let mut g = self.init(device);
+        for up in &mut g.up {
+            up.conv.weight = up.conv.weight.clone().map(super::icnr::icnr_weight);
+        }
+        g
+    }
+
     /// Filters produced by encoder block `i` (0 = outermost): ngf × 1, 2, 4, 8, 8, 8, 8, 8.
     fn encoder_channels(&self, i: usize) -> usize {
         self.ngf * [1, 2, 4, 8, 8, 8, 8, 8][i]
@@ -111,7 +132,7 @@ impl GeneratorConfig {
         let down = (0..DEPTH)
             .map(|i| {
                 let cin = if i == 0 {
-                    self.in_channels
+                    self.input_channels()
                 } else {
                     self.encoder_channels(i - 1)
                 };
@@ -166,7 +187,7 @@ impl GeneratorConfig {
     pub fn flops(&self, h: usize, w: usize) -> u64 {
         let mut flops = 0u64;
         let (mut hh, mut ww) = (h, w);
-        let mut cin = self.in_channels;
+        let mut cin = self.input_channels();
         for i in 0..DEPTH {
             hh /= 2;
             ww /= 2;
@@ -208,6 +229,18 @@ impl Generator {
         self.num_params() - running
     }
 
+    /// The same network taking `extra` more input channels, whose weights start at zero so it
+    /// paints exactly as before (to fine-tune a model without colour hints into one with them).
+    pub fn with_hint_channels(mut self, extra: usize) -> Generator {
+        let first = &mut self.down[0].conv;
+        first.weight = first.weight.clone().map(|w| {
+            let [cout, _, kh, kw] = w.dims();
+            let zeros = Tensor::<4>::zeros([cout, extra, kh, kw], &w.device());
+            Tensor::cat(vec![w, zeros], 1) // [C_out, C_in + extra, 4, 4]
+        });
+        self
+    }
+
     /// Fold running-statistics updates into the stored values (before saving).
     pub fn sync_running_stats(&self) {
         let norms = self.down.iter().filter_map(|d| d.norm.as_ref());
@@ -215,12 +248,19 @@ impl Generator {
         norms.for_each(super::blocks::sync_norm);
     }
 
+    /// Input channels of the first convolution (sketch + hints).
+    pub fn input_channels(&self) -> usize {
+        self.down[0].conv.weight.dims()[1]
+    }
+
     /// Run the U-Net on a batch whose sides are multiples of [`SIZE_MULTIPLE`].
     ///
     /// `noise` applies dropout to the decoders the config names; `None` turns dropout off.
+    /// A model with hint channels given only the sketch paints without hints (the hint
+    /// channels are zero: no colour, mask 0).
     ///
     /// # Shapes
-    /// `x`: [B, in_channels, H, W] in [-1, 1] → [B, out_channels, H, W] in [-1, 1]
+    /// `x`: [B, in_channels (+ hint_channels), H, W] in [-1, 1] → [B, out_channels, H, W] in [-1, 1]
     pub fn forward(
         &self,
         x: Tensor<4>,
@@ -229,7 +269,14 @@ impl Generator {
         dropout_decoders: &[usize],
     ) -> Tensor<4> {
         let mut skips = Vec::with_capacity(DEPTH);
-        let mut h = x;
+        let [b, c, hh, ww] = x.dims();
+        let wanted = self.input_channels();
+        let mut h = if c < wanted {
+            let zeros = Tensor::<4>::zeros([b, wanted - c, hh, ww], &x.device());
+            Tensor::cat(vec![x, zeros], 1) // [B, in + hint, H, W]
+        } else {
+            x
+        };
         for (i, block) in self.down.iter().enumerate() {
             if i > 0 {
                 h = leaky_relu(h, 0.2);
@@ -261,30 +308,41 @@ impl Generator {
         h
     }
 
-    /// Run on an image of any size: pad to the next multiple of [`SIZE_MULTIPLE`] with white
-    /// (1.0, the sketch background), run, and crop back.
+    /// Run on an image of any size: pad to the next multiple of [`SIZE_MULTIPLE`] (the sketch
+    /// with white, 1.0, its background; the hints with 0: no hint), run, and crop back.
     ///
     /// # Shapes
-    /// `x`: [B, in_channels, H, W] → [B, out_channels, H, W]
+    /// `sketch`: [B, in_channels, H, W], `hints`: [B, hint_channels, H, W] →
+    /// [B, out_channels, H, W]
     pub fn forward_any_size(
         &self,
-        x: Tensor<4>,
+        sketch: Tensor<4>,
+        hints: Option<Tensor<4>>,
         stats: NormStats,
         noise: Option<&mut DropoutNoise>,
         dropout_decoders: &[usize],
     ) -> Tensor<4> {
-        let [_, _, h, w] = x.dims();
+        use burn::tensor::ops::PadMode;
+        let [_, _, h, w] = sketch.dims();
         let ph = h.div_ceil(SIZE_MULTIPLE).max(1) * SIZE_MULTIPLE - h;
         let pw = w.div_ceil(SIZE_MULTIPLE).max(1) * SIZE_MULTIPLE - w;
-        if ph == 0 && pw == 0 {
-            return self.forward(x, stats, noise, dropout_decoders);
-        }
         let (top, left) = (ph / 2, pw / 2);
-        let x = x.pad(
-            (left, pw - left, top, ph - top),
-            burn::tensor::ops::PadMode::Constant(1.0),
-        ); // [B, C, H+ph, W+pw]
+        let sides = (left, pw - left, top, ph - top);
+        let padded = |t: Tensor<4>, value: f32| {
+            if ph == 0 && pw == 0 {
+                t
+            } else {
+                t.pad(sides, PadMode::Constant(value)) // [B, C, H+ph, W+pw]
+            }
+        };
+        let x = match hints {
+            Some(hints) => Tensor::cat(vec![padded(sketch, 1.0), padded(hints, 0.0)], 1),
+            None => padded(sketch, 1.0),
+        };
         let y = self.forward(x, stats, noise, dropout_decoders);
+        if ph == 0 && pw == 0 {
+            return y;
+        }
         let [b, c, _, _] = y.dims();
         y.slice([0..b, 0..c, top..top + h, left..left + w])
     }

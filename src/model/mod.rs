@@ -5,7 +5,9 @@
 
 mod blocks;
 pub mod discriminator;
+pub mod ema;
 pub mod generator;
+pub mod icnr;
 
 pub use blocks::{DropoutNoise, NormStats};
 pub use discriminator::{Discriminator, DiscriminatorConfig};

@@ -34,6 +34,7 @@ pub fn save_tiny(
         &SaveRequest {
             generator: g,
             generator_config: &tiny_config(),
+            training_generator: None,
             discriminator: d,
             info: &ModelInfo::named("tiny test model"),
             extras: &Default::default(),

@@ -1,6 +1,8 @@
 //! Image quality measures for evaluating a model on held-out pairs: mean absolute error and
 //! SSIM (Wang et al. 2004), both on 8-bit RGB images scaled to [0, 1].
 
+pub mod appearance;
+
 use image::RgbImage;
 
 /// Mean absolute difference over all pixels and channels, on the [0, 1] scale.

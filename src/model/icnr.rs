@@ -1,0 +1,58 @@
+//! ICNR initialisation of the decoders' transposed convolutions (Aitken et al. 2017,
+//! "Checkerboard artifact free sub-pixel convolution", arXiv:1707.02937).
+//!
+//! A 4×4, stride-2, padding-1 transposed convolution computes each output phase (even or odd
+//! row, even or odd column) from its own 2×2 subset of the kernel. Drawn independently, the four
+//! subsets give four different filters, and the output carries a period-2 checkerboard from
+//! step 0 that training must then remove. Here the 4×4 kernel is built from a 3×3 kernel `a`
+//! so that the layer equals nearest-neighbour upsampling followed by a 3×3 convolution with
+//! `a` (cross-correlation, padding 1): per axis, the taps are
+//! `K[0] = a[2], K[1] = a[1] + a[2], K[2] = a[0] + a[1], K[3] = a[0]`
+//! (output row 2m reads input rows m−1 and m through K[3], K[1]; row 2m+1 reads m and m+1
+//! through K[2], K[0]). The layer keeps its shape, so the model stays a PyTorch `unet_256`.
+
+use burn::tensor::{Distribution, Tensor, TensorData};
+
+/// Which 3-tap entries sum into each of the 4 taps along one axis.
+const TAPS: [&[usize]; 4] = [&[2], &[1, 2], &[0, 1], &[0]];
+
+/// Standard deviation of the 3×3 kernel: a pix2pix output pixel sums 2×2 taps of N(0, 0.02);
+/// an ICNR one sums 3×3 taps of the kernel, so 0.02 · 2/3 keeps the output variance.
+const STD: f64 = 0.02 * 2.0 / 3.0;
+
+/// Expand 3×3 kernels into the equivalent 4×4 transposed-convolution kernels.
+///
+/// # Shapes
+/// `a`: [C_in, C_out, 3, 3] → [C_in, C_out, 4, 4]
+pub fn expand(a: Tensor<4>) -> Tensor<4> {
+    let [ci, co, _, _] = a.dims();
+    let device = a.device();
+    let a: Vec<f32> = a
+        .into_data()
+        .convert::<f32>()
+        .try_into_vec::<f32>()
+        .expect("f32 after convert");
+    let mut k = vec![0f32; ci * co * 16];
+    for (src, dst) in a.chunks_exact(9).zip(k.chunks_exact_mut(16)) {
+        for (ky, rows) in TAPS.iter().enumerate() {
+            for (kx, cols) in TAPS.iter().enumerate() {
+                dst[ky * 4 + kx] = rows
+                    .iter()
+                    .flat_map(|&u| cols.iter().map(move |&v| src[u * 3 + v]))
+                    .sum();
+            }
+        }
+    }
+    Tensor::from_data(TensorData::new(k, [ci, co, 4, 4]), &device)
+}
+
+/// A new ICNR weight shaped like `w` (a 4×4 transposed-convolution weight), drawn on its device.
+///
+/// # Shapes
+/// `w`: [C_in, C_out, 4, 4] → [C_in, C_out, 4, 4]
+pub fn icnr_weight(w: Tensor<4>) -> Tensor<4> {
+    let [ci, co, kh, kw] = w.dims();
+    debug_assert_eq!((kh, kw), (4, 4), "ICNR is defined here for 4×4 kernels");
+    let a = Tensor::<4>::random([ci, co, 3, 3], Distribution::Normal(0.0, STD), &w.device());
+    expand(a)
+}
