@@ -1,8 +1,9 @@
 //! The sketch as data: strokes in 0–1 canvas coordinates over an optional background line
-//! layer, with unlimited undo/redo of whole edits and rasterisation at any resolution.
+//! layer, a layer of colour hints (dabs of colour, see [`crate::hints`]) over it, with
+//! unlimited undo/redo of whole edits and rasterisation at any resolution.
 //! Pure state: no UI, no threads, so all of it is testable without a window.
 
-use image::{GrayImage, Luma, RgbImage};
+use image::{GrayImage, Luma, RgbImage, Rgba, RgbaImage};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -14,6 +15,17 @@ pub enum Tool {
     Pen,
     /// Removes ink, the background layer's included.
     Eraser,
+    /// Dabs of colour on the hint layer (the stroke's `colour`).
+    Colour,
+    /// Removes colour hints, leaving the ink alone (the eraser's hint mode).
+    HintEraser,
+}
+
+impl Tool {
+    /// Whether the tool works on the hint layer rather than the ink.
+    pub fn on_hints(self) -> bool {
+        matches!(self, Tool::Colour | Tool::HintEraser)
+    }
 }
 
 /// A point of a stroke: position in 0–1 canvas coordinates and pen pressure in 0–1.
@@ -36,6 +48,9 @@ pub struct Stroke {
     pub width: f32,
     /// The path.
     pub points: Vec<Point>,
+    /// The hint colour of a [`Tool::Colour`] stroke (sRGB).
+    #[serde(default)]
+    pub colour: [u8; 3],
 }
 
 /// An undoable change.
@@ -45,11 +60,27 @@ enum Edit {
     Clear {
         strokes: Vec<Stroke>,
         background: Option<Arc<GrayImage>>,
+        hints: Hints,
     },
     Background {
         old: Option<Arc<GrayImage>>,
         old_strokes: Vec<Stroke>,
+        old_hints: Hints,
     },
+    ClearHints(Hints),
+}
+
+/// The hint layer: an opened hint image under the hint strokes drawn since.
+#[derive(Debug, Clone, Default)]
+struct Hints {
+    background: Option<Arc<RgbaImage>>,
+    strokes: Vec<Stroke>,
+}
+
+impl Hints {
+    fn is_empty(&self) -> bool {
+        self.background.is_none() && self.strokes.is_empty()
+    }
 }
 
 /// The sketch being drawn.
@@ -57,6 +88,7 @@ enum Edit {
 pub struct Canvas {
     strokes: Vec<Stroke>,
     background: Option<Arc<GrayImage>>,
+    hints: Hints,
     current: Option<Stroke>,
     undo: Vec<Edit>,
     redo: Vec<Edit>,
@@ -79,6 +111,9 @@ struct BackgroundInk {
 pub struct SavedStrokes {
     /// Finished strokes in drawing order.
     pub strokes: Vec<Stroke>,
+    /// Finished hint strokes (colour dabs and hint erasures) in drawing order.
+    #[serde(default)]
+    pub hints: Vec<Stroke>,
 }
 
 impl Canvas {
@@ -107,20 +142,41 @@ impl Canvas {
         self.background.as_deref()
     }
 
-    /// Whether there is nothing to see.
+    /// Whether there is nothing to see (hints alone paint nothing: there is no sketch).
     pub fn is_blank(&self) -> bool {
-        self.strokes.is_empty() && self.background.is_none() && self.current.is_none()
+        self.strokes.is_empty()
+            && self.background.is_none()
+            && self.current.as_ref().is_none_or(|s| s.tool.on_hints())
+    }
+
+    /// Whether the hint layer holds anything (it may still be all erased).
+    pub fn has_hints(&self) -> bool {
+        !self.hints.is_empty() || self.current.as_ref().is_some_and(|s| s.tool.on_hints())
     }
 
     /// Start a stroke at `p`. A stroke already in progress is finished first.
     pub fn begin(&mut self, tool: Tool, width: f32, p: Point) {
+        self.begin_coloured(tool, width, [0, 0, 0], p);
+    }
+
+    /// Start a stroke at `p` with a hint colour (used by [`Tool::Colour`]).
+    pub fn begin_coloured(&mut self, tool: Tool, width: f32, colour: [u8; 3], p: Point) {
         self.end();
         self.current = Some(Stroke {
             tool,
             width: width.clamp(1e-4, 0.5),
             points: vec![clamp_point(p)],
+            colour,
         });
         self.revision += 1;
+    }
+
+    fn layer_of(&mut self, tool: Tool) -> &mut Vec<Stroke> {
+        if tool.on_hints() {
+            &mut self.hints.strokes
+        } else {
+            &mut self.strokes
+        }
     }
 
     /// Extend the stroke in progress (ignored when none is).
@@ -142,24 +198,55 @@ impl Canvas {
     /// Finish the stroke in progress, making it one undoable edit.
     pub fn end(&mut self) {
         if let Some(s) = self.current.take() {
-            self.strokes.push(s.clone());
+            self.layer_of(s.tool).push(s.clone());
             self.undo.push(Edit::Stroke(s));
             self.redo.clear();
         }
     }
 
-    /// Remove everything (undoable).
+    /// Remove everything, hints included (undoable).
     pub fn clear(&mut self) {
         self.end();
-        if self.strokes.is_empty() && self.background.is_none() {
+        if self.strokes.is_empty() && self.background.is_none() && self.hints.is_empty() {
             return;
         }
         let strokes = std::mem::take(&mut self.strokes);
         let background = self.background.take();
+        let hints = std::mem::take(&mut self.hints);
         self.undo.push(Edit::Clear {
             strokes,
             background,
+            hints,
         });
+        self.redo.clear();
+        self.revision += 1;
+    }
+
+    /// Remove the colour hints, keeping the sketch (undoable).
+    pub fn clear_hints(&mut self) {
+        self.end();
+        if self.hints.is_empty() {
+            return;
+        }
+        self.undo
+            .push(Edit::ClearHints(std::mem::take(&mut self.hints)));
+        self.redo.clear();
+        self.revision += 1;
+    }
+
+    /// Put an opened hint image (RGBA, transparent = no hint; any size, resampled) under the
+    /// hint strokes, replacing the hint layer. Undoable together with the sketch it came with
+    /// when called right after [`Self::set_background`].
+    pub fn set_hint_background(&mut self, hints: RgbaImage) {
+        self.end();
+        let old = std::mem::replace(
+            &mut self.hints,
+            Hints {
+                background: Some(Arc::new(hints)),
+                strokes: Vec::new(),
+            },
+        );
+        self.undo.push(Edit::ClearHints(old));
         self.redo.clear();
         self.revision += 1;
     }
@@ -170,7 +257,12 @@ impl Canvas {
         self.end();
         let old = self.background.replace(Arc::new(lines));
         let old_strokes = std::mem::take(&mut self.strokes);
-        self.undo.push(Edit::Background { old, old_strokes });
+        let old_hints = std::mem::take(&mut self.hints);
+        self.undo.push(Edit::Background {
+            old,
+            old_strokes,
+            old_hints,
+        });
         self.redo.clear();
         self.revision += 1;
     }
@@ -191,28 +283,29 @@ impl Canvas {
         let Some(edit) = self.undo.pop() else { return };
         let inverse = match edit {
             Edit::Stroke(s) => {
-                self.strokes.pop();
+                self.layer_of(s.tool).pop();
                 Edit::Stroke(s)
             }
             Edit::Clear {
                 strokes,
                 background,
+                hints,
             } => {
                 self.strokes = strokes;
                 self.background = background;
+                self.hints = hints;
                 Edit::Clear {
                     strokes: Vec::new(),
                     background: None,
+                    hints: Hints::default(),
                 }
             }
-            Edit::Background { old, old_strokes } => {
-                let new = std::mem::replace(&mut self.background, old);
-                let new_strokes = std::mem::replace(&mut self.strokes, old_strokes);
-                Edit::Background {
-                    old: new,
-                    old_strokes: new_strokes,
-                }
-            }
+            Edit::Background {
+                old,
+                old_strokes,
+                old_hints,
+            } => self.swap_layers(old, old_strokes, old_hints),
+            Edit::ClearHints(old) => Edit::ClearHints(std::mem::replace(&mut self.hints, old)),
         };
         self.redo.push(inverse);
         self.revision += 1;
@@ -224,47 +317,106 @@ impl Canvas {
         let Some(edit) = self.redo.pop() else { return };
         let inverse = match edit {
             Edit::Stroke(s) => {
-                self.strokes.push(s.clone());
+                self.layer_of(s.tool).push(s.clone());
                 Edit::Stroke(s)
             }
             Edit::Clear { .. } => {
                 let strokes = std::mem::take(&mut self.strokes);
                 let background = self.background.take();
+                let hints = std::mem::take(&mut self.hints);
                 Edit::Clear {
                     strokes,
                     background,
+                    hints,
                 }
             }
-            Edit::Background { old, old_strokes } => {
-                let prev = std::mem::replace(&mut self.background, old);
-                let prev_strokes = std::mem::replace(&mut self.strokes, old_strokes);
-                Edit::Background {
-                    old: prev,
-                    old_strokes: prev_strokes,
-                }
-            }
+            Edit::Background {
+                old,
+                old_strokes,
+                old_hints,
+            } => self.swap_layers(old, old_strokes, old_hints),
+            Edit::ClearHints(old) => Edit::ClearHints(std::mem::replace(&mut self.hints, old)),
         };
         self.undo.push(inverse);
         self.revision += 1;
     }
 
-    /// The finished strokes, for the autosave.
+    /// Put the given layers in place and return an edit that puts the current ones back.
+    fn swap_layers(
+        &mut self,
+        background: Option<Arc<GrayImage>>,
+        strokes: Vec<Stroke>,
+        hints: Hints,
+    ) -> Edit {
+        Edit::Background {
+            old: std::mem::replace(&mut self.background, background),
+            old_strokes: std::mem::replace(&mut self.strokes, strokes),
+            old_hints: std::mem::replace(&mut self.hints, hints),
+        }
+    }
+
+    /// The finished strokes and hint strokes, for the autosave.
     pub fn saved_strokes(&self) -> SavedStrokes {
         let mut strokes = self.strokes.clone();
-        strokes.extend(self.current.clone());
-        SavedStrokes { strokes }
+        let mut hints = self.hints.strokes.clone();
+        if let Some(s) = &self.current {
+            if s.tool.on_hints() {
+                hints.push(s.clone());
+            } else {
+                strokes.push(s.clone());
+            }
+        }
+        SavedStrokes { strokes, hints }
     }
 
     /// Restore strokes from an autosave (as one undoable edit per stroke).
     pub fn restore(&mut self, saved: SavedStrokes) {
-        for s in saved.strokes {
+        for s in saved.strokes.into_iter().chain(saved.hints) {
             if s.points.is_empty() {
                 continue;
             }
-            self.strokes.push(s.clone());
+            self.layer_of(s.tool).push(s.clone());
             self.undo.push(Edit::Stroke(s));
         }
         self.revision += 1;
+    }
+
+    /// Rasterise the hint layer at `size`×`size`: RGBA, opaque where there is a hint (hard
+    /// edges: a hint is there or not), transparent elsewhere.
+    pub fn rasterize_hints(&self, size: u32) -> RgbaImage {
+        let mut layer = match &self.hints.background {
+            Some(bg) if bg.dimensions() == (size, size) => bg.as_ref().clone(),
+            Some(bg) => image::imageops::resize(
+                bg.as_ref(),
+                size,
+                size,
+                image::imageops::FilterType::Nearest,
+            ),
+            None => RgbaImage::new(size, size),
+        };
+        let strokes = self.hints.strokes.iter();
+        let current = self.current.iter().filter(|s| s.tool.on_hints());
+        for s in strokes.chain(current) {
+            let mut cover = vec![0f32; (size * size) as usize];
+            draw_stroke(
+                &mut cover,
+                size,
+                &Stroke {
+                    tool: Tool::Pen,
+                    ..s.clone()
+                },
+            );
+            let value = match s.tool {
+                Tool::Colour => Rgba([s.colour[0], s.colour[1], s.colour[2], 255]),
+                _ => Rgba([0, 0, 0, 0]),
+            };
+            for (p, c) in layer.pixels_mut().zip(&cover) {
+                if *c >= 0.5 {
+                    *p = value;
+                }
+            }
+        }
+        layer
     }
 
     /// Rasterise at `size`×`size`: dark anti-aliased lines on white, RGB (the model's input).
@@ -274,6 +426,24 @@ impl Canvas {
             let v = (255.0 * (1.0 - ink[(y * size + x) as usize])).round() as u8;
             image::Rgb([v, v, v])
         })
+    }
+
+    /// What the canvas shows: the sketch with the colour hints over it, multiplied in so the
+    /// lines stay dark through a dab (the hints are seen without hiding the drawing).
+    pub fn rasterize_display(&self, size: u32) -> RgbImage {
+        let mut img = self.rasterize(size);
+        if !self.has_hints() {
+            return img;
+        }
+        let hints = self.rasterize_hints(size);
+        for (p, h) in img.pixels_mut().zip(hints.pixels()) {
+            if h[3] > 0 {
+                for c in 0..3 {
+                    p[c] = ((u16::from(p[c]) * u16::from(h[c])) / 255) as u8;
+                }
+            }
+        }
+        img
     }
 
     /// The ink coverage (0 = paper, 1 = black) of every pixel, row-major.
@@ -301,7 +471,8 @@ impl Canvas {
             }
             None => vec![0f32; (size * size) as usize],
         };
-        for s in self.strokes.iter().chain(self.current.iter()) {
+        let current = self.current.iter().filter(|s| !s.tool.on_hints());
+        for s in self.strokes.iter().chain(current) {
             draw_stroke(&mut ink, size, s);
         }
         ink
@@ -358,8 +529,8 @@ fn draw_stroke(ink: &mut [f32], size: u32, s: &Stroke) {
                 }
                 let i = (py * size + px) as usize;
                 ink[i] = match s.tool {
-                    Tool::Pen => ink[i].max(cover),
-                    Tool::Eraser => ink[i].min(1.0 - cover),
+                    Tool::Pen | Tool::Colour => ink[i].max(cover),
+                    Tool::Eraser | Tool::HintEraser => ink[i].min(1.0 - cover),
                 };
             }
         }

@@ -114,6 +114,7 @@ fn dimensions(p: &Path) -> Result<(u32, u32), String> {
     if w < 16 || h < 16 {
         return Err(format!("{w}×{h} is too small"));
     }
+    crate::tensor_image::check_pixels(p, w, h).map_err(|e| e.to_string())?;
     Ok((w, h))
 }
 
@@ -293,6 +294,32 @@ impl Dataset {
         })
     }
 
+    /// Load example `i` with its sketch drawn in `style` (photos layout; other layouts have
+    /// their own sketches and give them for every style). `None` when the style needs a mask
+    /// the photo does not have.
+    pub fn load_style(&self, i: usize, style: SketchStyle) -> Result<Option<Example>, String> {
+        let Item::Photo(p) = &self.items[i] else {
+            return self.load(i).map(Some);
+        };
+        let photo = read_image(p)
+            .map(|i| to_rgb(&i))
+            .map_err(|e| e.to_string())?;
+        let mask = self.mask_for(p).map(|m| fit_mask(m, &photo));
+        let lines = match style {
+            SketchStyle::Edges => extract_lines(&photo, mask.as_ref(), &self.lines),
+            SketchStyle::Outline => match &mask {
+                Some(m) => outline_lines(&photo, m, &self.lines, None),
+                None => return Ok(None),
+            },
+            SketchStyle::Xdog => crate::lines::xdog_lines(&photo),
+        };
+        Ok(Some(Example {
+            sketch: image::DynamicImage::ImageLuma8(lines).to_rgb8(),
+            photo,
+            mask,
+        }))
+    }
+
     /// Load example `i` as [`Dataset::load`] does, but for photos draw the sketch in a random
     /// style, so the model learns what people draw and not only what an edge detector finds:
     /// the extractor's edges, simplified edges (only the strongest), and where a mask exists
@@ -378,6 +405,17 @@ fn detect(root: &Path) -> Result<Layout, DatasetError> {
     } else {
         Layout::Photos
     })
+}
+
+/// How the sketch of a photo is drawn for evaluation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SketchStyle {
+    /// pix2paint's own extractor (Canny-like edges, masked to the subject where a mask exists).
+    Edges,
+    /// The subject's outline from its mask, nothing inside (what people draw first).
+    Outline,
+    /// XDoG, an extractor of a different kind ([`crate::lines::xdog_lines`]).
+    Xdog,
 }
 
 /// Augmentation settings.

@@ -55,6 +55,16 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 
 /// Encode an image by its extension (PNG, JPEG, WebP, BMP) and write it atomically.
 pub fn save_image(image: &image::RgbImage, path: &Path) -> Result<(), SaveError> {
+    save_encoded(&image::DynamicImage::ImageRgb8(image.clone()), path)
+}
+
+/// [`save_image`] for an image with transparency (a hint layer); the format must keep alpha
+/// (PNG, WebP).
+pub fn save_rgba(image: &image::RgbaImage, path: &Path) -> Result<(), SaveError> {
+    save_encoded(&image::DynamicImage::ImageRgba8(image.clone()), path)
+}
+
+fn save_encoded(image: &image::DynamicImage, path: &Path) -> Result<(), SaveError> {
     let format =
         image::ImageFormat::from_path(path).map_err(|_| SaveError::Format(path.to_owned()))?;
     let mut bytes = std::io::Cursor::new(Vec::new());

@@ -17,6 +17,16 @@ use serde::{Deserialize, Serialize};
 /// Input channels a hint layer adds to a generator: colour (3) and mask (1).
 pub const CHANNELS: usize = 4;
 
+/// Side at which the app keeps a hint layer on disk (autosave, `NAME.hints.png`): dabs are
+/// a few pixels at the model's 256², so 512² keeps them exact at any model resolution up to it.
+pub const LAYER_SIDE: u32 = 512;
+
+/// The path of the hint layer saved beside a sketch: `NAME.hints.png` for `NAME.EXT`.
+pub fn layer_path_for(sketch: &std::path::Path) -> std::path::PathBuf {
+    let stem = sketch.file_stem().unwrap_or_default().to_string_lossy();
+    sketch.with_file_name(format!("{stem}.hints.png"))
+}
+
 /// How training draws simulated hints.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct HintConfig {
@@ -33,8 +43,10 @@ pub struct HintConfig {
 
 impl Default for HintConfig {
     fn default() -> Self {
+        // A quarter of the examples without hints (the model must paint well alone) and a
+        // mean of three hints, so ten is still within what it has seen (P ≈ 6 %).
         Self {
-            rate: 0.125,
+            rate: 0.25,
             max_hints: 32,
             max_patch: 9,
             on_subject: 0.75,

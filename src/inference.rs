@@ -70,18 +70,27 @@ impl Painter {
         variation: Option<u64>,
         device: &Device,
     ) -> Tensor<4> {
-        let x = image_to_tensor(sketch, device); // [1, 3, H, W]
+        let mut x = image_to_tensor(sketch, device); // [1, 3, H, W]
+        if self.config.in_channels == 1 {
+            // Models trained on grey sketches (PyTorch's `--input_nc 1`) read the grey value.
+            x = x.mean_dim(1); // [1, 1, H, W]
+        }
         let hints = hints
             .filter(|_| self.takes_hints())
             .map(|h| hints_to_tensor(&[h], device)); // [1, 4, H, W]
         let mut noise = variation.map(|seed| DropoutNoise::new(seed, self.config.dropout));
-        self.generator.forward_any_size(
+        let y = self.generator.forward_any_size(
             x,
             hints,
             self.info.inference_stats,
             noise.as_mut(),
             &self.config.dropout_decoders,
-        ) // [1, 3, H, W]
+        ); // [1, out_channels, H, W]
+        if self.config.out_channels == 1 {
+            y.repeat_dim(1, 3) // grey shown as RGB: [1, 3, H, W]
+        } else {
+            y
+        }
     }
 }
 
@@ -94,6 +103,8 @@ pub struct Request {
     pub sketch: RgbImage,
     /// Dropout seed for a variation; `None` for the plain result.
     pub variation: Option<u64>,
+    /// Colour hints (RGBA, the sketch's size), for a model that takes them.
+    pub hints: Option<RgbaImage>,
 }
 
 /// What the worker reports.
@@ -130,7 +141,12 @@ pub enum Event {
         message: String,
     },
     /// A new model is in use.
-    ModelChanged(ModelInfo),
+    ModelChanged {
+        /// What the model says about itself.
+        info: ModelInfo,
+        /// Whether it takes colour hints.
+        takes_hints: bool,
+    },
     /// A model file could not be loaded; the previous model (if any) stays in use.
     ModelLoadFailed {
         /// The file.
@@ -282,7 +298,10 @@ fn run(
                 generator: p.generator.to_device(&device),
                 ..*p
             };
-            send(Event::ModelChanged(p.info.clone()));
+            send(Event::ModelChanged {
+                info: p.info.clone(),
+                takes_hints: p.takes_hints(),
+            });
             painter = Some(p);
         }
         if let Some(path) = load {
@@ -290,7 +309,10 @@ fn run(
             match loaded {
                 Ok(Ok(model)) => {
                     let p = Painter::from_model(model, &device);
-                    send(Event::ModelChanged(p.info.clone()));
+                    send(Event::ModelChanged {
+                        info: p.info.clone(),
+                        takes_hints: p.takes_hints(),
+                    });
                     painter = Some(p);
                 }
                 Ok(Err(e)) => send(Event::ModelLoadFailed {
@@ -314,7 +336,8 @@ fn run(
         let start = Instant::now();
         if on_gpu.load(std::sync::atomic::Ordering::Relaxed) {
             let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                let output = painter.paint_tensor(&req.sketch, None, req.variation, &device);
+                let output =
+                    painter.paint_tensor(&req.sketch, req.hints.as_ref(), req.variation, &device);
                 device.sync().map(|()| output)
             }));
             match outcome {
@@ -336,7 +359,7 @@ fn run(
             continue;
         }
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            painter.paint(&req.sketch, req.variation, &device)
+            painter.paint_hinted(&req.sketch, req.hints.as_ref(), req.variation, &device)
         }));
         match outcome {
             Ok(image) => send(Event::Painted {

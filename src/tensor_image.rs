@@ -38,18 +38,65 @@ pub enum ImageReadError {
         /// The file.
         path: PathBuf,
     },
+    /// More pixels than pix2paint will decode (a few bytes of PNG can claim gigapixels).
+    #[error(
+        "{path} is {width}×{height} pixels, more than the {} megapixels pix2paint opens; \
+         scale it down first (the model paints at 256 to 1024 pixels anyway)",
+        MAX_PIXELS / 1_000_000
+    )]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// Its width.
+        width: u32,
+        /// Its height.
+        height: u32,
+    },
 }
 
-/// Read an image file of any supported format and colour type.
+/// The most pixels an image file may have (a 48-megapixel camera photo opens; a decompression
+/// bomb does not).
+pub const MAX_PIXELS: u64 = 50_000_000;
+
+/// Check an image's size against [`MAX_PIXELS`].
+pub fn check_pixels(path: &Path, width: u32, height: u32) -> Result<(), ImageReadError> {
+    if u64::from(width) * u64::from(height) > MAX_PIXELS {
+        return Err(ImageReadError::TooLarge {
+            path: path.to_owned(),
+            width,
+            height,
+        });
+    }
+    Ok(())
+}
+
+/// Read an image file of any supported format and colour type. The size is read from the
+/// header and checked against [`MAX_PIXELS`] before anything is decoded, and the decoder runs
+/// under limits, so no file can make it allocate more than such an image needs.
 pub fn read_image(path: &Path) -> Result<DynamicImage, ImageReadError> {
     let bytes = std::fs::read(path).map_err(|source| ImageReadError::Io {
         path: path.to_owned(),
         source,
     })?;
-    let img = image::load_from_memory(&bytes).map_err(|source| ImageReadError::Decode {
+    let decode = |source| ImageReadError::Decode {
         path: path.to_owned(),
         source,
-    })?;
+    };
+    let reader = || {
+        image::ImageReader::new(std::io::Cursor::new(&bytes[..]))
+            .with_guessed_format()
+            .map_err(|e| decode(image::ImageError::IoError(e)))
+    };
+    let (width, height) = reader()?.into_dimensions().map_err(decode)?;
+    check_pixels(path, width, height)?;
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(width.max(1));
+    limits.max_image_height = Some(height.max(1));
+    // 16-bit RGBA is the widest colour type: 8 bytes a pixel, plus the decoder's own buffers.
+    limits.max_alloc = Some(MAX_PIXELS * 8 + (64 << 20));
+    let mut r = reader()?;
+    r.limits(limits);
+    let img = r.decode().map_err(decode)?;
     if img.width() == 0 || img.height() == 0 {
         return Err(ImageReadError::Empty {
             path: path.to_owned(),

@@ -448,7 +448,7 @@ pub fn from_bytes(bytes: &[u8], path: &Path, device: &Device) -> Result<ModelFil
         .get("generator_config")
         .ok_or_else(|| arch("no generator_config in the header".into()))
         .and_then(|s| {
-            GeneratorConfig::load_binary(s.as_bytes())
+            GeneratorConfig::load_binary(with_new_fields(s).as_bytes())
                 .map_err(|e| arch(format!("unreadable generator_config: {e}")))
         })?;
     check_generator_config(&generator_config).map_err(arch)?;
@@ -534,6 +534,20 @@ pub fn from_bytes(bytes: &[u8], path: &Path, device: &Device) -> Result<ModelFil
     })
 }
 
+/// Add the generator fields that files written before them lack, with the value that means
+/// what those files meant (burn's `Config` wants every field present).
+fn with_new_fields(config: &str) -> String {
+    match serde_json::from_str::<serde_json::Value>(config) {
+        Ok(serde_json::Value::Object(mut fields)) => {
+            fields
+                .entry("hint_channels")
+                .or_insert(serde_json::Value::from(0));
+            serde_json::Value::Object(fields).to_string()
+        }
+        _ => config.to_owned(),
+    }
+}
+
 /// A safetensors header starts with a little-endian length then `{`.
 fn looks_like_header(bytes: &[u8]) -> bool {
     bytes.get(8) == Some(&b'{')
@@ -549,6 +563,27 @@ fn check_generator_config(c: &GeneratorConfig) -> Result<(), String> {
     }
     if c.in_channels > 64 || c.out_channels > 64 || !(0.0..1.0).contains(&c.dropout) {
         return Err("generator_config has impossible channel counts or dropout".into());
+    }
+    if ![1, 3].contains(&c.in_channels) || ![1, 3].contains(&c.out_channels) {
+        return Err(format!(
+            "the generator reads {} channels and writes {}; pix2paint paints sketches of 1 or 3 \
+             channels into images of 1 or 3 (a Lab colorization model, for one, writes 2 and \
+             cannot be shown)",
+            c.in_channels, c.out_channels
+        ));
+    }
+    if c.hint_channels != 0 && c.hint_channels != crate::hints::CHANNELS {
+        return Err(format!(
+            "generator_config has {} hint channels; colour hints take {} (RGB and a mask)",
+            c.hint_channels,
+            crate::hints::CHANNELS
+        ));
+    }
+    if !(c.norm_epsilon.is_finite() && c.norm_epsilon > 0.0) {
+        return Err(format!(
+            "generator_config has a BatchNorm epsilon of {}; it must be above 0",
+            c.norm_epsilon
+        ));
     }
     Ok(())
 }
@@ -705,6 +740,14 @@ impl ModuleMapper for Filler<'_, '_> {
                 return param;
             }
         };
+        // A NaN or infinite weight paints black or garbage without a word; refuse it here.
+        if let Some(bad) = values.iter().find(|v| !v.is_finite()) {
+            self.error = Some(format!(
+                "tensor {name} holds {bad}: the model is damaged (a diverged training run \
+                 writes such files); use an earlier snapshot"
+            ));
+            return param;
+        }
         let tensor = Tensor::<D>::from_data(TensorData::new(values, expected), self.device);
         let id = self
             .ids

@@ -310,7 +310,7 @@ fn the_training_panel_trains_pauses_stops_and_continues() {
     h.get_by_label("Training").click();
     h.step();
     assert!(h.state().training.open);
-    let ctx = h.ctx.clone();
+    let ctx = egui::Context::default();
     h.state_mut()
         .apply(&ctx, pix2paint::app::Command::TrainOpenData(data.clone()));
     step_until(&mut h, "the dataset summary", |a| {
@@ -418,5 +418,127 @@ fn the_model_window_shows_the_model_and_sets_its_input_side() {
     assert!(
         app.training.btoa,
         "fine-tuning data follows the model's direction"
+    );
+}
+
+fn app_with_tiny_hint_model(dir: &std::path::Path) -> PaintApp {
+    let weights = dir.join("tiny-hints.safetensors");
+    let config = pix2paint::model::GeneratorConfig::new()
+        .with_ngf(4)
+        .with_hint_channels(4);
+    let d = Device::flex();
+    d.seed(3);
+    pix2paint::weights::save(
+        &weights,
+        &pix2paint::weights::SaveRequest {
+            generator: &config.init(&d),
+            generator_config: &config,
+            training_generator: None,
+            discriminator: None,
+            info: &pix2paint::weights::ModelInfo::named("tiny hint model"),
+            extras: &Default::default(),
+            precision: Precision::Full,
+        },
+    )
+    .unwrap();
+    PaintApp::new(
+        &egui::Context::default(),
+        pix2paint::device::cpu(),
+        Some(weights),
+        Settings::default(),
+        Some(Autosave::new(dir.join("autosave"))),
+    )
+}
+
+fn stroke(h: &mut Harness<'_, PaintApp>, from: (f32, f32), to: (f32, f32)) {
+    let r = canvas_rect(h);
+    h.hover_at(at(r, from.0, from.1));
+    h.drag_at(at(r, from.0, from.1));
+    h.step();
+    h.hover_at(at(r, to.0, to.1));
+    h.step();
+    h.drop_at(at(r, to.0, to.1));
+    h.step();
+}
+
+/// Wait for the result of everything sent so far and return it.
+fn settled_result(h: &mut Harness<'_, PaintApp>) -> image::RgbImage {
+    h.step();
+    step_until(h, "the live result", |a| {
+        a.result().is_some() && !a.is_busy()
+    });
+    h.state().result().unwrap().clone()
+}
+
+#[test]
+fn the_colour_tool_dabs_hints_that_paint_undo_redo_and_save_with_the_sketch() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(app_with_tiny_hint_model(dir.path()));
+    step_until(&mut h, "the model", |a| a.model().is_some());
+    stroke(&mut h, (0.2, 0.5), (0.8, 0.5));
+    let plain = settled_result(&mut h);
+
+    h.key_press(egui::Key::C);
+    h.step();
+    assert_eq!(h.state().tool(), Tool::Colour);
+    assert!(
+        h.query_by_label(pix2paint::app::toolbar::NO_HINTS_TEXT)
+            .is_none(),
+        "this model takes hints"
+    );
+    h.state_mut().settings.hint_colour = [30, 200, 40];
+    stroke(&mut h, (0.45, 0.3), (0.55, 0.3));
+    assert!(h.state().canvas.has_hints());
+    let layer = h.state().canvas.rasterize_hints(100);
+    assert_eq!(
+        layer.get_pixel(50, 30).0,
+        [30, 200, 40, 255],
+        "the dab is on the hint layer"
+    );
+    assert_eq!(h.state().canvas.strokes().len(), 1, "the dab is not ink");
+    let hinted = settled_result(&mut h);
+    assert_ne!(hinted, plain, "the live loop sent the hints");
+
+    h.key_press_modifiers(Modifiers::COMMAND, egui::Key::Z);
+    h.step();
+    assert!(!h.state().canvas.has_hints(), "undo took the dab");
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, egui::Key::Z);
+    h.step();
+    assert!(h.state().canvas.has_hints(), "redo brought it back");
+
+    let sketch = dir.path().join("cat.png");
+    let ctx = egui::Context::default();
+    h.state_mut()
+        .apply(&ctx, pix2paint::app::Command::SaveSketch(sketch.clone()));
+    let hints_file = dir.path().join("cat.hints.png");
+    assert!(
+        hints_file.is_file(),
+        "the hints were saved beside the sketch"
+    );
+    h.state_mut().apply(&ctx, pix2paint::app::Command::Clear);
+    assert!(!h.state().canvas.has_hints());
+    h.state_mut()
+        .apply(&ctx, pix2paint::app::Command::OpenSketch(sketch));
+    h.step();
+    let layer = h.state().canvas.rasterize_hints(100);
+    assert_eq!(
+        layer.get_pixel(50, 30).0,
+        [30, 200, 40, 255],
+        "reopened with its hints"
+    );
+    assert!(h.state().problem().is_none());
+}
+
+#[test]
+fn the_colour_tool_says_when_the_model_takes_no_hints() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(app_with_tiny_model(dir.path()));
+    step_until(&mut h, "the model", |a| a.model().is_some());
+    h.key_press(egui::Key::C);
+    h.step();
+    h.step();
+    assert!(
+        h.query_by_label(pix2paint::app::toolbar::NO_HINTS_TEXT)
+            .is_some()
     );
 }

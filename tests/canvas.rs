@@ -148,3 +148,113 @@ fn autosave_round_trip_restores_strokes() {
     d.undo();
     assert!(d.strokes().is_empty());
 }
+
+mod hints {
+    use image::Rgba;
+    use pix2paint::canvas::{Canvas, Point, Tool};
+
+    fn p(x: f32, y: f32) -> Point {
+        Point {
+            x,
+            y,
+            pressure: 1.0,
+        }
+    }
+
+    fn dab(c: &mut Canvas, tool: Tool, colour: [u8; 3], x: f32, y: f32) {
+        c.begin_coloured(tool, 0.05, colour, p(x, y));
+        c.extend(p(x + 0.01, y));
+        c.end();
+    }
+
+    fn at(c: &Canvas, x: u32, y: u32) -> Rgba<u8> {
+        *c.rasterize_hints(100).get_pixel(x, y)
+    }
+
+    #[test]
+    fn a_colour_dab_lands_on_the_hint_layer_not_in_the_ink() {
+        let mut c = Canvas::new();
+        dab(&mut c, Tool::Colour, [200, 100, 20], 0.5, 0.5);
+        assert_eq!(at(&c, 50, 50), Rgba([200, 100, 20, 255]));
+        assert_eq!(at(&c, 10, 10)[3], 0, "no hint away from the dab");
+        assert!(
+            c.rasterize(100).pixels().all(|p| p[0] == 255),
+            "the ink is untouched"
+        );
+        assert!(c.is_blank(), "hints alone are not a sketch");
+        assert!(c.has_hints());
+        // Shown over the sketch: multiplied into white paper, the dab shows its colour.
+        assert_eq!(c.rasterize_display(100).get_pixel(50, 50).0, [200, 100, 20]);
+    }
+
+    #[test]
+    fn undo_and_redo_cover_dabs_like_strokes() {
+        let mut c = Canvas::new();
+        c.begin(Tool::Pen, 0.02, p(0.1, 0.1));
+        c.extend(p(0.9, 0.1));
+        c.end();
+        dab(&mut c, Tool::Colour, [10, 200, 30], 0.5, 0.5);
+        c.undo();
+        assert!(!c.has_hints());
+        assert_eq!(c.strokes().len(), 1, "undo took the dab, not the line");
+        c.redo();
+        assert_eq!(at(&c, 50, 50), Rgba([10, 200, 30, 255]));
+        c.undo();
+        c.undo();
+        assert!(c.strokes().is_empty());
+        c.redo();
+        c.redo();
+        assert_eq!(c.strokes().len(), 1);
+        assert!(c.has_hints());
+    }
+
+    #[test]
+    fn the_hint_eraser_and_clear_hints_remove_hints_and_keep_lines() {
+        let mut c = Canvas::new();
+        c.begin(Tool::Pen, 0.02, p(0.1, 0.5));
+        c.extend(p(0.9, 0.5));
+        c.end();
+        dab(&mut c, Tool::Colour, [200, 0, 0], 0.5, 0.5);
+        dab(&mut c, Tool::HintEraser, [0, 0, 0], 0.5, 0.5);
+        assert_eq!(at(&c, 50, 50)[3], 0, "erased");
+        assert!(
+            c.rasterize(100).get_pixel(50, 50)[0] < 100,
+            "the line is still there"
+        );
+        dab(&mut c, Tool::Colour, [0, 0, 200], 0.3, 0.3);
+        c.clear_hints();
+        assert!(!c.has_hints());
+        assert_eq!(c.strokes().len(), 1);
+        c.undo();
+        assert_eq!(at(&c, 30, 30), Rgba([0, 0, 200, 255]));
+    }
+
+    #[test]
+    fn the_autosave_form_keeps_hint_strokes() {
+        let mut c = Canvas::new();
+        dab(&mut c, Tool::Colour, [1, 2, 3], 0.4, 0.6);
+        let saved = c.saved_strokes();
+        assert_eq!(saved.hints.len(), 1);
+        let json = serde_json::to_string(&saved).unwrap();
+        let mut back = Canvas::new();
+        back.restore(serde_json::from_str(&json).unwrap());
+        assert_eq!(at(&back, 40, 60), Rgba([1, 2, 3, 255]));
+        // Autosaves written before hints existed still load.
+        let old: pix2paint::canvas::SavedStrokes =
+            serde_json::from_str(r#"{"strokes":[{"tool":"Pen","width":0.01,"points":[{"x":0.1,"y":0.1,"pressure":1.0}]}]}"#)
+                .unwrap();
+        assert!(old.hints.is_empty());
+    }
+
+    #[test]
+    fn an_opened_hint_image_sits_under_new_dabs() {
+        let mut c = Canvas::new();
+        let mut layer = image::RgbaImage::new(10, 10);
+        layer.put_pixel(2, 2, Rgba([9, 9, 9, 255]));
+        c.set_hint_background(layer);
+        assert_eq!(at(&c, 25, 25), Rgba([9, 9, 9, 255]));
+        dab(&mut c, Tool::Colour, [50, 60, 70], 0.8, 0.8);
+        assert_eq!(at(&c, 80, 80), Rgba([50, 60, 70, 255]));
+        assert_eq!(at(&c, 25, 25), Rgba([9, 9, 9, 255]));
+    }
+}

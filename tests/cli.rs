@@ -7,20 +7,6 @@ use common::*;
 use image::{DynamicImage, ImageBuffer, Luma, Rgba};
 use pix2paint::weights::Precision;
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn pix2paint(args: &[&dyn AsRef<std::ffi::OsStr>]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_pix2paint"));
-    for a in args {
-        c.arg(a);
-    }
-    c.env_remove("PIX2PAINT_WEIGHTS");
-    c.output().expect("the binary runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 fn model(dir: &Path) -> std::path::PathBuf {
     let d = Device::flex();

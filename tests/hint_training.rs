@@ -10,7 +10,8 @@ use pix2paint::train::{Gan, TrainConfig};
 use rand::Rng as _;
 
 const SIDE: u32 = 256;
-const RADIUS: f32 = 70.0;
+const RADIUS: f32 = 24.0;
+const STEPS: usize = 600;
 
 fn inside(x: u32, y: u32) -> bool {
     let (dx, dy) = (x as f32 - 128.0, y as f32 - 128.0);
@@ -69,8 +70,8 @@ fn a_hinted_model_paints_the_hinted_colour_and_its_own_without() {
         lr: 2e-3,
         gan: false,
         hints: Some(HintConfig {
-            rate: 0.25,
-            max_patch: 5,
+            rate: 0.2,
+            max_patch: 9,
             on_subject: 1.0,
             ..HintConfig::default()
         }),
@@ -83,7 +84,7 @@ fn a_hinted_model_paints_the_hinted_colour_and_its_own_without() {
     let mask = image::GrayImage::from_fn(SIDE, SIDE, |x, y| {
         image::Luma([if inside(x, y) { 255 } else { 0 }])
     });
-    for _ in 0..300 {
+    for _ in 0..STEPS {
         let colour = [rng.random(), rng.random(), rng.random()];
         let photo = disc(colour);
         let hints = sample_hints(
@@ -111,8 +112,8 @@ fn a_hinted_model_paints_the_hinted_colour_and_its_own_without() {
     let own = disc_colour(&paint(None));
     for target in [[220u8, 40, 40], [40, 200, 60], [50, 60, 220]] {
         let mut hint = RgbaImage::new(SIDE, SIDE);
-        for y in 126..131 {
-            for x in 126..131 {
+        for y in 124..133 {
+            for x in 124..133 {
                 hint.put_pixel(x, y, Rgba([target[0], target[1], target[2], 255]));
             }
         }

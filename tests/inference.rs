@@ -29,7 +29,7 @@ fn next_painted(w: &InferenceWorker) -> (u64, image::RgbImage, Duration) {
             } => return (id, image, elapsed),
             Event::PaintedOnGpu { .. } => panic!("results stay images unless asked otherwise"),
             Event::Failed { message, .. } => panic!("inference failed: {message}"),
-            Event::ModelChanged(_) => {}
+            Event::ModelChanged { .. } => {}
             Event::ModelLoadFailed { message, .. } => panic!("load failed: {message}"),
         }
     }
@@ -49,6 +49,7 @@ fn newest_sketch_wins_and_older_ones_are_dropped() {
             id,
             sketch: sketch.clone(),
             variation: None,
+            hints: None,
         });
     }
     let mut ids = Vec::new();
@@ -86,6 +87,7 @@ fn variations_follow_their_seed_and_weights_swap_without_restart() {
             id,
             sketch: sketch.clone(),
             variation,
+            hints: None,
         });
         let (got, image, _) = next_painted(&w);
         assert_eq!(got, id);
@@ -99,13 +101,14 @@ fn variations_follow_their_seed_and_weights_swap_without_restart() {
 
     w.swap_painter(painter(99, &d));
     match w.recv_timeout(Duration::from_secs(60)) {
-        Some(Event::ModelChanged(info)) => assert_eq!(info.name, "tiny 99"),
+        Some(Event::ModelChanged { info, .. }) => assert_eq!(info.name, "tiny 99"),
         other => panic!("expected ModelChanged, got {other:?}"),
     }
     w.request(Request {
         id: 5,
         sketch: sketch.clone(),
         variation: None,
+        hints: None,
     });
     let (_, swapped, _) = next_painted(&w);
     assert_ne!(plain, swapped, "the new weights are in use");
@@ -131,6 +134,7 @@ fn bad_model_file_is_reported_and_the_current_model_stays() {
         id: 1,
         sketch: sketch.clone(),
         variation: None,
+        hints: None,
     });
     let (_, before, _) = next_painted(&w);
     w.load_model(bad.clone());
@@ -148,6 +152,7 @@ fn bad_model_file_is_reported_and_the_current_model_stays() {
         id: 2,
         sketch,
         variation: None,
+        hints: None,
     });
     let (_, after, _) = next_painted(&w);
     assert_eq!(before, after, "the previous model is still in use");
@@ -169,6 +174,7 @@ fn without_a_model_requests_fail_with_advice_and_loading_one_works() {
         id: 1,
         sketch: draw_sketch(256, 256),
         variation: None,
+        hints: None,
     });
     match w.recv_timeout(Duration::from_secs(60)) {
         Some(Event::Failed { message, .. }) => assert!(message.contains("no model"), "{message}"),
@@ -176,13 +182,14 @@ fn without_a_model_requests_fail_with_advice_and_loading_one_works() {
     }
     w.load_model(good);
     match w.recv_timeout(Duration::from_secs(60)) {
-        Some(Event::ModelChanged(info)) => assert_eq!(info.name, "tiny test model"),
+        Some(Event::ModelChanged { info, .. }) => assert_eq!(info.name, "tiny test model"),
         other => panic!("expected ModelChanged, got {other:?}"),
     }
     w.request(Request {
         id: 2,
         sketch: draw_sketch(256, 256),
         variation: None,
+        hints: None,
     });
     let (id, _, _) = next_painted(&w);
     assert_eq!(id, 2);
@@ -197,6 +204,7 @@ fn results_can_stay_on_the_device_for_a_gpu_display() {
         id: 1,
         sketch: sketch.clone(),
         variation: None,
+        hints: None,
     });
     let (_, image, _) = next_painted(&w);
     w.keep_results_on_gpu(true);
@@ -204,6 +212,7 @@ fn results_can_stay_on_the_device_for_a_gpu_display() {
         id: 2,
         sketch,
         variation: None,
+        hints: None,
     });
     loop {
         match w
@@ -216,7 +225,7 @@ fn results_can_stay_on_the_device_for_a_gpu_display() {
                 assert_eq!(pix2paint::tensor_image::tensor_to_image(*output), image);
                 break;
             }
-            Event::ModelChanged(_) => {}
+            Event::ModelChanged { .. } => {}
             other => panic!("unexpected {other:?}"),
         }
     }

@@ -69,3 +69,46 @@ fn unreadable_files_give_errors_naming_them() {
     let e = read_image(&dir.path().join("missing.png")).unwrap_err();
     assert!(e.to_string().contains("missing.png"), "{e}");
 }
+
+/// CRC-32 (IEEE) as PNG chunks use it.
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in bytes {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+#[test]
+fn a_png_claiming_gigapixels_is_refused_before_decoding() {
+    // A few dozen bytes: signature, an IHDR of 60000×60000 RGB, an empty IDAT, IEND.
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut chunk = |kind: &[u8], data: &[u8]| {
+        png.extend((data.len() as u32).to_be_bytes());
+        let mut body = kind.to_vec();
+        body.extend(data);
+        png.extend(&body);
+        png.extend(crc32(&body).to_be_bytes());
+    };
+    let mut ihdr = Vec::new();
+    ihdr.extend(60_000u32.to_be_bytes());
+    ihdr.extend(60_000u32.to_be_bytes());
+    ihdr.extend([8, 2, 0, 0, 0]);
+    chunk(b"IHDR", &ihdr);
+    chunk(b"IDAT", &[]);
+    chunk(b"IEND", &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bomb.png");
+    std::fs::write(&path, &png).unwrap();
+    let e = pix2paint::tensor_image::read_image(&path)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("60000×60000") && e.contains("megapixels"), "{e}");
+}

@@ -22,7 +22,7 @@ impl CanvasView {
         let px = (side * ui.pixels_per_point()).round().clamp(16.0, 4096.0) as u32;
         let key = (canvas.revision(), px);
         if self.drawn != Some(key) || self.texture.is_none() {
-            let img = canvas.rasterize(px);
+            let img = canvas.rasterize_display(px);
             let color = ColorImage::from_rgb([px as usize, px as usize], img.as_raw());
             match &mut self.texture {
                 Some(t) => t.set(color, TextureOptions::LINEAR),

@@ -19,8 +19,14 @@ pub enum Command {
     Redo,
     /// Clear the canvas (undoable).
     Clear,
-    /// Choose pen or eraser.
+    /// Choose pen, eraser (ink or hints) or the Colour tool.
     SetTool(Tool),
+    /// Set the Colour tool's colour (sRGB).
+    SetHintColour([u8; 3]),
+    /// Remove every colour hint (undoable).
+    ClearHints,
+    /// Take the Colour tool's colour from the result at this point (0–1 coordinates).
+    PickColour(Point),
     /// Set the line width in pixels at the model's resolution.
     SetWidth(f32),
     /// Paint a variation with this dropout seed.
@@ -37,6 +43,8 @@ pub enum Command {
     OpenPhoto(PathBuf),
     /// Ask where to save the sketch (dialog).
     SaveSketchDialog,
+    /// Save the sketch here (and its colour hints beside it as `NAME.hints.png`).
+    SaveSketch(PathBuf),
     /// Ask where to save the result (dialog).
     SaveResultDialog,
     /// Copy the result to the clipboard.

@@ -106,6 +106,8 @@ pub struct PaintApp {
     background: Vec<Receiver<Background>>,
     model_path: Option<PathBuf>,
     requested_model: Option<PathBuf>,
+    /// Whether the model in use takes colour hints.
+    model_takes_hints: bool,
     /// Results drawn on the GPU, when the model and the UI share one (see [`GpuDisplay`]).
     gpu_display: Option<GpuDisplay>,
     /// The last result while it lives on the GPU only (read back when saved or copied).
@@ -263,6 +265,7 @@ impl PaintApp {
             dataset: None,
             background: Vec::new(),
             requested_model: model_path,
+            model_takes_hints: false,
             model_path: None,
             gpu_display: None,
             gpu_result: None,
@@ -284,6 +287,11 @@ impl PaintApp {
         self.result.as_ref()
     }
 
+    /// Whether a painting is on its way.
+    pub fn is_busy(&self) -> bool {
+        !self.in_flight.is_empty()
+    }
+
     /// Requests sent to the worker so far.
     pub fn requests_sent(&self) -> u64 {
         self.next_id - 1
@@ -297,7 +305,8 @@ impl PaintApp {
     fn width(&self) -> f32 {
         match self.tool {
             Tool::Pen => self.settings.pen_width,
-            Tool::Eraser => self.settings.eraser_width,
+            Tool::Eraser | Tool::HintEraser => self.settings.eraser_width,
+            Tool::Colour => self.settings.hint_width,
         }
     }
 
@@ -306,7 +315,8 @@ impl PaintApp {
         let width = self.width() / self.resolution as f32;
         match command {
             Command::BeginStroke(p) => {
-                self.canvas.begin(self.tool, width, p);
+                self.canvas
+                    .begin_coloured(self.tool, width, self.settings.hint_colour, p);
                 self.last_edit = Instant::now();
             }
             Command::ExtendStroke(p) => {
@@ -318,11 +328,23 @@ impl PaintApp {
             Command::Redo => self.edit(|c| c.redo()),
             Command::Clear => self.edit(|c| c.clear()),
             Command::SetTool(t) => self.tool = t,
+            Command::SetHintColour(rgb) => self.settings.hint_colour = rgb,
+            Command::ClearHints => self.edit(|c| c.clear_hints()),
+            Command::PickColour(p) => {
+                if let Some(img) = self.result_image() {
+                    let (w, h) = img.dimensions();
+                    let x = ((p.x * w as f32) as u32).min(w.saturating_sub(1));
+                    let y = ((p.y * h as f32) as u32).min(h.saturating_sub(1));
+                    self.settings.hint_colour = img.get_pixel(x, y).0;
+                    self.tool = Tool::Colour;
+                }
+            }
             Command::SetWidth(w) => {
                 let w = w.clamp(1.0, 40.0);
                 match self.tool {
                     Tool::Pen => self.settings.pen_width = w,
-                    Tool::Eraser => self.settings.eraser_width = w,
+                    Tool::Eraser | Tool::HintEraser => self.settings.eraser_width = w,
+                    Tool::Colour => self.settings.hint_width = w,
                 }
             }
             Command::Variation(seed) => {
@@ -348,12 +370,26 @@ impl PaintApp {
             Command::OpenPhoto(path) => self.open_photo(&path),
             Command::SaveSketchDialog => {
                 if let Some(p) = self.image_dialog().set_file_name("sketch.png").save_file() {
-                    self.remember_image_dir(&p);
-                    let img = self.canvas.rasterize(2 * self.resolution);
-                    match crate::files::save_image(&img, &p) {
-                        Ok(()) => self.saved_revision = self.canvas.revision(),
-                        Err(e) => self.error = Some(e.to_string()),
+                    self.apply(ctx, Command::SaveSketch(p));
+                }
+            }
+            Command::SaveSketch(p) => {
+                self.remember_image_dir(&p);
+                let img = self.canvas.rasterize(2 * self.resolution);
+                let hints = crate::hints::layer_path_for(&p);
+                let saved = crate::files::save_image(&img, &p).and_then(|()| {
+                    if self.canvas.has_hints() {
+                        crate::files::save_rgba(
+                            &self.canvas.rasterize_hints(2 * self.resolution),
+                            &hints,
+                        )
+                    } else {
+                        Ok(())
                     }
+                });
+                match saved {
+                    Ok(()) => self.saved_revision = self.canvas.revision(),
+                    Err(e) => self.error = Some(e.to_string()),
                 }
             }
             Command::SaveResultDialog => {
@@ -694,7 +730,18 @@ impl PaintApp {
         match read_image(path) {
             Ok(img) => {
                 let lines = lines_from_rgb(&to_sketch(&img));
+                let (w, h) = lines.dimensions();
                 self.edit(|c| c.set_background(lines));
+                // The hint layer saved beside it (NAME.hints.png), when there is one.
+                let hints_path = crate::hints::layer_path_for(path);
+                if hints_path.is_file() {
+                    match crate::hints::read_hint_layer(&hints_path, w, h) {
+                        Ok(layer) => self.edit(|c| c.set_hint_background(layer)),
+                        Err(e) => {
+                            self.error = Some(format!("the sketch opened, its hints did not: {e}"))
+                        }
+                    }
+                }
             }
             Err(e) => self.error = Some(e.to_string()),
         }
@@ -743,8 +790,14 @@ impl PaintApp {
             if i.consume_key(M::NONE, Key::B) {
                 out.push(Command::SetTool(Tool::Pen));
             }
+            if i.consume_key(M::SHIFT, Key::E) {
+                out.push(Command::SetTool(Tool::HintEraser));
+            }
             if i.consume_key(M::NONE, Key::E) {
                 out.push(Command::SetTool(Tool::Eraser));
+            }
+            if i.consume_key(M::NONE, Key::C) {
+                out.push(Command::SetTool(Tool::Colour));
             }
             if i.consume_key(M::NONE, Key::Delete) {
                 out.push(Command::Clear);
@@ -827,7 +880,8 @@ impl PaintApp {
                         self.error = Some(message);
                     }
                 }
-                Event::ModelChanged(info) => {
+                Event::ModelChanged { info, takes_hints } => {
+                    self.model_takes_hints = takes_hints;
                     if let Some(p) = self.requested_model.take() {
                         self.model_path = Some(p);
                     }
@@ -874,19 +928,25 @@ impl PaintApp {
             id,
             sketch: self.canvas.rasterize(self.resolution),
             variation: self.variation,
+            hints: (self.model_takes_hints && self.canvas.has_hints())
+                .then(|| self.canvas.rasterize_hints(self.resolution)),
         });
         self.in_flight.insert(id, self.last_edit);
         self.sent_revision = Some(state);
         self.last_send = Some(Instant::now());
     }
 
-    fn autosave(&mut self) {
+    fn autosave(&mut self, ctx: &egui::Context) {
         let rev = self.canvas.revision();
         let Some(a) = &self.autosave else { return };
-        if rev == self.autosaved_revision
-            || self.canvas.current().is_some()
-            || self.last_autosave.elapsed() < AUTOSAVE_INTERVAL
-        {
+        if rev == self.autosaved_revision || self.canvas.current().is_some() {
+            return;
+        }
+        let since = self.last_autosave.elapsed();
+        if since < AUTOSAVE_INTERVAL {
+            // Come back when it is due: an idle app repaints for nothing else, and a crash in
+            // the meantime would lose the edit.
+            ctx.request_repaint_after(AUTOSAVE_INTERVAL - since);
             return;
         }
         if let Err(e) = a.save(&self.canvas) {
@@ -917,6 +977,9 @@ impl PaintApp {
             seed: self.seed,
             variation: self.variation,
             training_open: self.training.open,
+            hint_colour: self.settings.hint_colour,
+            takes_hints: self.model.as_ref().map(|_| self.model_takes_hints),
+            has_hints: self.canvas.has_hints(),
         };
         let mut seed = self.seed;
         egui::Panel::top("toolbar").show(ui, |ui| {
@@ -946,14 +1009,14 @@ impl PaintApp {
                 } else {
                     None
                 };
-                self.result_view.show(ui, side, busy, message);
+                commands.extend(self.result_view.show(ui, side, busy, message));
             });
         });
         for c in commands {
             self.apply(&ctx, c);
         }
         self.send_live(&ctx);
-        self.autosave();
+        self.autosave(&ctx);
         self.error_window(&ctx);
         self.quit_guard(&ctx);
         if self.overlay {

@@ -1,5 +1,7 @@
 //! The result panel: the painted image, or why there is none.
 
+use super::command::Command;
+use crate::canvas::Point;
 use egui::{Color32, ColorImage, Rect, TextureHandle, TextureOptions, Ui, Vec2};
 use image::RgbImage;
 
@@ -29,8 +31,22 @@ impl ResultView {
     }
 
     /// Draw the result square; `message` replaces it when there is no model or an error.
-    pub fn show(&self, ui: &mut Ui, side: f32, busy: bool, message: Option<&str>) {
-        let (rect, _) = ui.allocate_exact_size(Vec2::splat(side), egui::Sense::hover());
+    /// Alt+click on the result asks for its colour there (the Colour tool's eyedropper).
+    pub fn show(&self, ui: &mut Ui, side: f32, busy: bool, message: Option<&str>) -> Vec<Command> {
+        let (rect, response) = ui.allocate_exact_size(Vec2::splat(side), egui::Sense::click());
+        let mut out = Vec::new();
+        if message.is_none()
+            && response.clicked()
+            && ui.input(|i| i.modifiers.alt)
+            && let Some(pos) = response.interact_pointer_pos()
+        {
+            out.push(Command::PickColour(Point {
+                x: (pos.x - rect.min.x) / rect.width(),
+                y: (pos.y - rect.min.y) / rect.height(),
+                pressure: 1.0,
+            }));
+        }
+        response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, "Result"));
         let painter = ui.painter();
         painter.rect_filled(rect, 0.0, Color32::from_gray(40));
         if message.is_none()
@@ -56,5 +72,6 @@ impl ResultView {
                 Rect::from_min_size(rect.right_top() + egui::vec2(-28.0, 6.0), Vec2::splat(22.0));
             ui.put(spot, egui::Spinner::new());
         }
+        out
     }
 }

@@ -13,6 +13,10 @@ pub struct Settings {
     pub pen_width: f32,
     /// Eraser width in pixels at the model's resolution.
     pub eraser_width: f32,
+    /// Colour-dab size in pixels at the model's resolution.
+    pub hint_width: f32,
+    /// The Colour tool's colour (sRGB).
+    pub hint_colour: [u8; 3],
     /// Folder of the last opened or saved image.
     pub last_image_dir: Option<PathBuf>,
     /// Folder of the last opened model.
@@ -26,6 +30,9 @@ impl Default for Settings {
         Self {
             pen_width: 3.0,
             eraser_width: 12.0,
+            hint_width: 6.0,
+            // Ginger: the colour people ask cats to be first.
+            hint_colour: [214, 122, 48],
             last_image_dir: None,
             last_model_dir: None,
             model_path: None,
@@ -68,6 +75,10 @@ impl Autosave {
         self.dir.join("background.png")
     }
 
+    fn hints_path(&self) -> PathBuf {
+        self.dir.join("hints.png")
+    }
+
     /// Write the canvas (atomically, file by file).
     pub fn save(&self, canvas: &Canvas) -> std::io::Result<()> {
         let json = serde_json::to_vec(&canvas.saved_strokes()).map_err(std::io::Error::other)?;
@@ -79,10 +90,20 @@ impl Autosave {
                     .map_err(std::io::Error::other)?;
                 crate::files::write_atomic(&self.background_path(), png.get_ref())?;
             }
-            None => match std::fs::remove_file(self.background_path()) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
-                _ => {}
-            },
+            None => remove_if_present(&self.background_path())?,
+        }
+        // The hint layer is kept whole (opened hint image and dabs), so nothing of it depends on
+        // replaying strokes over an image that may be gone.
+        if canvas.has_hints() {
+            let size = crate::hints::LAYER_SIDE;
+            let mut png = std::io::Cursor::new(Vec::new());
+            canvas
+                .rasterize_hints(size)
+                .write_to(&mut png, image::ImageFormat::Png)
+                .map_err(std::io::Error::other)?;
+            crate::files::write_atomic(&self.hints_path(), png.get_ref())?;
+        } else {
+            remove_if_present(&self.hints_path())?;
         }
         Ok(())
     }
@@ -95,9 +116,17 @@ impl Autosave {
         if let Ok(img) = image::open(self.background_path()) {
             canvas.set_background(img.to_luma8());
         }
+        let hints = image::open(self.hints_path()).ok().map(|i| i.to_rgba8());
         match std::fs::read(self.strokes_path()) {
             Ok(bytes) => match serde_json::from_slice::<SavedStrokes>(&bytes) {
-                Ok(saved) => canvas.restore(saved),
+                Ok(mut saved) => {
+                    // The saved hint layer already holds the dabs.
+                    if let Some(h) = hints {
+                        saved.hints.clear();
+                        canvas.set_hint_background(h);
+                    }
+                    canvas.restore(saved)
+                }
                 Err(e) => problem = Some(format!("the autosaved sketch could not be read ({e})")),
             },
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -109,5 +138,12 @@ impl Autosave {
     /// The folder.
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+}
+
+fn remove_if_present(path: &Path) -> std::io::Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
     }
 }

@@ -1,4 +1,5 @@
-//! The toolbar: files, tools, width, undo/redo, clear, variations. Returns commands.
+//! The toolbar: files, tools (pen, eraser, colour hints), width, undo/redo, clear, variations.
+//! Returns commands.
 
 use super::command::Command;
 use crate::canvas::Tool;
@@ -22,7 +23,16 @@ pub struct ToolbarState {
     pub variation: Option<u64>,
     /// Whether the training panel is shown.
     pub training_open: bool,
+    /// The Colour tool's colour.
+    pub hint_colour: [u8; 3],
+    /// Whether the open model takes colour hints (`None`: no model).
+    pub takes_hints: Option<bool>,
+    /// Whether the sketch has colour hints.
+    pub has_hints: bool,
 }
+
+/// Shown on the Colour tool when the open model cannot use hints.
+pub const NO_HINTS_TEXT: &str = "this model takes no colour hints: dabs are kept, not used";
 
 /// Draw the toolbar; `seed` is edited in place (it is a field, not an action).
 pub fn show(ui: &mut Ui, s: &ToolbarState, seed: &mut u64) -> Vec<Command> {
@@ -66,11 +76,44 @@ pub fn show(ui: &mut Ui, s: &ToolbarState, seed: &mut u64) -> Vec<Command> {
         {
             out.push(Command::SetTool(Tool::Pen));
         }
+        let erasing = matches!(s.tool, Tool::Eraser | Tool::HintEraser);
+        if ui.selectable_label(erasing, "Eraser (E)").clicked() {
+            out.push(Command::SetTool(Tool::Eraser));
+        }
+        if erasing {
+            let mut hints_only = s.tool == Tool::HintEraser;
+            if ui
+                .checkbox(&mut hints_only, "hints")
+                .on_hover_text("Erase colour hints only, leaving the lines (Shift+E)")
+                .changed()
+            {
+                out.push(Command::SetTool(if hints_only {
+                    Tool::HintEraser
+                } else {
+                    Tool::Eraser
+                }));
+            }
+        }
         if ui
-            .selectable_label(s.tool == Tool::Eraser, "Eraser (E)")
+            .selectable_label(s.tool == Tool::Colour, "Colour (C)")
+            .on_hover_text(
+                "Dab colour on the sketch and the painting follows it. Alt+click the result to \
+                 take a colour from it.",
+            )
             .clicked()
         {
-            out.push(Command::SetTool(Tool::Eraser));
+            out.push(Command::SetTool(Tool::Colour));
+        }
+        let mut rgb = s.hint_colour;
+        if ui
+            .color_edit_button_srgb(&mut rgb)
+            .on_hover_text("Colour of the dabs")
+            .changed()
+        {
+            out.push(Command::SetHintColour(rgb));
+        }
+        if s.tool == Tool::Colour && s.takes_hints == Some(false) {
+            ui.colored_label(ui.visuals().warn_fg_color, NO_HINTS_TEXT);
         }
         let mut width = s.width;
         let slider = egui::Slider::new(&mut width, 1.0..=40.0)
@@ -94,6 +137,12 @@ pub fn show(ui: &mut Ui, s: &ToolbarState, seed: &mut u64) -> Vec<Command> {
         }
         if ui.button("Clear").clicked() {
             out.push(Command::Clear);
+        }
+        if ui
+            .add_enabled(s.has_hints, egui::Button::new("Clear hints"))
+            .clicked()
+        {
+            out.push(Command::ClearHints);
         }
         ui.separator();
         if ui.selectable_label(s.training_open, "Training").clicked() {

@@ -193,6 +193,30 @@ impl TrainingPanel {
                         egui::DragValue::new(&mut self.config.checkpoint_every).range(1..=100_000),
                     );
                     ui.end_row();
+                    ui.label("colour hints");
+                    ui.horizontal(|ui| {
+                        let mut on = self.config.hints.is_some();
+                        if ui
+                            .checkbox(&mut on, "train with hints")
+                            .on_hover_text(
+                                "Simulated dabs of the photo's colours, so the model follows the \
+                                 Colour tool; a model without hint inputs gains them and paints \
+                                 as before until it learns",
+                            )
+                            .changed()
+                        {
+                            self.config.hints = on.then(crate::hints::HintConfig::default);
+                        }
+                        if let Some(h) = &mut self.config.hints {
+                            ui.label("share without hints");
+                            ui.add(
+                                egui::DragValue::new(&mut h.rate)
+                                    .speed(0.005)
+                                    .range(0.01..=1.0),
+                            );
+                        }
+                    });
+                    ui.end_row();
                 });
             ui.horizontal(|ui| {
                 ui.checkbox(&mut self.config.augment.jitter, "jitter");

@@ -20,13 +20,13 @@ use std::time::Instant;
 #[derive(Args)]
 pub struct BenchArgs {
     /// Timed runs per case (the median is reported).
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 10, value_parser = super::bounds::runs)]
     iters: usize,
     /// Untimed runs first.
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = 2, value_parser = super::bounds::warmup_runs)]
     warmup: usize,
     /// Generator widths to time.
-    #[arg(long, value_delimiter = ',', default_values_t = [64, 32])]
+    #[arg(long, value_delimiter = ',', default_values_t = [64, 32], value_parser = super::bounds::width)]
     ngf: Vec<usize>,
     /// Skip the ONNX Runtime peer.
     #[arg(long)]
@@ -42,7 +42,7 @@ pub struct BenchArgs {
     #[arg(long)]
     train: bool,
     /// Discriminator width for `--train`.
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, default_value_t = 64, value_parser = super::bounds::width)]
     ndf: usize,
     /// The machine's peak FP32 GFLOP/s (default: estimated from /proc/cpuinfo for the CPU).
     #[arg(long)]

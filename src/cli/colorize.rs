@@ -67,6 +67,52 @@ pub fn collect_inputs(args: &[PathBuf]) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
+/// Where each painting goes: `-o` itself for a single sketch, else `NAME.png` in the folder
+/// (`NAME.EXT.png` where two inputs share a name, so neither result replaces the other). A
+/// result that would land on one of the inputs (the same file under any spelling of its path)
+/// is refused before anything is painted.
+fn output_paths(inputs: &[PathBuf], output: &Path, single: bool) -> Result<Vec<PathBuf>> {
+    let outs: Vec<PathBuf> = if single {
+        vec![output.to_owned()]
+    } else {
+        let stem = |p: &PathBuf| {
+            p.file_stem()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned()
+        };
+        inputs
+            .iter()
+            .map(|p| {
+                let shared = inputs.iter().filter(|q| stem(q) == stem(p)).count() > 1;
+                let name = if shared {
+                    format!(
+                        "{}.png",
+                        p.file_name().unwrap_or_default().to_string_lossy()
+                    )
+                } else {
+                    format!("{}.png", stem(p))
+                };
+                output.join(name)
+            })
+            .collect()
+    };
+    let canonical = |p: &Path| std::fs::canonicalize(p).ok();
+    for (input, out) in inputs.iter().zip(&outs) {
+        let hit = inputs
+            .iter()
+            .find(|i| canonical(i).is_some() && canonical(i) == canonical(out));
+        if let Some(hit) = hit {
+            bail!(
+                "painting {} would write over the input {}; choose another -o",
+                input.display(),
+                hit.display()
+            );
+        }
+    }
+    Ok(outs)
+}
+
 /// Paint every sketch; a file that cannot be read is reported and skipped, and the command
 /// fails at the end if any did.
 pub fn run(args: ColorizeArgs) -> Result<()> {
@@ -107,14 +153,9 @@ pub fn run(args: ColorizeArgs) -> Result<()> {
     } else {
         ProgressBar::hidden()
     };
+    let outputs = output_paths(&inputs, &args.output, single)?;
     let mut failed = Vec::new();
-    for input in &inputs {
-        let out = if single {
-            args.output.clone()
-        } else {
-            let stem = input.file_stem().unwrap_or_default().to_string_lossy();
-            args.output.join(format!("{stem}.png"))
-        };
+    for (input, out) in inputs.iter().zip(outputs) {
         let result = read_image(input)
             .map_err(anyhow::Error::from)
             .and_then(|img| {

@@ -4,7 +4,7 @@
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use pix2paint::dataset::{Augment, Dataset, Example, Layout, prepare_example};
+use pix2paint::dataset::{Augment, Dataset, Example, Layout, SketchStyle, prepare_example};
 use pix2paint::eval::appearance::Appearance;
 use pix2paint::eval::{Scores, mean_colour_image};
 use pix2paint::files;
@@ -14,6 +14,13 @@ use pix2paint::rng::Rng;
 use pix2paint::weights::{self, Direction};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum StyleArg {
+    Edges,
+    Outline,
+    Xdog,
+}
 
 /// Arguments of `pix2paint eval`.
 #[derive(Args)]
@@ -41,6 +48,10 @@ pub struct EvalArgs {
     /// Run on the CPU even if a GPU is available.
     #[arg(long)]
     cpu: bool,
+    /// How the held-out photos' sketches are drawn: pix2paint's edge extractor, the outline
+    /// from the masks (photos without a mask are left out), or XDoG.
+    #[arg(long, value_enum, default_value_t = StyleArg::Edges)]
+    style: StyleArg,
     /// Also score with this many colour hints sampled from each photo (fixed seed), for models
     /// that take hints.
     #[arg(long)]
@@ -85,8 +96,14 @@ pub fn run(args: EvalArgs) -> Result<()> {
     let mut hint_rng = Rng::seed_from_u64(1);
     let mut unreadable = 0;
     for i in 0..n {
-        match data.load(i) {
-            Ok(ex) => examples.push(prepare_example(&ex, 256, &plain, &mut rng)),
+        let style = match args.style {
+            StyleArg::Edges => SketchStyle::Edges,
+            StyleArg::Outline => SketchStyle::Outline,
+            StyleArg::Xdog => SketchStyle::Xdog,
+        };
+        match data.load_style(i, style) {
+            Ok(Some(ex)) => examples.push(prepare_example(&ex, 256, &plain, &mut rng)),
+            Ok(None) => {}
             Err(e) => {
                 unreadable += 1;
                 eprintln!("pix2paint: skipping {}: {e}", data.name(i));

@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod bench;
+pub mod bounds;
 pub mod colorize;
 pub mod eval;
 pub mod export;

@@ -22,10 +22,10 @@ pub struct PrepareArgs {
     #[arg(long)]
     masks: Option<PathBuf>,
     /// Side of the square pairs (photos are resized).
-    #[arg(long, default_value_t = 256)]
+    #[arg(long, default_value_t = 256, value_parser = super::bounds::side)]
     size: u32,
     /// Smoothing of the extractor (larger: fewer, simpler lines).
-    #[arg(long, default_value_t = 2.0)]
+    #[arg(long, default_value_t = 2.0, value_parser = super::bounds::sigma)]
     sigma: f32,
     /// Drop line fragments shorter than this many pixels.
     #[arg(long, default_value_t = 12)]

@@ -38,10 +38,10 @@ pub struct TrainArgs {
     #[arg(long)]
     fresh: bool,
     /// Total generator steps.
-    #[arg(long, conflicts_with = "epochs")]
+    #[arg(long, conflicts_with = "epochs", value_parser = super::bounds::count)]
     steps: Option<u64>,
     /// Passes over the data (steps = epochs × examples / batch).
-    #[arg(long)]
+    #[arg(long, value_parser = super::bounds::count)]
     epochs: Option<u64>,
     /// Dataset layout.
     #[arg(long, value_enum, default_value_t = LayoutArg::Auto)]
@@ -53,25 +53,25 @@ pub struct TrainArgs {
     #[arg(long)]
     masks: Option<PathBuf>,
     /// Examples per step.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = super::bounds::batch_size)]
     batch_size: usize,
     /// Adam learning rate.
-    #[arg(long, default_value_t = 2e-4)]
+    #[arg(long, default_value_t = 2e-4, value_parser = super::bounds::learning_rate)]
     lr: f64,
     /// L1 weight λ.
-    #[arg(long, default_value_t = 100.0)]
+    #[arg(long, default_value_t = 100.0, value_parser = super::bounds::lambda)]
     lambda: f64,
     /// Decay the learning rate linearly to zero over the second half of the run.
     #[arg(long)]
     decay: bool,
     /// Generator width for a new model.
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, default_value_t = 64, value_parser = super::bounds::width)]
     ngf: usize,
     /// Discriminator width for a new discriminator.
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, default_value_t = 64, value_parser = super::bounds::width)]
     ndf: usize,
     /// Training resolution.
-    #[arg(long, default_value_t = 256)]
+    #[arg(long, default_value_t = 256, value_parser = super::bounds::resolution)]
     resolution: u32,
     /// Turn off jitter, flip and sketch augmentation.
     #[arg(long)]
@@ -100,11 +100,11 @@ pub struct TrainArgs {
     hints: bool,
     /// Share of examples trained without hints, and the geometric rate of the hint count
     /// (mean count (1 − p) / p).
-    #[arg(long, default_value_t = 0.125, requires = "hints")]
+    #[arg(long, default_value_t = 0.25, requires = "hints", value_parser = super::bounds::rate)]
     hint_rate: f64,
     /// Keep an exponential moving average of the generator's weights with this decay (e.g.
     /// 0.999) and save it as the model; the raw generator travels beside it.
-    #[arg(long)]
+    #[arg(long, value_parser = super::bounds::decay)]
     ema: Option<f64>,
     /// Initialise a new model's transposed convolutions at random, as pix2pix did, instead of
     /// ICNR (which starts without a checkerboard).
@@ -148,17 +148,19 @@ pub fn run(args: TrainArgs) -> Result<()> {
     if args.batch_size == 0 {
         bail!("--batch-size must be at least 1");
     }
-    if !(args.hint_rate > 0.0 && args.hint_rate <= 1.0) {
-        bail!("--hint-rate must be in (0, 1]: it is the share of examples without hints");
-    }
-    if let Some(decay) = args.ema
-        && !(0.0..1.0).contains(&decay)
-    {
-        bail!("--ema must be in [0, 1): the weight of the old average at each step, e.g. 0.999");
-    }
+
     let steps = match (args.steps, args.epochs) {
         (Some(s), _) => s,
-        (None, Some(e)) => (e * data.len() as u64).div_ceil(args.batch_size as u64),
+        (None, Some(e)) => e
+            .checked_mul(data.len() as u64)
+            .filter(|&n| n <= 1_000_000_000 * args.batch_size as u64)
+            .map(|n| n.div_ceil(args.batch_size as u64))
+            .with_context(|| {
+                format!(
+                    "--epochs {e} over {} examples is more than a billion steps; give fewer",
+                    data.len()
+                )
+            })?,
         (None, None) => bail!("say how long to train: --steps N or --epochs N"),
     };
     let config = TrainConfig {

@@ -101,7 +101,11 @@ pub fn detail(img: &RgbImage) -> f64 {
     if w < 3 || h < 3 {
         return 0.0;
     }
-    let l = blur(&luminance(img), w, h, 1.0);
+    let grey: Vec<f32> = luminance(img).iter().map(|&v| v as f32).collect();
+    let l: Vec<f64> = crate::lines::gaussian_blur(&grey, w, h, 1.0)
+        .into_iter()
+        .map(f64::from)
+        .collect();
     let mut sum = 0.0;
     for y in 1..h - 1 {
         for x in 1..w - 1 {
@@ -111,38 +115,6 @@ pub fn detail(img: &RgbImage) -> f64 {
         }
     }
     sum / ((w - 2) * (h - 2)) as f64
-}
-
-/// Separable Gaussian blur with clamped borders.
-fn blur(src: &[f64], w: usize, h: usize, sigma: f64) -> Vec<f64> {
-    let r = (3.0 * sigma).ceil() as isize;
-    let k: Vec<f64> = (-r..=r)
-        .map(|i| (-(i * i) as f64 / (2.0 * sigma * sigma)).exp())
-        .collect();
-    let s: f64 = k.iter().sum();
-    let k: Vec<f64> = k.into_iter().map(|v| v / s).collect();
-    let at = |v: isize, n: usize| v.clamp(0, n as isize - 1) as usize;
-    let mut tmp = vec![0.0; w * h];
-    for y in 0..h {
-        for x in 0..w {
-            tmp[y * w + x] = k
-                .iter()
-                .enumerate()
-                .map(|(i, kv)| kv * src[y * w + at(x as isize + i as isize - r, w)])
-                .sum();
-        }
-    }
-    let mut out = vec![0.0; w * h];
-    for y in 0..h {
-        for x in 0..w {
-            out[y * w + x] = k
-                .iter()
-                .enumerate()
-                .map(|(i, kv)| kv * tmp[at(y as isize + i as isize - r, h) * w + x])
-                .sum();
-        }
-    }
-    out
 }
 
 /// Running sums of the appearance measures over paintings and their photos.

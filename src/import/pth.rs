@@ -220,9 +220,16 @@ pub fn read(path: &Path) -> Result<Imported, WeightsError> {
             detail: "its outer convolutions are not 4-dimensional".into(),
         });
     }
+    // A model pix2paint exported with colour hints reads the sketch and then the hint layer.
+    let hints = if first[1] == 3 + crate::hints::CHANNELS {
+        crate::hints::CHANNELS
+    } else {
+        0
+    };
     let config = GeneratorConfig::pytorch_unet()
         .with_ngf(first[0])
-        .with_in_channels(first[1])
+        .with_in_channels(first[1] - hints)
+        .with_hint_channels(hints)
         .with_out_channels(last[1]);
     let mut info = ModelInfo::named(
         path.file_stem()

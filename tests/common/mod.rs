@@ -71,3 +71,18 @@ pub fn draw_sketch(w: u32, h: u32) -> RgbImage {
 pub fn dark_pixels(img: &RgbImage) -> usize {
     img.pixels().filter(|p| p[0] < 128).count()
 }
+
+/// Run the pix2paint binary with `args` (without any `PIX2PAINT_WEIGHTS` of the caller's).
+pub fn pix2paint(args: &[&dyn AsRef<std::ffi::OsStr>]) -> std::process::Output {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_pix2paint"));
+    for a in args {
+        c.arg(a);
+    }
+    c.env_remove("PIX2PAINT_WEIGHTS");
+    c.output().expect("the binary runs")
+}
+
+/// What a command printed on stderr.
+pub fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}

@@ -1,0 +1,262 @@
+//! `colorize --hints`, flag bounds and damaged models from the command line.
+
+mod common;
+
+use burn::tensor::Device;
+use common::*;
+use image::{Rgba, RgbaImage};
+use pix2paint::model::GeneratorConfig;
+use pix2paint::weights::{self, ModelInfo, Precision, SaveRequest};
+use std::path::{Path, PathBuf};
+
+fn hint_model(dir: &Path) -> PathBuf {
+    let config = GeneratorConfig::new().with_ngf(4).with_hint_channels(4);
+    let d = Device::flex();
+    d.seed(4);
+    let p = dir.join("hints.safetensors");
+    weights::save(
+        &p,
+        &SaveRequest {
+            generator: &config.init(&d),
+            generator_config: &config,
+            training_generator: None,
+            discriminator: None,
+            info: &ModelInfo::named("tiny hint model"),
+            extras: &Default::default(),
+            precision: Precision::Full,
+        },
+    )
+    .unwrap();
+    p
+}
+
+#[test]
+fn colorize_follows_an_odd_sized_rgba_hint_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let weights = hint_model(dir.path());
+    let sketch = dir.path().join("cat.png");
+    draw_sketch(300, 240).save(&sketch).unwrap();
+    // Half the sketch's size, with a few opaque dabs: resampled to the sketch.
+    let mut hints = RgbaImage::new(150, 120);
+    for y in 50..60 {
+        for x in 70..80 {
+            hints.put_pixel(x, y, Rgba([220, 120, 40, 255]));
+        }
+    }
+    let hint_file = dir.path().join("cat.hints.png");
+    hints.save(&hint_file).unwrap();
+    let (plain, hinted) = (dir.path().join("plain.png"), dir.path().join("hinted.png"));
+    let o = pix2paint(&[
+        &"colorize",
+        &sketch,
+        &"-o",
+        &plain,
+        &"--weights",
+        &weights,
+        &"--cpu",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = pix2paint(&[
+        &"colorize",
+        &sketch,
+        &"-o",
+        &hinted,
+        &"--weights",
+        &weights,
+        &"--cpu",
+        &"--hints",
+        &hint_file,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (a, b) = (
+        image::open(&plain).unwrap().to_rgb8(),
+        image::open(&hinted).unwrap().to_rgb8(),
+    );
+    assert_eq!(b.dimensions(), (300, 240));
+    assert_ne!(a, b, "the hints changed the painting");
+}
+
+#[test]
+fn bad_hint_files_and_hintless_models_get_clear_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    let weights = hint_model(dir.path());
+    let sketch = dir.path().join("cat.png");
+    draw_sketch(300, 240).save(&sketch).unwrap();
+    let out = dir.path().join("out.png");
+    let run = |hints: &Path, weights: &Path| {
+        pix2paint(&[
+            &"colorize",
+            &sketch,
+            &"-o",
+            &out,
+            &"--weights",
+            &weights,
+            &"--cpu",
+            &"--hints",
+            &hints,
+        ])
+    };
+    let wrong_shape = dir.path().join("square.png");
+    RgbaImage::from_pixel(100, 100, Rgba([1, 2, 3, 255]))
+        .save(&wrong_shape)
+        .unwrap();
+    let o = run(&wrong_shape, &weights);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("proportions"), "{}", stderr(&o));
+
+    let empty = dir.path().join("empty.png");
+    RgbaImage::new(300, 240).save(&empty).unwrap();
+    let o = run(&empty, &weights);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("every pixel is transparent"),
+        "{}",
+        stderr(&o)
+    );
+
+    let not_image = dir.path().join("notes.png");
+    std::fs::write(&not_image, b"these are not hints").unwrap();
+    let o = run(&not_image, &weights);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("not a readable image"),
+        "{}",
+        stderr(&o)
+    );
+
+    let plain_model = dir.path().join("plain.safetensors");
+    save_tiny(
+        &plain_model,
+        &tiny_generator(1, &Device::flex()),
+        None,
+        Precision::Half,
+    );
+    let good = dir.path().join("good.png");
+    RgbaImage::from_pixel(300, 240, Rgba([1, 2, 3, 255]))
+        .save(&good)
+        .unwrap();
+    let o = run(&good, &plain_model);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("takes no colour hints"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn out_of_range_flags_are_refused_with_what_to_give() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("m.safetensors");
+    for (flag, value, says) in [
+        ("--ngf", "0", "out of range"),
+        ("--ndf", "100000", "out of range"),
+        ("--lr", "NaN", "learning rate"),
+        ("--lr", "-0.5", "learning rate"),
+        ("--lambda", "inf", "weight from 0"),
+        ("--resolution", "300", "multiple of 256"),
+        ("--batch-size", "0", "out of range"),
+        ("--steps", "0", "out of range"),
+        ("--ema", "1.5", "decay"),
+    ] {
+        let arg = format!("{flag}={value}");
+        let o = pix2paint(&[&"train", &dir.path(), &"--out", &out, &arg]);
+        assert_eq!(o.status.code(), Some(2), "{flag} {value}: {}", stderr(&o));
+        assert!(stderr(&o).contains(says), "{flag} {value}: {}", stderr(&o));
+    }
+    let o = pix2paint(&[&"bench", &"--ngf", &"0"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let o = pix2paint(&[
+        &"prepare",
+        &dir.path(),
+        &"-o",
+        &dir.path().join("o"),
+        &"--sigma",
+        &"NaN",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
+
+#[test]
+fn a_model_with_a_nan_weight_is_refused_at_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = Device::flex();
+    let g = tiny_generator(1, &d);
+    let mut g = g;
+    g.down[2].conv.weight = g.down[2].conv.weight.clone().map(|w| {
+        let mut v = w.clone().into_data().try_to_vec::<f32>().unwrap();
+        v[5] = f32::NAN;
+        burn::tensor::Tensor::from_data(burn::tensor::TensorData::new(v, w.dims()), &w.device())
+    });
+    let p = dir.path().join("nan.safetensors");
+    save_tiny(&p, &g, None, Precision::Full);
+    let e = weights::load(&p, &d).unwrap_err().to_string();
+    assert!(e.contains("NaN") && e.contains("damaged"), "{e}");
+}
+
+#[test]
+fn colorize_never_writes_over_its_inputs_or_merges_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let weights = dir.path().join("tiny.safetensors");
+    save_tiny(
+        &weights,
+        &tiny_generator(1, &Device::flex()),
+        None,
+        Precision::Half,
+    );
+    let sketches = dir.path().join("sketches");
+    std::fs::create_dir(&sketches).unwrap();
+    draw_sketch(64, 64).save(sketches.join("a.png")).unwrap();
+    draw_sketch(64, 64).save(sketches.join("a.jpg")).unwrap();
+    draw_sketch(64, 64).save(sketches.join("b.png")).unwrap();
+    let before = std::fs::read(sketches.join("a.png")).unwrap();
+
+    let same = sketches.join("a.png");
+    let o = pix2paint(&[
+        &"colorize",
+        &same,
+        &"-o",
+        &same,
+        &"--weights",
+        &weights,
+        &"--cpu",
+    ]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("write over the input"),
+        "{}",
+        stderr(&o)
+    );
+    // The same folder in and out, through another spelling of its path.
+    let other = dir.path().join(".").join("sketches");
+    let o = pix2paint(&[
+        &"colorize",
+        &sketches,
+        &"-o",
+        &other,
+        &"--weights",
+        &weights,
+        &"--cpu",
+    ]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("write over the input"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(std::fs::read(sketches.join("a.png")).unwrap(), before);
+
+    let out = dir.path().join("out");
+    let o = pix2paint(&[
+        &"colorize",
+        &sketches,
+        &"-o",
+        &out,
+        &"--weights",
+        &weights,
+        &"--cpu",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(out.join("a.png.png").is_file() && out.join("a.jpg.png").is_file());
+    assert!(out.join("b.png").is_file());
+}
