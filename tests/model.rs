@@ -160,3 +160,37 @@ fn patchgan_gives_30x30_logits_at_256() {
         + 2 * 16 * (31 * 31 * 256 * 512 + 30 * 30 * 512);
     assert_eq!(DiscriminatorConfig::new().flops(256, 256), expected);
 }
+
+#[test]
+fn the_listed_conv_shapes_are_the_layers_init_builds() {
+    let d = Device::flex();
+    let gc = GeneratorConfig::pytorch_unet().with_ngf(4).with_hint_channels(4);
+    let g = gc.init(&d);
+    let shapes = gc.conv_shapes(256, 256);
+    let weights: Vec<[usize; 4]> = g
+        .down
+        .iter()
+        .map(|b| b.conv.weight.dims())
+        .map(|[o, i, _, _]| [i, o, 0, 0])
+        .chain(g.up.iter().map(|b| b.conv.weight.dims()).map(|[i, o, _, _]| [i, o, 0, 0]))
+        .collect();
+    assert_eq!(shapes.len(), weights.len());
+    for (s, w) in shapes.iter().zip(&weights) {
+        assert_eq!([s.cin, s.cout], [w[0], w[1]], "{}", s.name);
+    }
+    assert_eq!(shapes.last().unwrap().output(), [256, 256]);
+    let dc = DiscriminatorConfig::new().with_ndf(4);
+    let disc = dc.init(&d);
+    let dshapes = dc.conv_shapes(256, 256);
+    let dweights: Vec<[usize; 4]> = disc
+        .blocks
+        .iter()
+        .map(|b| b.conv.weight.dims())
+        .chain(std::iter::once(disc.out.weight.dims()))
+        .collect();
+    for (s, w) in dshapes.iter().zip(&dweights) {
+        assert_eq!([s.cout, s.cin], [w[0], w[1]], "{}", s.name);
+    }
+    // The 70×70 PatchGAN's 30×30 output.
+    assert_eq!(dshapes.last().unwrap().output(), [30, 30]);
+}

@@ -41,7 +41,11 @@ pub struct BenchArgs {
     /// training the same networks (`benches/peer_torch_train.py`).
     #[arg(long)]
     train: bool,
-    /// Discriminator width for `--train`.
+    /// Time every convolution of G and D alone (forward and backward) on the CPU backend,
+    /// with GFLOP/s and the share of the CPU's peak.
+    #[arg(long, conflicts_with = "train")]
+    layers: bool,
+    /// Discriminator width for `--train` and `--layers`.
     #[arg(long, default_value_t = 64, value_parser = super::bounds::width)]
     ndf: usize,
     /// The machine's peak FP32 GFLOP/s (default: estimated from /proc/cpuinfo for the CPU).
@@ -60,7 +64,7 @@ struct Row {
     note: String,
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
+pub(super) fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
 }
@@ -115,8 +119,28 @@ fn rel_diff(a: &[f32], b: &[f32]) -> f64 {
     (num / den.max(1e-30)).sqrt()
 }
 
-/// Peak FP32 FLOP/s of this CPU: cores × clock × FLOP per cycle (two FMA pipes of the widest
-/// vector unit the CPU reports).
+/// FP32 FLOP per cycle and core: two FMA pipes of the widest vector unit the CPU reports, with
+/// AVX-512 counted at the width the core executes it: AMD's Zen 4 (family 0x19) runs 512-bit
+/// instructions as two 256-bit halves (32 FLOP/cycle); Zen 5 (0x1A) and Intel's server cores
+/// run them full width (64).
+pub fn flop_per_cycle(vendor: &str, family: u32, flags: &str) -> f64 {
+    let has = |f: &str| flags.split_whitespace().any(|x| x == f);
+    if has("avx512f") {
+        if vendor == "AuthenticAMD" && family < 0x1A {
+            32.0
+        } else {
+            64.0
+        }
+    } else if has("avx2") && has("fma") {
+        32.0
+    } else if has("avx") {
+        16.0
+    } else {
+        8.0
+    }
+}
+
+/// Peak FP32 FLOP/s of this CPU: cores × clock × [`flop_per_cycle`].
 fn cpu_peak_gflops() -> Option<(f64, String)> {
     let info = std::fs::read_to_string("/proc/cpuinfo").ok()?;
     let mhz: f64 = info
@@ -127,17 +151,18 @@ fn cpu_peak_gflops() -> Option<(f64, String)> {
         .trim()
         .parse()
         .ok()?;
-    let flags = info.lines().find(|l| l.starts_with("flags"))?;
-    let has = |f: &str| flags.split_whitespace().any(|x| x == f);
-    let per_cycle = if has("avx512f") {
-        64.0
-    } else if has("avx2") && has("fma") {
-        32.0
-    } else if has("avx") {
-        16.0
-    } else {
-        8.0
+    let field = |name: &str| {
+        info.lines()
+            .find(|l| l.split(':').next().is_some_and(|k| k.trim() == name))
+            .and_then(|l| l.split(':').nth(1))
+            .map(str::trim)
     };
+    let flags = field("flags")?;
+    let vendor = field("vendor_id").unwrap_or("");
+    let family: u32 = field("cpu family")
+        .and_then(|f| f.parse().ok())
+        .unwrap_or(0);
+    let per_cycle = flop_per_cycle(vendor, family, flags);
     let cores = std::thread::available_parallelism().ok()?.get() as f64;
     Some((
         cores * mhz / 1e3 * per_cycle,
@@ -216,6 +241,18 @@ pub fn run(args: BenchArgs) -> Result<()> {
     }
     if args.train {
         return run_train(&args);
+    }
+    if args.layers {
+        return super::bench_layers::run(&super::bench_layers::LayerBench {
+            ngf: args.ngf.clone(),
+            ndf: args.ndf,
+            iters: args.iters,
+            warmup: args.warmup,
+            peak: args
+                .peak_gflops
+                .map(|p| (p, format!("{p} GFLOP/s (--peak-gflops)")))
+                .or_else(cpu_peak_gflops),
+        });
     }
     let cpu = device::cpu();
     let gpu = if args.no_gpu {
@@ -519,4 +556,27 @@ fn run_train(args: &BenchArgs) -> Result<()> {
         println!("{l}");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::flop_per_cycle;
+
+    #[test]
+    fn avx512_counts_at_the_width_the_core_runs_it() {
+        let avx512 = "fpu sse avx avx2 fma avx512f avx512bw";
+        assert_eq!(
+            flop_per_cycle("AuthenticAMD", 0x19, avx512),
+            32.0,
+            "Zen 4: half width"
+        );
+        assert_eq!(
+            flop_per_cycle("AuthenticAMD", 0x1A, avx512),
+            64.0,
+            "Zen 5: full width"
+        );
+        assert_eq!(flop_per_cycle("GenuineIntel", 6, avx512), 64.0);
+        assert_eq!(flop_per_cycle("AuthenticAMD", 0x19, "avx avx2 fma"), 32.0);
+        assert_eq!(flop_per_cycle("GenuineIntel", 6, "sse sse2"), 8.0);
+    }
 }

@@ -3,6 +3,7 @@
 //! produces for a 256² input judges one 70×70 patch of the (sketch, image) pair.
 
 use super::blocks::{NormStats, batch_norm, conv_init, norm_forward};
+use super::shapes::ConvShape;
 use burn::config::Config;
 use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
@@ -71,25 +72,39 @@ impl DiscriminatorConfig {
         Discriminator { blocks, out }
     }
 
-    /// Multiply-adds × 2 of one forward pass at `h`×`w` (convolutions only).
-    pub fn flops(&self, h: usize, w: usize) -> u64 {
-        let (mut hh, mut ww) = (h, w);
+    /// The convolutions of one forward pass at `h`×`w`, in the order `init` builds them.
+    pub fn conv_shapes(&self, h: usize, w: usize) -> Vec<ConvShape> {
+        let mut out = Vec::with_capacity(self.layers + 2);
+        let mut side = [h, w];
         let mut cin = self.in_channels;
-        let mut flops = 0u64;
-        // 4×4 kernels with padding 1: stride 2 halves the side, stride 1 shrinks it by one.
-        let mut layer = |cin: usize, cout: usize, stride: usize, hh: &mut usize, ww: &mut usize| {
-            *hh = (*hh + 2 - 4) / stride + 1;
-            *ww = (*ww + 2 - 4) / stride + 1;
-            flops += 2 * (*hh * *ww * cin * cout * 16) as u64;
-        };
-        for i in 0..=self.layers {
-            let cout = self.ndf * (1 << i.min(3));
+        for i in 0..=self.layers + 1 {
+            let last = i == self.layers + 1;
+            let cout = if last { 1 } else { self.ndf * (1 << i.min(3)) };
+            // Strided layers first, then one stride-1 layer (the "C512" of the paper), then
+            // the stride-1 output layer.
             let stride = if i < self.layers { 2 } else { 1 };
-            layer(cin, cout, stride, &mut hh, &mut ww);
+            let shape = ConvShape {
+                name: if last {
+                    "D out".to_string()
+                } else {
+                    format!("D {i}")
+                },
+                transposed: false,
+                cin,
+                cout,
+                input: side,
+                stride,
+            };
+            side = shape.output();
+            out.push(shape);
             cin = cout;
         }
-        layer(cin, 1, 1, &mut hh, &mut ww);
-        flops
+        out
+    }
+
+    /// Multiply-adds × 2 of one forward pass at `h`×`w` (convolutions only).
+    pub fn flops(&self, h: usize, w: usize) -> u64 {
+        self.conv_shapes(h, w).iter().map(ConvShape::flops).sum()
     }
 }
 

@@ -13,6 +13,7 @@
 //!   no norm on the innermost encoder block, dropout on decoders 2–4 counted from the inside.
 
 use super::blocks::{DropoutNoise, NormStats, batch_norm, conv_init, norm_forward};
+use super::shapes::ConvShape;
 use burn::config::Config;
 use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
@@ -182,17 +183,23 @@ impl GeneratorConfig {
         norm
     }
 
-    /// Floating-point operations of one forward pass at `h`×`w` (multiply-add = 2), counting
-    /// the convolutions only: what GFLOP/s figures are computed from.
-    pub fn flops(&self, h: usize, w: usize) -> u64 {
-        let mut flops = 0u64;
-        let (mut hh, mut ww) = (h, w);
+    /// The convolutions of one forward pass at `h`×`w`, encoder first, in the order `init`
+    /// builds them.
+    pub fn conv_shapes(&self, h: usize, w: usize) -> Vec<ConvShape> {
+        let mut out = Vec::with_capacity(2 * DEPTH);
+        let mut side = [h, w];
         let mut cin = self.input_channels();
         for i in 0..DEPTH {
-            hh /= 2;
-            ww /= 2;
             let cout = self.encoder_channels(i);
-            flops += 2 * (hh * ww * cout * cin * 16) as u64;
+            out.push(ConvShape {
+                name: format!("G enc {i}"),
+                transposed: false,
+                cin,
+                cout,
+                input: side,
+                stride: 2,
+            });
+            side = side.map(|s| s / 2);
             cin = cout;
         }
         for j in 0..DEPTH {
@@ -207,12 +214,23 @@ impl GeneratorConfig {
             } else {
                 self.encoder_channels(level - 1)
             };
-            // A stride-2 transposed conv: every input pixel scatters a 4×4 kernel.
-            flops += 2 * (hh * ww * cout * cin * 16) as u64;
-            hh *= 2;
-            ww *= 2;
+            out.push(ConvShape {
+                name: format!("G dec {j}"),
+                transposed: true,
+                cin,
+                cout,
+                input: side,
+                stride: 2,
+            });
+            side = side.map(|s| s * 2);
         }
-        flops
+        out
+    }
+
+    /// Floating-point operations of one forward pass at `h`×`w` (multiply-add = 2), counting
+    /// the convolutions only: what GFLOP/s figures are computed from.
+    pub fn flops(&self, h: usize, w: usize) -> u64 {
+        self.conv_shapes(h, w).iter().map(ConvShape::flops).sum()
     }
 }
 

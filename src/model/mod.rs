@@ -8,6 +8,7 @@ pub mod discriminator;
 pub mod ema;
 pub mod generator;
 pub mod icnr;
+pub mod shapes;
 
 pub use blocks::{DropoutNoise, NormStats};
 pub use discriminator::{Discriminator, DiscriminatorConfig};
