@@ -614,6 +614,8 @@ pub enum TrainEvent {
         steps_per_sec: f64,
         /// Estimated time left.
         eta: Duration,
+        /// Share of the step spent reading and preparing its examples (the rest is the GAN).
+        data_share: f64,
     },
     /// Previews on held-out examples: (sketch, generated, target).
     Samples {
@@ -731,6 +733,7 @@ pub fn run(
         }
         let t = Instant::now();
         let (sketch, photo) = gan.batch(&job.data, &train, &config, device)?;
+        let data_time = t.elapsed();
         let losses = gan.step(sketch, photo, &config);
         if !losses.finite() {
             let step = gan.step;
@@ -757,6 +760,7 @@ pub fn run(
             losses,
             steps_per_sec: speed.per_sec(),
             eta: speed.eta(config.steps - gan.step),
+            data_share: data_time.as_secs_f64() / t.elapsed().as_secs_f64().max(1e-9),
         });
         if gan.step % config.checkpoint_every.max(1) == 0 {
             gan.save_checkpoint(&job.checkpoint, &config)?;

@@ -164,7 +164,9 @@ fn patchgan_gives_30x30_logits_at_256() {
 #[test]
 fn the_listed_conv_shapes_are_the_layers_init_builds() {
     let d = Device::flex();
-    let gc = GeneratorConfig::pytorch_unet().with_ngf(4).with_hint_channels(4);
+    let gc = GeneratorConfig::pytorch_unet()
+        .with_ngf(4)
+        .with_hint_channels(4);
     let g = gc.init(&d);
     let shapes = gc.conv_shapes(256, 256);
     let weights: Vec<[usize; 4]> = g
@@ -172,7 +174,11 @@ fn the_listed_conv_shapes_are_the_layers_init_builds() {
         .iter()
         .map(|b| b.conv.weight.dims())
         .map(|[o, i, _, _]| [i, o, 0, 0])
-        .chain(g.up.iter().map(|b| b.conv.weight.dims()).map(|[i, o, _, _]| [i, o, 0, 0]))
+        .chain(
+            g.up.iter()
+                .map(|b| b.conv.weight.dims())
+                .map(|[i, o, _, _]| [i, o, 0, 0]),
+        )
         .collect();
     assert_eq!(shapes.len(), weights.len());
     for (s, w) in shapes.iter().zip(&weights) {

@@ -663,6 +663,7 @@ impl PaintApp {
                 losses,
                 steps_per_sec,
                 eta,
+                ..
             } => {
                 self.training.progress = Some((step, total, steps_per_sec, eta));
                 self.training.losses.push((step, losses));

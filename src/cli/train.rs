@@ -233,7 +233,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
     let log_every = args.log_every.max(1);
     let samples_dir = args.samples.clone();
     // Batch-1 losses jump from step to step; the log shows their mean since the last line.
-    let mut since_log = (0u64, [0f64; 3]);
+    let mut since_log = (0u64, [0f64; 4]);
     let result = train::run(
         &job,
         &compute.device.clone().autodiff(),
@@ -252,24 +252,27 @@ pub fn run(args: TrainArgs) -> Result<()> {
                 step,
                 losses,
                 steps_per_sec,
+                data_share,
                 ..
             } => {
                 bar.set_position(step);
                 bar.set_message(format!("{steps_per_sec:.2} steps/s"));
                 let (n, sums) = &mut since_log;
                 *n += 1;
-                for (sum, loss) in sums.iter_mut().zip([losses.d, losses.g_gan, losses.g_l1]) {
-                    *sum += f64::from(loss);
+                let values = [losses.d, losses.g_gan, losses.g_l1].map(f64::from);
+                for (sum, v) in sums.iter_mut().zip(values.into_iter().chain([data_share])) {
+                    *sum += v;
                 }
                 if step % log_every == 0 {
-                    let [d, g_gan, g_l1] = sums.map(|sum| sum / *n as f64);
+                    let [d, g_gan, g_l1, data] = sums.map(|sum| sum / *n as f64);
                     say(
                         &bar,
                         format!(
-                            "step {step}: D {d:.3}  G_GAN {g_gan:.3}  G_L1 {g_l1:.4}  (mean of {n} steps; {steps_per_sec:.2} steps/s)"
+                            "step {step}: D {d:.3}  G_GAN {g_gan:.3}  G_L1 {g_l1:.4}  (mean of {n} steps; {steps_per_sec:.2} steps/s, {:.0} % in data)",
+                            100.0 * data
                         ),
                     );
-                    since_log = (0, [0.0; 3]);
+                    since_log = (0, [0.0; 4]);
                 }
             }
             TrainEvent::Checkpoint { step, path } => {
