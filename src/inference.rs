@@ -40,8 +40,14 @@ impl Painter {
 
     /// Paint one sketch (dark lines on white RGB, any size). Dropout is off unless a
     /// `variation` seed is given: then the seed's dropout noise gives a reproducible variant.
-    pub fn paint(&self, sketch: &RgbImage, variation: Option<u64>, device: &Device) -> RgbImage {
-        tensor_to_image(self.paint_tensor(sketch, None, variation, device))
+    pub fn paint(
+        &self,
+        sketch: &RgbImage,
+        variation: Option<u64>,
+        device: &Device,
+    ) -> Result<RgbImage, NonFinitePainting> {
+        self.paint_tensor(sketch, None, variation, device)
+            .map(tensor_to_image)
     }
 
     /// Whether the model takes colour hints.
@@ -57,8 +63,9 @@ impl Painter {
         hints: Option<&RgbaImage>,
         variation: Option<u64>,
         device: &Device,
-    ) -> RgbImage {
-        tensor_to_image(self.paint_tensor(sketch, hints, variation, device))
+    ) -> Result<RgbImage, NonFinitePainting> {
+        self.paint_tensor(sketch, hints, variation, device)
+            .map(tensor_to_image)
     }
 
     /// [`paint`](Self::paint) without the read-back: the output tensor, [1, 3, H, W] in
@@ -69,7 +76,7 @@ impl Painter {
         hints: Option<&RgbaImage>,
         variation: Option<u64>,
         device: &Device,
-    ) -> Tensor<4> {
+    ) -> Result<Tensor<4>, NonFinitePainting> {
         let mut x = image_to_tensor(sketch, device); // [1, 3, H, W]
         if self.config.in_channels == 1 {
             // Models trained on grey sketches (PyTorch's `--input_nc 1`) read the grey value.
@@ -86,12 +93,30 @@ impl Painter {
             noise.as_mut(),
             &self.config.dropout_decoders,
         ); // [1, out_channels, H, W]
-        if self.config.out_channels == 1 {
+        // y − y is NaN exactly where y is NaN or infinite: one reduction finds both.
+        if (y.clone() - y.clone()).is_nan().any().into_scalar::<bool>() {
+            return Err(NonFinitePainting {
+                model: self.info.name.clone(),
+            });
+        }
+        Ok(if self.config.out_channels == 1 {
             y.repeat_dim(1, 3) // grey shown as RGB: [1, 3, H, W]
         } else {
             y
-        }
+        })
     }
+}
+
+/// A painting that came out as NaN or infinite values: the model is broken (weights, or
+/// statistics that a sketch drives to overflow), and showing it would show a black square.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error(
+    "the model \"{model}\" painted NaN or infinite values, so there is no picture; its weights \
+     or statistics are broken: open another model or an earlier snapshot"
+)]
+pub struct NonFinitePainting {
+    /// The model's name.
+    pub model: String,
 }
 
 /// A sketch to paint.
@@ -336,18 +361,22 @@ fn run(
         let start = Instant::now();
         if on_gpu.load(std::sync::atomic::Ordering::Relaxed) {
             let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                let output =
-                    painter.paint_tensor(&req.sketch, req.hints.as_ref(), req.variation, &device);
-                device.sync().map(|()| output)
+                painter
+                    .paint_tensor(&req.sketch, req.hints.as_ref(), req.variation, &device)
+                    .map(|output| device.sync().map(|()| output))
             }));
             match outcome {
-                Ok(Ok(output)) => send(Event::PaintedOnGpu {
+                Ok(Err(e)) => send(Event::Failed {
+                    id: req.id,
+                    message: e.to_string(),
+                }),
+                Ok(Ok(Ok(output))) => send(Event::PaintedOnGpu {
                     id: req.id,
                     output: Box::new(output),
                     elapsed: start.elapsed(),
                     variation: req.variation,
                 }),
-                Ok(Err(e)) => send(Event::Failed {
+                Ok(Ok(Err(e))) => send(Event::Failed {
                     id: req.id,
                     message: format!("the GPU failed on this sketch: {e:?}"),
                 }),
@@ -362,11 +391,15 @@ fn run(
             painter.paint_hinted(&req.sketch, req.hints.as_ref(), req.variation, &device)
         }));
         match outcome {
-            Ok(image) => send(Event::Painted {
+            Ok(Ok(image)) => send(Event::Painted {
                 id: req.id,
                 image,
                 elapsed: start.elapsed(),
                 variation: req.variation,
+            }),
+            Ok(Err(e)) => send(Event::Failed {
+                id: req.id,
+                message: e.to_string(),
             }),
             Err(panic) => send(Event::Failed {
                 id: req.id,

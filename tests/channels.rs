@@ -43,7 +43,7 @@ fn grey_sketch_and_grey_output_models_paint() {
                 .with_out_channels(cout),
         );
         let painter = Painter::from_model(weights::load(&p, &d).unwrap(), &d);
-        let img = painter.paint(&sketch, None, &d);
+        let img = painter.paint(&sketch, None, &d).unwrap();
         assert_eq!(img.dimensions(), (256, 256));
         if cout == 1 {
             assert!(

@@ -118,7 +118,7 @@ fn variations_follow_their_seed_and_weights_swap_without_restart() {
 fn odd_sized_sketch_is_painted_at_its_own_size() {
     let d = Device::flex();
     let p = painter(2, &d);
-    let out = p.paint(&draw_sketch(320, 200), None, &d);
+    let out = p.paint(&draw_sketch(320, 200), None, &d).unwrap();
     assert_eq!(out.dimensions(), (320, 200));
 }
 
@@ -229,4 +229,22 @@ fn results_can_stay_on_the_device_for_a_gpu_display() {
             other => panic!("unexpected {other:?}"),
         }
     }
+}
+
+#[test]
+fn a_model_that_paints_nan_or_infinity_is_an_error_not_a_black_picture() {
+    let d = Device::flex();
+    let mut g = tiny_generator(1, &d);
+    // Finite weights (the loader accepts them) so large that activations overflow.
+    g.down[1].conv.weight = g.down[1].conv.weight.clone().map(|w| w.ones_like() * 3e38);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("overflow.safetensors");
+    save_tiny(&path, &g, None, pix2paint::weights::Precision::Full);
+    let model = pix2paint::weights::load(&path, &d).expect("finite weights load");
+    let p = pix2paint::inference::Painter::from_model(model, &d);
+    let e = p
+        .paint(&draw_sketch(256, 256), None, &d)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("NaN or infinite"), "{e}");
 }

@@ -165,7 +165,7 @@ pub fn run(args: ColorizeArgs) -> Result<()> {
                     None => None,
                 };
                 let image =
-                    painter.paint_hinted(&sketch, hints.as_ref(), args.seed, &compute.device);
+                    painter.paint_hinted(&sketch, hints.as_ref(), args.seed, &compute.device)?;
                 save_image(&image, &out).map_err(anyhow::Error::from)
             });
         if let Err(e) = result {

@@ -143,14 +143,14 @@ pub fn run(args: EvalArgs) -> Result<()> {
         let mut outputs = Vec::new();
         for (j, painter) in painters.iter().enumerate() {
             let t = Instant::now();
-            let out = painter.paint(&ex.sketch, None, &compute.device);
+            let out = painter.paint(&ex.sketch, None, &compute.device)?;
             times[j] += t.elapsed();
             scores[j].add(&out, &ex.photo);
             looks[j].add(&out, &ex.photo);
             if let Some(hints) = &hint_layers[k]
                 && painter.takes_hints()
             {
-                let out = painter.paint_hinted(&ex.sketch, Some(hints), None, &compute.device);
+                let out = painter.paint_hinted(&ex.sketch, Some(hints), None, &compute.device)?;
                 hinted[j].0.add(&out, &ex.photo);
                 hinted[j].1.add(&out, &ex.photo);
             }
