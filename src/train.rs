@@ -695,6 +695,10 @@ pub fn run(
             (gan, config)
         }
     };
+    // Writes of an earlier run killed mid-checkpoint leave their temporary files behind.
+    for path in [&job.checkpoint, &job.output] {
+        crate::files::remove_stale_temporaries(path);
+    }
     let (train, held_out) = job.data.split(20);
     report(TrainEvent::Started {
         step: gan.step,

@@ -280,3 +280,21 @@ fn averaging_models_gives_the_mean_of_every_weight() {
     };
     assert!(err.contains("different generator"), "{err}");
 }
+
+#[test]
+fn temporaries_of_killed_writes_are_removed_and_live_ones_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let ckpt = dir.path().join("run.ckpt.safetensors");
+    // A pid far above any running process, and this process's own.
+    let dead = dir.path().join(".run.ckpt.safetensors.4000000000.tmp");
+    let live = dir
+        .path()
+        .join(format!(".run.ckpt.safetensors.{}.tmp", std::process::id()));
+    let other = dir.path().join(".other.safetensors.4000000000.tmp");
+    for p in [&dead, &live, &other] {
+        std::fs::write(p, b"partial").unwrap();
+    }
+    let removed = pix2paint::files::remove_stale_temporaries(&ckpt);
+    assert_eq!(removed, 1);
+    assert!(!dead.exists() && live.exists() && other.exists());
+}

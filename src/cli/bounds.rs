@@ -110,9 +110,9 @@ pub fn sigma(s: &str) -> Result<f32, String> {
     .map(|v| v as f32)
 }
 
-/// An image side for `prepare`: 16–4096 pixels.
+/// An image side for `prepare`: 64–4096 pixels.
 pub fn side(s: &str) -> Result<u32, String> {
-    integer(s, 16..=4096, "an image side in pixels, e.g. 256")
+    integer(s, 64..=4096, "an image side in pixels, e.g. 256")
 }
 
 /// Timed runs of a benchmark: 1–10,000.

@@ -97,11 +97,8 @@ fn output_paths(inputs: &[PathBuf], output: &Path, single: bool) -> Result<Vec<P
             })
             .collect()
     };
-    let canonical = |p: &Path| std::fs::canonicalize(p).ok();
     for (input, out) in inputs.iter().zip(&outs) {
-        let hit = inputs
-            .iter()
-            .find(|i| canonical(i).is_some() && canonical(i) == canonical(out));
+        let hit = inputs.iter().find(|i| pix2paint::files::same_file(i, out));
         if let Some(hit) = hit {
             bail!(
                 "painting {} would write over the input {}; choose another -o",

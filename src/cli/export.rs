@@ -86,7 +86,11 @@ pub fn run(args: ExportArgs) -> Result<()> {
         Target::Safetensors => weights::EXTENSION,
     };
     let out = args.out.unwrap_or_else(|| last.with_extension(extension));
-    if args.models.contains(&out) {
+    if args
+        .models
+        .iter()
+        .any(|m| pix2paint::files::same_file(m, &out))
+    {
         bail!(
             "the output would overwrite the input {}; pass -o OUT",
             out.display()

@@ -62,8 +62,12 @@ fn pair(photo: &Path, mask_dir: Option<&Path>, size: u32, cfg: &LineConfig) -> R
 /// Run over the folder; unreadable photos are listed and skipped.
 pub fn run(args: PrepareArgs) -> Result<()> {
     let photos = super::colorize::collect_inputs(std::slice::from_ref(&args.photos))?;
-    if args.size < 64 {
-        bail!("--size must be at least 64");
+    if pix2paint::files::same_file(&args.photos, &args.output) {
+        bail!(
+            "{} is both the photos folder and the output: the pairs would replace the photos; \
+             give another folder to -o",
+            args.output.display()
+        );
     }
     std::fs::create_dir_all(&args.output)
         .with_context(|| format!("creating {}", args.output.display()))?;

@@ -1,4 +1,5 @@
-//! `colorize --hints`, flag bounds and damaged models from the command line.
+//! The command line on hints and on what must not happen: out-of-range flags, damaged models,
+//! hint files that cannot be used, results written over their inputs.
 
 mod common;
 
@@ -259,4 +260,46 @@ fn colorize_never_writes_over_its_inputs_or_merges_results() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(out.join("a.png.png").is_file() && out.join("a.jpg.png").is_file());
     assert!(out.join("b.png").is_file());
+}
+
+#[test]
+fn prepare_and_export_refuse_to_replace_their_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let photos = dir.path().join("photos");
+    std::fs::create_dir(&photos).unwrap();
+    draw_sketch(64, 64).save(photos.join("cat.png")).unwrap();
+    let o = pix2paint(&[
+        &"prepare",
+        &photos,
+        &"-o",
+        &dir.path().join("photos/../photos"),
+    ]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("replace the photos"), "{}", stderr(&o));
+
+    let model = dir.path().join("m.safetensors");
+    save_tiny(
+        &model,
+        &tiny_generator(1, &Device::flex()),
+        None,
+        Precision::Full,
+    );
+    let before = std::fs::read(&model).unwrap();
+    let respelled = dir.path().join(".").join("m.safetensors");
+    let o = pix2paint(&[
+        &"export",
+        &model,
+        &"--to",
+        &"safetensors",
+        &"--half",
+        &"-o",
+        &respelled,
+    ]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("overwrite the input"), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read(&model).unwrap(),
+        before,
+        "the full-precision model is intact"
+    );
 }
