@@ -171,6 +171,8 @@ pub enum Event {
         info: ModelInfo,
         /// Whether it takes colour hints.
         takes_hints: bool,
+        /// The file it was loaded from (none for a painter handed over in memory).
+        path: Option<PathBuf>,
     },
     /// A model file could not be loaded; the previous model (if any) stays in use.
     ModelLoadFailed {
@@ -326,6 +328,7 @@ fn run(
             send(Event::ModelChanged {
                 info: p.info.clone(),
                 takes_hints: p.takes_hints(),
+                path: None,
             });
             painter = Some(p);
         }
@@ -337,6 +340,7 @@ fn run(
                     send(Event::ModelChanged {
                         info: p.info.clone(),
                         takes_hints: p.takes_hints(),
+                        path: Some(path.clone()),
                     });
                     painter = Some(p);
                 }

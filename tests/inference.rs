@@ -180,9 +180,12 @@ fn without_a_model_requests_fail_with_advice_and_loading_one_works() {
         Some(Event::Failed { message, .. }) => assert!(message.contains("no model"), "{message}"),
         other => panic!("expected Failed, got {other:?}"),
     }
-    w.load_model(good);
+    w.load_model(good.clone());
     match w.recv_timeout(Duration::from_secs(60)) {
-        Some(Event::ModelChanged { info, .. }) => assert_eq!(info.name, "tiny test model"),
+        Some(Event::ModelChanged { info, path, .. }) => {
+            assert_eq!(info.name, "tiny test model");
+            assert_eq!(path, Some(good), "the event names the file it loaded");
+        }
         other => panic!("expected ModelChanged, got {other:?}"),
     }
     w.request(Request {

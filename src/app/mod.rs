@@ -105,7 +105,6 @@ pub struct PaintApp {
     dataset: Option<Dataset>,
     background: Vec<Receiver<Background>>,
     model_path: Option<PathBuf>,
-    requested_model: Option<PathBuf>,
     /// Whether the model in use takes colour hints.
     model_takes_hints: bool,
     /// Results drawn on the GPU, when the model and the UI share one (see [`GpuDisplay`]).
@@ -264,7 +263,6 @@ impl PaintApp {
             trainer: None,
             dataset: None,
             background: Vec::new(),
-            requested_model: model_path,
             model_takes_hints: false,
             model_path: None,
             gpu_display: None,
@@ -427,7 +425,6 @@ impl PaintApp {
             Command::OpenModel(path) => {
                 self.settings.last_model_dir = path.parent().map(Path::to_owned);
                 self.settings.model_path = Some(path.clone());
-                self.requested_model = Some(path.clone());
                 self.worker.load_model(path);
             }
             Command::ToggleOverlay => self.overlay = !self.overlay,
@@ -702,7 +699,6 @@ impl PaintApp {
                     format!("finished after {step} steps: {}", path.display())
                 });
                 self.training.latest = Some(path.clone());
-                self.requested_model = Some(path.clone());
                 self.worker.load_model(path);
             }
         }
@@ -881,11 +877,15 @@ impl PaintApp {
                         self.error = Some(message);
                     }
                 }
-                Event::ModelChanged { info, takes_hints } => {
+                Event::ModelChanged {
+                    info,
+                    takes_hints,
+                    path,
+                } => {
+                    // The path comes with the model it loaded, so a checkpoint reload racing an
+                    // Open model can never leave the app naming one file and painting another.
                     self.model_takes_hints = takes_hints;
-                    if let Some(p) = self.requested_model.take() {
-                        self.model_path = Some(p);
-                    }
+                    self.model_path = path;
                     self.resolution = info.resolution.clamp(64, 1024) as u32;
                     self.model = Some(info);
                     self.model_problem = None;
