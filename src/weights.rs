@@ -554,7 +554,7 @@ fn looks_like_header(bytes: &[u8]) -> bool {
 }
 
 /// Refuse configs that would make absurd networks before allocating them.
-fn check_generator_config(c: &GeneratorConfig) -> Result<(), String> {
+pub(crate) fn check_generator_config(c: &GeneratorConfig) -> Result<(), String> {
     if c.ngf == 0 || c.ngf > 1024 || c.in_channels == 0 || c.out_channels == 0 {
         return Err(format!(
             "generator_config has impossible sizes (ngf {}, channels {}→{})",

@@ -563,3 +563,22 @@ fn damaged_pict_files_get_clear_errors() {
     let e = weights::load(&path, &d).unwrap_err().to_string();
     assert!(e.contains("discriminator/layer_1"), "{e}");
 }
+
+#[test]
+fn a_pict_whose_shapes_overflow_is_refused_before_anything_is_built() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bomb.pict");
+    // A few bytes declaring 2^66 weights: the product wraps around in unchecked arithmetic.
+    write_pict(
+        &path,
+        &[(
+            "generator/encoder_1/conv2d/kernel".into(),
+            vec![1 << 33, 1 << 33, 1, 1],
+            vec![0.5; 4],
+        )],
+    );
+    let e = weights::load(&path, &Device::flex())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("more elements than any file can hold"), "{e}");
+}

@@ -104,7 +104,18 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<Imported, WeightsError> {
         .chunks_exact(4)
         .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
         .collect();
-    let total: usize = vars.iter().map(|v| v.shape.iter().product::<usize>()).sum();
+    // Checked: a few bytes of header can declare shapes whose product wraps around.
+    let sizes: Option<Vec<usize>> = vars
+        .iter()
+        .map(|v| v.shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d)))
+        .collect();
+    let total = sizes
+        .as_ref()
+        .and_then(|s| s.iter().try_fold(0usize, |a, &n| a.checked_add(n)))
+        .ok_or_else(|| WeightsError::Architecture {
+            path: path.to_owned(),
+            detail: "its variable shapes multiply to more elements than any file can hold".into(),
+        })?;
     if total != weights.len() {
         return Err(truncated(format!(
             "its variables need {total} weights but it holds {}",
@@ -162,6 +173,14 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<Imported, WeightsError> {
         .with_out_channels(last[1])
         .with_bias(BiasStyle::All)
         .with_innermost_encoder_norm(innermost_norm);
+
+    // Refuse absurd sizes before building anything from them.
+    crate::weights::check_generator_config(&config).map_err(|detail| {
+        WeightsError::Architecture {
+            path: path.to_owned(),
+            detail,
+        }
+    })?;
 
     // Fill in what this generation of the format leaves out: zero biases (the first
     // pix2pix-tensorflow had none), and running statistics (never used: the demo normalised
