@@ -1,0 +1,141 @@
+//! A run's settings, the losses of a step and what can go wrong, stored in checkpoints.
+
+use crate::dataset::Augment;
+use crate::hints::HintConfig;
+use crate::weights::WeightsError;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// Hyper-parameters and schedule of a run; stored in checkpoints.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainConfig {
+    /// Generator updates to reach.
+    pub steps: u64,
+    /// Examples per step.
+    pub batch_size: usize,
+    /// Adam learning rate.
+    pub lr: f64,
+    /// Adam β1.
+    pub beta1: f32,
+    /// Weight of the L1 term.
+    pub lambda_l1: f64,
+    /// Step from which the learning rate decays linearly to zero at `steps` (none: constant).
+    pub decay_from: Option<u64>,
+    /// Side of the training crops.
+    pub resolution: u32,
+    /// Augmentation.
+    pub augment: Augment,
+    /// Seed of the run (data order, augmentation, dropout).
+    pub seed: u64,
+    /// Write a checkpoint every this many steps.
+    pub checkpoint_every: u64,
+    /// Paint held-out previews every this many steps.
+    pub sample_every: u64,
+    /// Generator width for a new model.
+    pub ngf: usize,
+    /// Discriminator width for a new discriminator.
+    pub ndf: usize,
+    /// Train adversarially (pix2pix). Off: the L1-only U-Net of the paper's ablation, the
+    /// discriminator is neither used nor updated.
+    #[serde(default = "adversarial_default")]
+    pub gan: bool,
+    /// Simulated colour hints: a new model gets hint channels and learns from them, a model
+    /// without them gains them (zero weights: it paints as before). None: no hints.
+    #[serde(default)]
+    pub hints: Option<HintConfig>,
+    /// Keep an exponential moving average of the generator's weights with this decay, and save
+    /// it as the model (the raw generator travels beside it to continue from). None: no average.
+    #[serde(default)]
+    pub ema_decay: Option<f64>,
+    /// Initialise a new generator's transposed convolutions with ICNR (no checkerboard at step 0).
+    #[serde(default)]
+    pub icnr: bool,
+}
+
+fn adversarial_default() -> bool {
+    true
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        Self {
+            steps: 10_000,
+            batch_size: 1,
+            lr: 2e-4,
+            beta1: 0.5,
+            lambda_l1: 100.0,
+            decay_from: None,
+            resolution: 256,
+            augment: Augment::default(),
+            seed: 1,
+            checkpoint_every: 500,
+            sample_every: 200,
+            ngf: 64,
+            ndf: 64,
+            gan: true,
+            hints: None,
+            ema_decay: None,
+            icnr: true,
+        }
+    }
+}
+
+impl TrainConfig {
+    /// The learning rate at `step`.
+    pub fn lr_at(&self, step: u64) -> f64 {
+        match self.decay_from {
+            Some(from) if step > from && self.steps > from => {
+                self.lr * (1.0 - (step - from) as f64 / (self.steps - from) as f64).max(0.0)
+            }
+            _ => self.lr,
+        }
+    }
+}
+
+/// The losses of one step.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+pub struct Losses {
+    /// Discriminator loss (halved sum of real and fake BCE).
+    pub d: f32,
+    /// Generator adversarial loss.
+    pub g_gan: f32,
+    /// Generator L1 loss (before λ).
+    pub g_l1: f32,
+}
+
+impl Losses {
+    /// Whether every loss is a finite number.
+    pub fn finite(&self) -> bool {
+        self.d.is_finite() && self.g_gan.is_finite() && self.g_l1.is_finite()
+    }
+}
+
+/// What goes wrong in training.
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    /// A loss became NaN or infinite.
+    #[error("a loss became {what} at step {step}")]
+    NonFinite {
+        /// The step.
+        step: u64,
+        /// "NaN" or "infinite".
+        what: &'static str,
+    },
+    /// Reading or writing a model or checkpoint failed.
+    #[error(transparent)]
+    Weights(#[from] WeightsError),
+    /// The checkpoint's training state is unreadable.
+    #[error("{path}: {detail}")]
+    Checkpoint {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        detail: String,
+    },
+    /// The dataset produced no usable example.
+    #[error("no example of the dataset could be read ({0})")]
+    NoData(String),
+    /// A setting that cannot work.
+    #[error("{0}")]
+    Settings(String),
+}

@@ -1,0 +1,422 @@
+//! The two networks, their optimizers and the run's random state: the pix2pix step, the
+//! generator average, and checkpoints that resume exactly.
+
+use super::config::{Losses, TrainConfig, TrainError};
+use crate::dataset::{Dataset, prepare_example};
+use crate::hints::{self, sample_hints};
+use crate::model::{
+    Discriminator, DiscriminatorConfig, DropoutNoise, Generator, GeneratorConfig, NormStats,
+};
+use crate::rng::Rng as TrainRng;
+use crate::tensor_image::{hints_to_tensor, images_to_tensor};
+use crate::weights::{self, ModelFile, ModelInfo, Precision, SaveRequest, WeightsError};
+use burn::module::Module;
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::tensor::{Device, Tensor};
+use image::RgbImage;
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The trainer's own state, checkpointed beside the networks.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(super) struct TrainerState {
+    step: u64,
+    rng: crate::rng::Rng,
+    config: TrainConfig,
+}
+
+/// Both networks with their optimizers and the run's random state.
+pub struct Gan {
+    /// Generator (on an autodiff device).
+    pub g: Generator,
+    /// Its architecture.
+    pub g_config: GeneratorConfig,
+    /// The moving average of `g`'s weights (not on an autodiff device), when the run keeps one.
+    pub ema: Option<Generator>,
+    /// Discriminator.
+    pub d: Discriminator,
+    /// Its architecture.
+    pub d_config: DiscriminatorConfig,
+    optim_g: ModuleOptimizer,
+    optim_d: ModuleOptimizer,
+    /// Generator updates done.
+    pub step: u64,
+    rng: TrainRng,
+    /// Description written into saved models.
+    pub info: ModelInfo,
+}
+
+fn adam(config: &TrainConfig) -> ModuleOptimizer {
+    AdamConfig::new().with_beta_1(config.beta1).init()
+}
+
+/// Make every parameter of a loaded module a fresh leaf of the autodiff graph that requires
+/// gradients. Parameters written by the weights loader on an autodiff device are otherwise
+/// not leaves, and the second backward pass of a step would find their tape consumed.
+fn trainable<M: Module>(module: M) -> M {
+    struct Leaves;
+    impl burn::module::ModuleMapper for Leaves {
+        fn map_float<const D: usize>(
+            &mut self,
+            param: burn::module::Param<Tensor<D>>,
+        ) -> burn::module::Param<Tensor<D>> {
+            param.map(|t| t.detach().autodiff().require_grad())
+        }
+    }
+    module.map(&mut Leaves)
+}
+
+/// Work around a layout bug of burn 0.22's wgpu backend: the weight gradient of a convolution
+/// with a single output channel (the PatchGAN's last layer) comes back with strides that the
+/// optimizer's element-wise kernels misread, so all but a few of its weights got wrong updates
+/// (caught by `tests/wgpu.rs`, which compares a training step on wgpu with the CPU). Gradients
+/// of parameters with a size-1 dimension are small; they are rebuilt in a plain layout here.
+fn settle_gradients<M: Module>(grads: &mut GradientsParams, module: &M) {
+    struct Settle<'a>(&'a mut GradientsParams);
+    impl burn::module::ModuleVisitor for Settle<'_> {
+        fn visit_float<const D: usize>(&mut self, param: &burn::module::Param<Tensor<D>>) {
+            let shape = param.shape();
+            if D < 2 || !shape.iter().any(|&d| d == 1) {
+                return;
+            }
+            if let Some(g) = self.0.remove::<D>(param.id) {
+                let device = g.device();
+                let plain = Tensor::<D>::from_data(g.into_data(), &device);
+                self.0.register::<D>(param.id, plain);
+            }
+        }
+    }
+    module.visit(&mut Settle(grads));
+}
+
+/// Binary cross-entropy of logits against a constant target, numerically stable.
+fn bce_with_logits(x: Tensor<4>, target: f32) -> Tensor<1> {
+    let loss = x.clone().clamp_min(0.0) - x.clone() * target + (x.abs().neg().exp() + 1.0).log();
+    loss.mean()
+}
+
+impl Gan {
+    /// New networks with pix2pix's initialisation. `device` must be an autodiff device.
+    pub fn new(config: &TrainConfig, name: &str, device: &Device) -> Self {
+        device.seed(config.seed);
+        // New models are PyTorch pix2pix's unet_256 exactly, so `pix2paint export --to pth`
+        // gives a file its code loads as is. Among its choices: no BatchNorm on the 1×1
+        // innermost encoder block (at batch 1 it would normalise a single value per channel
+        // to zero and the bottleneck would carry nothing), no biases before BatchNorm.
+        let g_config = GeneratorConfig::pytorch_unet()
+            .with_ngf(config.ngf)
+            .with_hint_channels(if config.hints.is_some() {
+                hints::CHANNELS
+            } else {
+                0
+            });
+        let d_config = DiscriminatorConfig::new().with_ndf(config.ndf);
+        let mut info = ModelInfo::named(name);
+        info.resolution = config.resolution as usize;
+        let g = if config.icnr {
+            trainable(g_config.init_icnr(device))
+        } else {
+            g_config.init(device)
+        };
+        Self {
+            ema: config.ema_decay.map(|_| g.valid()),
+            g,
+            d: d_config.init(device),
+            g_config,
+            d_config,
+            optim_g: adam(config),
+            optim_d: adam(config),
+            step: 0,
+            rng: TrainRng::seed_from_u64(config.seed),
+            info,
+        }
+    }
+
+    /// Fine-tune a loaded model: its generator, its discriminator when it has one (a fresh one
+    /// otherwise), fresh optimizers. `device` must be an autodiff device.
+    pub fn from_model(model: ModelFile, config: &TrainConfig, device: &Device) -> Self {
+        let (d, d_config) = match model.discriminator {
+            Some((d, c)) => (trainable(d.to_device(device)), c),
+            None => {
+                device.seed(config.seed);
+                let c = DiscriminatorConfig::new()
+                    .with_ndf(config.ndf)
+                    .with_in_channels(
+                        model.generator_config.in_channels + model.generator_config.out_channels,
+                    );
+                (c.init(device), c)
+            }
+        };
+        // A file with a weight average paints with it; its raw generator is where training goes on.
+        let (mut g, mut average) = match model.training_generator {
+            Some(raw) => (raw, model.generator),
+            None => (model.generator.clone(), model.generator),
+        };
+        let mut g_config = model.generator_config;
+        if config.hints.is_some() && g_config.hint_channels == 0 {
+            g = g.with_hint_channels(hints::CHANNELS);
+            average = average.with_hint_channels(hints::CHANNELS);
+            g_config.hint_channels = hints::CHANNELS;
+        }
+        Self {
+            ema: config.ema_decay.map(|_| average.valid()),
+            g: trainable(g.to_device(device)),
+            g_config,
+            d,
+            d_config,
+            optim_g: adam(config),
+            optim_d: adam(config),
+            step: 0,
+            rng: TrainRng::seed_from_u64(config.seed),
+            info: model.info,
+        }
+    }
+
+    /// One pix2pix step: discriminator update, then generator update (then the weight average).
+    ///
+    /// `input` is the sketch, followed by the hint channels when the generator takes them; the
+    /// discriminator judges (sketch, photo) pairs, without the hints.
+    ///
+    /// # Shapes
+    /// `input`: [B, 3 (+ 4), H, W], `photo`: [B, 3, H, W], in [-1, 1] on the training device
+    pub fn step(&mut self, input: Tensor<4>, photo: Tensor<4>, config: &TrainConfig) -> Losses {
+        let lr = config.lr_at(self.step);
+        let stats = NormStats::Train;
+        let sketch = input.clone().narrow(1, 0, self.g_config.in_channels); // [B, 3, H, W]
+        let mut noise = DropoutNoise::from_rng(self.rng.clone(), self.g_config.dropout);
+        let fake = self.g.forward(
+            input,
+            stats,
+            Some(&mut noise),
+            &self.g_config.dropout_decoders,
+        ); // [B, 3, H, W]
+        self.rng = noise.into_rng();
+
+        if !config.gan {
+            // The paper's L1-only baseline: the generator alone, no discriminator.
+            let l1 = (fake - photo).abs().mean();
+            let l1_value: f32 = l1.clone().into_scalar();
+            let mut grads =
+                GradientsParams::from_grads((l1 * config.lambda_l1).backward(), &self.g);
+            settle_gradients(&mut grads, &self.g);
+            self.g = self.optim_g.step(lr, self.g.clone(), grads);
+            self.step += 1;
+            self.update_average(config);
+            return Losses {
+                d: 0.0,
+                g_gan: 0.0,
+                g_l1: l1_value,
+            };
+        }
+
+        // Discriminator: real pairs → 1, generated pairs → 0.
+        let real = self.d.forward(sketch.clone(), photo.clone(), stats); // [B, 1, h, w]
+        let fake_d = self.d.forward(sketch.clone(), fake.clone().detach(), stats);
+        let loss_d = (bce_with_logits(real, 1.0) + bce_with_logits(fake_d, 0.0)) * 0.5;
+        let d_value: f32 = loss_d.clone().into_scalar();
+        let mut grads = GradientsParams::from_grads(loss_d.backward(), &self.d);
+        settle_gradients(&mut grads, &self.d);
+        self.d = self.optim_d.step(lr, self.d.clone(), grads);
+
+        // Generator: fool the updated discriminator, stay close to the photo in L1.
+        let judged = self.d.forward(sketch, fake.clone(), stats);
+        let gan = bce_with_logits(judged, 1.0);
+        let l1 = (fake - photo).abs().mean();
+        let (gan_value, l1_value): (f32, f32) =
+            (gan.clone().into_scalar(), l1.clone().into_scalar());
+        let loss_g = gan + l1 * config.lambda_l1;
+        let mut grads = GradientsParams::from_grads(loss_g.backward(), &self.g);
+        settle_gradients(&mut grads, &self.g);
+        self.g = self.optim_g.step(lr, self.g.clone(), grads);
+        self.step += 1;
+        self.update_average(config);
+        Losses {
+            d: d_value,
+            g_gan: gan_value,
+            g_l1: l1_value,
+        }
+    }
+
+    /// Fold the step's generator into the weight average, when the run keeps one.
+    fn update_average(&mut self, config: &TrainConfig) {
+        if let (Some(decay), Some(average)) = (config.ema_decay, self.ema.take()) {
+            self.g.sync_running_stats();
+            let decay = crate::model::ema::decay_at(decay, self.step);
+            self.ema = Some(crate::model::ema::update(average, &self.g, decay));
+        }
+    }
+
+    /// The generator that paints (the weight average when the run keeps one), detached from
+    /// autodiff, for previews and export.
+    pub fn inference_generator(&self) -> Generator {
+        match &self.ema {
+            Some(average) => average.clone(),
+            None => self.g.valid(),
+        }
+    }
+
+    fn request<'a>(
+        &'a self,
+        info: &'a ModelInfo,
+        extras: &'a BTreeMap<String, Vec<u8>>,
+        precision: Precision,
+    ) -> SaveRequest<'a> {
+        SaveRequest {
+            generator: self.ema.as_ref().unwrap_or(&self.g),
+            generator_config: &self.g_config,
+            training_generator: self.ema.as_ref().map(|_| &self.g),
+            discriminator: Some((&self.d, &self.d_config)),
+            info,
+            extras,
+            precision,
+        }
+    }
+
+    fn info_now(&self) -> ModelInfo {
+        let mut info = self.info.clone();
+        info.steps += self.step;
+        info
+    }
+
+    /// Save a model (G + D, no training state), e.g. the final result of a run.
+    pub fn save_model(&self, path: &Path, precision: Precision) -> Result<(), WeightsError> {
+        let info = self.info_now();
+        weights::save(path, &self.request(&info, &BTreeMap::new(), precision))
+    }
+
+    /// Write a checkpoint atomically: networks, optimizer states, step, RNG and config.
+    pub fn save_checkpoint(&self, path: &Path, config: &TrainConfig) -> Result<(), TrainError> {
+        let mut extras = BTreeMap::new();
+        let state = TrainerState {
+            step: self.step,
+            rng: self.rng.clone(),
+            config: config.clone(),
+        };
+        extras.insert(
+            "trainer".to_string(),
+            serde_json::to_vec(&state).expect("trainer state serializes"),
+        );
+        for (name, optim) in [
+            ("optimizer_g", &self.optim_g),
+            ("optimizer_d", &self.optim_d),
+        ] {
+            let bytes = optim.into_bytes().map_err(|e| TrainError::Checkpoint {
+                path: path.to_owned(),
+                detail: format!("saving the optimizer state: {e}"),
+            })?;
+            extras.insert(name.to_string(), bytes.to_vec());
+        }
+        let mut info = self.info.clone();
+        info.steps = self.info.steps; // steps before this run; the run's own are in `trainer`
+        weights::save(path, &self.request(&info, &extras, Precision::Full))?;
+        Ok(())
+    }
+
+    /// Resume from a checkpoint exactly where it stopped. `device` must be an autodiff device.
+    pub fn resume(path: &Path, device: &Device) -> Result<(Self, TrainConfig), TrainError> {
+        let model = weights::load(path, device)?;
+        let bad = |detail: String| TrainError::Checkpoint {
+            path: path.to_owned(),
+            detail,
+        };
+        let state: TrainerState = model
+            .extras
+            .get("trainer")
+            .ok_or_else(|| {
+                bad("not a training checkpoint (no trainer state); use it with --from".into())
+            })
+            .and_then(|b| {
+                serde_json::from_slice(b).map_err(|e| bad(format!("trainer state: {e}")))
+            })?;
+        let (d, d_config) = model
+            .discriminator
+            .ok_or_else(|| bad("the checkpoint has no discriminator".into()))?;
+        let load_optim = |name: &str| -> Result<ModuleOptimizer, TrainError> {
+            let bytes = model
+                .extras
+                .get(name)
+                .ok_or_else(|| bad(format!("the checkpoint has no {name}")))?;
+            adam(&state.config)
+                .from_bytes(burn::tensor::Bytes::from_bytes_vec(bytes.clone()))
+                .map_err(|e| bad(format!("{name}: {e}")))
+        };
+        let (g, ema) = match model.training_generator {
+            Some(raw) => (raw, Some(model.generator)),
+            None => (model.generator, None),
+        };
+        let ema = match (state.config.ema_decay, ema) {
+            (Some(_), Some(average)) => Some(average.valid()),
+            (Some(_), None) => Some(g.valid()),
+            (None, _) => None,
+        };
+        let gan = Self {
+            optim_g: load_optim("optimizer_g")?,
+            optim_d: load_optim("optimizer_d")?,
+            g,
+            ema,
+            g_config: model.generator_config,
+            d,
+            d_config,
+            step: state.step,
+            rng: state.rng,
+            info: model.info,
+        };
+        Ok((gan, state.config))
+    }
+
+    /// Draw a batch of examples (with augmentation) as tensors on `device`.
+    pub fn batch(
+        &mut self,
+        data: &Dataset,
+        indices: &[usize],
+        config: &TrainConfig,
+        device: &Device,
+    ) -> Result<(Tensor<4>, Tensor<4>), TrainError> {
+        let mut sketches = Vec::with_capacity(config.batch_size);
+        let mut photos = Vec::with_capacity(config.batch_size);
+        let mut hint_layers = Vec::with_capacity(config.batch_size);
+        let mut failures = 0;
+        while sketches.len() < config.batch_size {
+            let i = indices[self.rng.random_range(0..indices.len())];
+            let loaded = if config.augment.sketch {
+                data.load_varied(i, &mut self.rng)
+            } else {
+                data.load(i)
+            };
+            match loaded {
+                Ok(ex) => {
+                    let ex =
+                        prepare_example(&ex, config.resolution, &config.augment, &mut self.rng);
+                    if let Some(hint_config) = &config.hints
+                        && self.g_config.hint_channels > 0
+                    {
+                        hint_layers.push(sample_hints(
+                            &ex.photo,
+                            ex.mask.as_ref(),
+                            hint_config,
+                            &mut self.rng,
+                        ));
+                    }
+                    sketches.push(ex.sketch);
+                    photos.push(ex.photo);
+                }
+                Err(e) => {
+                    failures += 1;
+                    if failures > 20 {
+                        return Err(TrainError::NoData(e));
+                    }
+                }
+            }
+        }
+        let s: Vec<&RgbImage> = sketches.iter().collect();
+        let p: Vec<&RgbImage> = photos.iter().collect();
+        let mut input = images_to_tensor(&s, device); // [B, 3, H, W]
+        if !hint_layers.is_empty() {
+            let h: Vec<&image::RgbaImage> = hint_layers.iter().collect();
+            input = Tensor::cat(vec![input, hints_to_tensor(&h, device)], 1); // [B, 7, H, W]
+        }
+        Ok((input, images_to_tensor(&p, device)))
+    }
+}
