@@ -86,3 +86,13 @@ pub fn pix2paint(args: &[&dyn AsRef<std::ffi::OsStr>]) -> std::process::Output {
 pub fn stderr(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
+/// Assert that a command failed and said `what` on stderr.
+pub fn assert_refused(o: &std::process::Output, what: &str) {
+    assert!(!o.status.success(), "it should have failed: {}", stderr(o));
+    assert!(
+        stderr(o).contains(what),
+        "expected \"{what}\" in: {}",
+        stderr(o)
+    );
+}
