@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The long training run of the second cat model (issue 13), started or resumed in the
+# background. Idempotent: run it at the start of every session.
+#
+#   benches/cats_v2_run.sh            # start, or resume exactly from the run's checkpoint
+#   benches/cats_v2_run.sh --status   # the last log lines
+#
+# - Data: symlink folders of the Oxford-IIIT cats split by train.txt / test.txt (the photos
+#   stay in ../shared; nothing of them enters the repository).
+# - The binary is copied out of target/ so later builds never touch the running one.
+# - Run folder outside the repository: ~/.cache/pix2paint-runs/v2 (checkpoint, log, samples,
+#   snapshots). On a new machine without it, the run starts from the committed v2 model when
+#   there is one (G, its average and D; fresh Adam), else from scratch.
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+data_src="${PIX2PAINT_CATS:-$repo/../shared/data/oxford-cats}"
+cache="$HOME/.cache/pix2paint-data"
+run="$HOME/.cache/pix2paint-runs/v2"
+v2_model="$repo/weights/pix2paint-cats-v2.safetensors"
+
+if [ "${1:-}" = "--status" ]; then
+  tail -n 5 "$run/train.log"
+  exit 0
+fi
+if pgrep -f "pix2paint-train train" >/dev/null; then
+  echo "the run is already going: $run/train.log"
+  exit 0
+fi
+
+for split in train test; do
+  dir="$cache/cats-$split"
+  mkdir -p "$dir"
+  while read -r name; do
+    [ -e "$dir/$name.jpg" ] || ln -s "$data_src/photos/$name.jpg" "$dir/$name.jpg"
+  done < "$data_src/$split.txt"
+done
+
+mkdir -p "$run"
+bin="$repo/target/release/pix2paint"
+[ -x "$bin" ] || (cd "$repo" && cargo build --release)
+cp "$bin" "$run/pix2paint-train.new" && mv "$run/pix2paint-train.new" "$run/pix2paint-train"
+
+start=()
+if [ ! -f "$run/run.ckpt.safetensors" ] && [ -f "$v2_model" ]; then
+  start=(--from "$v2_model")
+fi
+cd "$run"
+nohup ./pix2paint-train train "$cache/cats-train" \
+  --masks "$data_src/masks" \
+  --out model.safetensors --checkpoint run.ckpt.safetensors \
+  --steps 400000 --ngf 32 --ndf 32 --cpu --hints --hint-rate 0.25 --ema 0.999 --seed 11 \
+  --log-every 100 --checkpoint-every 250 --samples samples --snapshots snapshots \
+  "${start[@]}" >>train.log 2>&1 &
+echo "started: $run/train.log"
