@@ -48,7 +48,7 @@ cd "$run"
 nohup ./pix2paint-train train "$cache/cats-train" \
   --masks "$data_src/masks" \
   --out model.safetensors --checkpoint run.ckpt.safetensors \
-  --steps 400000 --ngf 32 --ndf 32 --cpu --hints --hint-rate 0.25 --ema 0.999 --seed 11 \
+  --steps 400000 --ngf 32 --ndf 32 --cpu --hints --hint-rate 0.25 --ema 0.999 --tie-phases --seed 11 \
   --log-every 100 --checkpoint-every 250 --samples samples --snapshots snapshots \
   "${start[@]}" >>train.log 2>&1 &
 echo "started: $run/train.log"

@@ -73,9 +73,15 @@ fn tensors_of(g: &Generator) -> BTreeMap<String, (Vec<usize>, Vec<f32>)> {
 }
 
 fn output(g: &Generator, stats: NormStats) -> Vec<f32> {
+    // The input comes from a local generator: the device's seeded one is shared by the tests
+    // running in parallel, so two calls could otherwise draw different inputs.
+    use rand::Rng as _;
     let d = Device::flex();
-    d.seed(99);
-    let x = Tensor::<4>::random([1, 3, 256, 256], Distribution::Uniform(-1.0, 1.0), &d);
+    let mut rng = pix2paint::rng::Rng::seed_from_u64(99);
+    let values: Vec<f32> = (0..3 * 256 * 256)
+        .map(|_| rng.random_range(-1.0..1.0))
+        .collect();
+    let x = Tensor::<4>::from_data(burn::tensor::TensorData::new(values, [1, 3, 256, 256]), &d);
     g.forward(x, stats, None, &[])
         .into_data()
         .convert::<f32>()

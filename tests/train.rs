@@ -405,3 +405,31 @@ fn d_out_weight(gan: &Gan) -> Vec<f32> {
         .try_into_vec::<f32>()
         .unwrap()
 }
+
+#[test]
+fn tied_phases_stay_tied_through_training() {
+    let d = Device::flex().autodiff();
+    let config = TrainConfig {
+        tie_phases: true,
+        ..tiny_train_config()
+    };
+    let mut gan = Gan::new(&config, "t", &d);
+    let (s, p) = fixed_batch(&d);
+    let before = gan.g.up[3].conv.weight.val().inner();
+    for _ in 0..3 {
+        gan.step(s.clone(), p.clone(), &config);
+    }
+    for up in &gan.g.up {
+        let w = up.conv.weight.val().inner();
+        let off = (pix2paint::model::icnr::tie_phases(w.clone()) - w)
+            .abs()
+            .max()
+            .into_scalar::<f32>();
+        assert!(off < 1e-6, "a decoder left the tied form by {off}");
+    }
+    let moved = (gan.g.up[3].conv.weight.val().inner() - before)
+        .abs()
+        .max()
+        .into_scalar::<f32>();
+    assert!(moved > 0.0, "the tied weights still train");
+}

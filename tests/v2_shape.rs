@@ -177,3 +177,26 @@ fn a_file_carries_the_average_and_the_training_generator() {
     assert!(same(m.training_generator.as_ref().unwrap(), &raw));
     assert_eq!(m.generator.num_params(), average.num_params());
 }
+
+#[test]
+fn tying_the_phases_keeps_icnr_kernels_and_flattens_any_other() {
+    use pix2paint::model::icnr::tie_phases;
+    let d = Device::flex();
+    d.seed(8);
+    let random = Tensor::<4>::random([6, 5, 4, 4], Distribution::Normal(0.0, 0.02), &d);
+    let icnr = icnr_weight(random.clone());
+    let kept = (tie_phases(icnr.clone()) - icnr)
+        .abs()
+        .max()
+        .into_scalar::<f32>();
+    assert!(kept < 1e-7, "an ICNR kernel moved by {kept}");
+    let tied = tie_phases(random.clone());
+    let again = (tie_phases(tied.clone()) - tied.clone())
+        .abs()
+        .max()
+        .into_scalar::<f32>();
+    assert!(again < 1e-7, "a projection is idempotent ({again})");
+    let flat = Tensor::<4>::ones([1, 6, 10, 10], &d);
+    assert!(interior_spread(stride2(tied, flat.clone())) < 1e-5);
+    assert!(interior_spread(stride2(random, flat)) > 1e-3);
+}

@@ -110,6 +110,10 @@ pub struct TrainArgs {
     /// ICNR (which starts without a checkerboard).
     #[arg(long)]
     no_icnr: bool,
+    /// Keep the decoders' four sub-pixel phases tied after every step (each decoder stays a
+    /// nearest-neighbour upsampling + 3×3 convolution): no checkerboard at any step.
+    #[arg(long)]
+    tie_phases: bool,
     /// Also keep the model of every checkpoint (G + D, half precision) in this folder as
     /// `step-NNNNNN.safetensors`, to pick the best one later with `pix2paint eval`.
     #[arg(long)]
@@ -195,6 +199,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
         }),
         ema_decay: args.ema,
         icnr: !args.no_icnr,
+        tie_phases: args.tie_phases,
         ..TrainConfig::default()
     };
     let checkpoint = args

@@ -56,3 +56,26 @@ pub fn icnr_weight(w: Tensor<4>) -> Tensor<4> {
     let a = Tensor::<4>::random([ci, co, 3, 3], Distribution::Normal(0.0, STD), &w.device());
     expand(a)
 }
+
+/// Project a 4×4 stride-2 transposed-convolution kernel onto the ICNR form, keeping its four
+/// sub-pixel phases tied for the whole of training, not only at the start.
+///
+/// The kernels of the form `M a Mᵀ` above are exactly those with no component along
+/// `v = (1, −1, 1, −1)` on either axis (the alternating, checkerboard mode: `Mᵀv = 0`), so the
+/// orthogonal projection is `P K P` with `P = I − v vᵀ / 4`. Applied after every optimiser step,
+/// it keeps each decoder a nearest-neighbour upsampling followed by a 3×3 convolution (Odena et
+/// al. 2016's resize-convolution) while the file still holds a plain `unet_256` weight.
+///
+/// # Shapes
+/// `w`: [C_in, C_out, 4, 4] → [C_in, C_out, 4, 4]
+pub fn tie_phases(w: Tensor<4>) -> Tensor<4> {
+    let device = w.device();
+    let alternating = |shape: [usize; 4]| {
+        Tensor::<4>::from_data(TensorData::new(vec![1f32, -1.0, 1.0, -1.0], shape), &device)
+    };
+    let (vy, vx) = (alternating([1, 1, 4, 1]), alternating([1, 1, 1, 4]));
+    let along_y = (w.clone() * vy.clone()).sum_dim(2); // [C_in, C_out, 1, 4]
+    let w = w - vy * along_y / 4.0;
+    let along_x = (w.clone() * vx.clone()).sum_dim(3); // [C_in, C_out, 4, 1]
+    w - vx * along_x / 4.0
+}

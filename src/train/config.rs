@@ -50,6 +50,10 @@ pub struct TrainConfig {
     /// Initialise a new generator's transposed convolutions with ICNR (no checkerboard at step 0).
     #[serde(default)]
     pub icnr: bool,
+    /// Keep the decoders' sub-pixel phases tied after every step (see
+    /// [`crate::model::icnr::tie_phases`]): no checkerboard at any step.
+    #[serde(default)]
+    pub tie_phases: bool,
 }
 
 fn adversarial_default() -> bool {
@@ -76,6 +80,7 @@ impl Default for TrainConfig {
             hints: None,
             ema_decay: None,
             icnr: true,
+            tie_phases: false,
         }
     }
 }

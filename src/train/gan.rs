@@ -202,6 +202,7 @@ impl Gan {
                 GradientsParams::from_grads((l1 * config.lambda_l1).backward(), &self.g);
             settle_gradients(&mut grads, &self.g);
             self.g = self.optim_g.step(lr, self.g.clone(), grads);
+            self.tie_phases(config);
             self.step += 1;
             self.update_average(config);
             return Losses {
@@ -230,12 +231,27 @@ impl Gan {
         let mut grads = GradientsParams::from_grads(loss_g.backward(), &self.g);
         settle_gradients(&mut grads, &self.g);
         self.g = self.optim_g.step(lr, self.g.clone(), grads);
+        self.tie_phases(config);
         self.step += 1;
         self.update_average(config);
         Losses {
             d: d_value,
             g_gan: gan_value,
             g_l1: l1_value,
+        }
+    }
+
+    /// Project the decoders back onto tied sub-pixel phases, when the run keeps them tied.
+    fn tie_phases(&mut self, config: &TrainConfig) {
+        if !config.tie_phases {
+            return;
+        }
+        for up in &mut self.g.up {
+            up.conv.weight = up.conv.weight.clone().map(|w| {
+                crate::model::icnr::tie_phases(w.detach())
+                    .detach()
+                    .require_grad()
+            });
         }
     }
 
