@@ -542,3 +542,26 @@ fn the_colour_tool_says_when_the_model_takes_no_hints() {
             .is_some()
     );
 }
+
+#[test]
+fn colour_hints_survive_a_restart_through_the_autosave() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let mut h = harness(app_with_tiny_hint_model(dir.path()));
+        h.step();
+        stroke(&mut h, (0.2, 0.5), (0.8, 0.5));
+        h.key_press(egui::Key::C);
+        h.step();
+        h.state_mut().settings.hint_colour = [200, 30, 90];
+        stroke(&mut h, (0.45, 0.3), (0.55, 0.3));
+        h.state_mut().flush_autosave();
+    }
+    let h = harness(app_with_tiny_hint_model(dir.path()));
+    assert_eq!(h.state().canvas.strokes().len(), 1, "the line came back");
+    let layer = h.state().canvas.rasterize_hints(100);
+    assert_eq!(
+        layer.get_pixel(50, 30).0,
+        [200, 30, 90, 255],
+        "and so did the dab"
+    );
+}
