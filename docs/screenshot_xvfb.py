@@ -3,10 +3,12 @@
 waits for the live result and saves the whole window plus the sketch and result squares.
 
 usage: docs/screenshot_xvfb.py BINARY MODEL OUT_DIR [--sketch NAME]... [--cpu] [--grid PNG]
+       [--dab U,V]...
 
 Sketches are stroke lists in canvas coordinates (0-1), defined below. For each one, OUT_DIR gets
 NAME-window.png (the app), NAME-sketch.png and NAME-result.png (the two squares, as shown);
---grid writes all sketch | result pairs, half size, into one PNG.
+--grid writes all sketch | result pairs, half size, into one PNG. --dab U,V adds a colour hint
+there with the Colour tool (key C, the default colour) after each sketch.
 Needs Xvfb and xdotool; standard library only.
 """
 import argparse
@@ -195,6 +197,7 @@ def main():
     ap.add_argument("--grid", help="also write sketch | result rows, half size, into this PNG")
     ap.add_argument("--display", default=":98")
     ap.add_argument("--size", default="1280x800")
+    ap.add_argument("--dab", action="append", default=[], help="a colour hint at U,V (0-1)")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     work = tempfile.mkdtemp()
@@ -245,6 +248,19 @@ def main():
                 time.sleep(0.1)
                 xdo("mouseup", "1")
                 time.sleep(0.15)
+            if a.dab:
+                xdo("key", "c")
+                for dab in a.dab:
+                    u, v = (float(t) for t in dab.split(","))
+                    x, y = cx + u * side, cy + v * side
+                    xdo("mousemove", x, y)
+                    xdo("mousedown", "1")
+                    for k in range(1, 6):
+                        xdo("mousemove", x + 2 * k, y)
+                        time.sleep(0.02)
+                    xdo("mouseup", "1")
+                    time.sleep(0.15)
+                xdo("key", "b")
             xdo("mousemove", wx + 5, wy + wh - 5)
             time.sleep(8)  # the last result, on a CPU
             _, _, rows = grab(a.display)
