@@ -565,3 +565,41 @@ fn colour_hints_survive_a_restart_through_the_autosave() {
         "and so did the dab"
     );
 }
+
+#[test]
+fn alt_click_on_the_result_takes_its_colour_for_the_colour_tool() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(app_with_tiny_hint_model(dir.path()));
+    step_until(&mut h, "the model", |a| a.model().is_some());
+    stroke(&mut h, (0.2, 0.5), (0.8, 0.5));
+    let result = settled_result(&mut h);
+    let r = h.get_by_label("Result").rect();
+    let (u, v) = (0.3, 0.6);
+    let pos = at(r, u, v);
+    h.hover_at(pos);
+    h.step();
+    // Alt held across the press and the release, as a hand does.
+    let button = |pressed| egui::Event::PointerButton {
+        pos,
+        button: egui::PointerButton::Primary,
+        pressed,
+        modifiers: Modifiers::ALT,
+    };
+    h.event(egui::Event::ModifiersChanged(Modifiers::ALT));
+    h.event(button(true));
+    h.step();
+    h.event(button(false));
+    h.step();
+    h.event(egui::Event::ModifiersChanged(Modifiers::NONE));
+    h.step();
+    let (w, hh) = result.dimensions();
+    let want = result
+        .get_pixel((u * w as f32) as u32, (v * hh as f32) as u32)
+        .0;
+    assert_eq!(h.state().settings.hint_colour, want);
+    assert_eq!(
+        h.state().tool(),
+        Tool::Colour,
+        "picking a colour selects the tool"
+    );
+}
