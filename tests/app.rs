@@ -603,3 +603,29 @@ fn alt_click_on_the_result_takes_its_colour_for_the_colour_tool() {
         "picking a colour selects the tool"
     );
 }
+
+#[test]
+fn a_damaged_autosave_is_kept_aside_and_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let autosave = dir.path().join("autosave");
+    std::fs::create_dir_all(&autosave).unwrap();
+    std::fs::write(autosave.join("sketch.json"), b"{ not json").unwrap();
+    let (canvas, problem) = Autosave::new(&autosave).load();
+    assert!(canvas.is_blank());
+    let problem = problem.expect("the damage is reported");
+    assert!(
+        problem.contains("sketch.json") && problem.contains("kept as"),
+        "{problem}"
+    );
+    let kept: Vec<_> = std::fs::read_dir(&autosave)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("sketch.damaged-")
+        })
+        .collect();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(std::fs::read(kept[0].path()).unwrap(), b"{ not json");
+}

@@ -109,14 +109,36 @@ impl Autosave {
     }
 
     /// Restore the last autosaved canvas; a missing or damaged autosave gives a blank one
-    /// and, when damaged, a message saying so.
+    /// and, when damaged, a message that names the file and where it was kept (it is moved
+    /// aside, so the next autosave cannot overwrite what might still be recovered).
     pub fn load(&self) -> (Canvas, Option<String>) {
         let mut canvas = Canvas::new();
         let mut problem = None;
-        if let Ok(img) = image::open(self.background_path()) {
+        if let Ok(img) = crate::tensor_image::read_image(&self.background_path()) {
             canvas.set_background(img.to_luma8());
         }
-        let hints = image::open(self.hints_path()).ok().map(|i| i.to_rgba8());
+        let hints = crate::tensor_image::read_image(&self.hints_path())
+            .ok()
+            .map(|i| i.to_rgba8());
+        let damaged = |e: &dyn std::fmt::Display| {
+            let path = self.strokes_path();
+            let stamp = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
+            let kept = self.dir.join(format!("sketch.damaged-{stamp}.json"));
+            match std::fs::rename(&path, &kept) {
+                Ok(()) => format!(
+                    "the autosaved sketch {} could not be read ({e}); it was kept as {} and \
+                     a new sketch starts",
+                    path.display(),
+                    kept.display()
+                ),
+                Err(_) => format!(
+                    "the autosaved sketch {} could not be read ({e})",
+                    path.display()
+                ),
+            }
+        };
         match std::fs::read(self.strokes_path()) {
             Ok(bytes) => match serde_json::from_slice::<SavedStrokes>(&bytes) {
                 Ok(mut saved) => {
@@ -127,10 +149,10 @@ impl Autosave {
                     }
                     canvas.restore(saved)
                 }
-                Err(e) => problem = Some(format!("the autosaved sketch could not be read ({e})")),
+                Err(e) => problem = Some(damaged(&e)),
             },
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => problem = Some(format!("the autosaved sketch could not be read ({e})")),
+            Err(e) => problem = Some(damaged(&e)),
         }
         (canvas, problem)
     }
