@@ -15,6 +15,7 @@ pub mod gpu_image;
 pub mod hints;
 pub mod import;
 pub mod inference;
+pub mod kernels;
 pub mod lines;
 pub mod model;
 pub mod rng;

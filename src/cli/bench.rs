@@ -316,7 +316,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
         };
         let peak = args.peak_gflops.or(cpu_peak.as_ref().map(|p| p.0));
         rows.push(Row {
-            backend: cpu.description.clone(),
+            backend: format!("{} + pix2paint kernels", cpu.description),
             ngf,
             median_ms: ms,
             gflops: flops / ms / 1e6,
@@ -325,6 +325,23 @@ pub fn run(args: BenchArgs) -> Result<()> {
             note: peer.map_or(String::new(), |p| {
                 format!("ORT output ‖Δ‖/‖ref‖ = {:.1e}", p.1)
             }),
+        });
+        // The same network through Burn's own flex convolutions: what the kernels gained.
+        eprintln!("  timing {} with Burn's convolutions …", cpu.description);
+        pix2paint::kernels::set_enabled(false);
+        let (burn_ms, burn_out) = time_forward(&g, &x, args.warmup, args.iters);
+        pix2paint::kernels::set_enabled(true);
+        rows.push(Row {
+            backend: format!("{}, Burn's convolutions", cpu.description),
+            ngf,
+            median_ms: burn_ms,
+            gflops: flops / burn_ms / 1e6,
+            peak,
+            peer_ms: peer.map(|p| p.0),
+            note: format!(
+                "vs pix2paint kernels ‖Δ‖/‖ref‖ = {:.1e}",
+                rel_diff(&burn_out, &reference)
+            ),
         });
         #[cfg(feature = "bench-ndarray")]
         if args.ndarray {
@@ -482,12 +499,27 @@ fn run_train(args: &BenchArgs) -> Result<()> {
                 }
             }
         };
-        let mut backends = vec![(cpu.description.clone(), cpu.device.clone(), true)];
+        // (name, device, is the CPU, pix2paint's kernels on)
+        let mut backends = vec![
+            (
+                format!("{} + pix2paint kernels", cpu.description),
+                cpu.device.clone(),
+                true,
+                true,
+            ),
+            (
+                format!("{}, Burn's convolutions", cpu.description),
+                cpu.device.clone(),
+                true,
+                false,
+            ),
+        ];
         if let Some(gpu) = &gpu {
-            backends.push((gpu.description.clone(), gpu.device.clone(), false));
+            backends.push((gpu.description.clone(), gpu.device.clone(), false, true));
         }
-        for (name, dev, is_cpu) in backends {
+        for (name, dev, is_cpu, ours) in backends {
             eprintln!("ngf {ngf}: timing training steps on {name} …");
+            pix2paint::kernels::set_enabled(ours);
             let ad = dev.autodiff();
             let mut gan = Gan::new(&config, "bench", &ad);
             if let Some(p) = &peer
@@ -539,6 +571,7 @@ fn run_train(args: &BenchArgs) -> Result<()> {
                 1e3 / ms
             );
         }
+        pix2paint::kernels::set_enabled(true);
         if let Some(p) = &peer {
             lines.push(format!(
                 "ngf {ngf}: G {:.2} M + D {:.2} M parameters in both; {:.1} GFLOP per step; PyTorch {}",

@@ -1,12 +1,13 @@
 //! `pix2paint bench --layers`: every convolution of the generator and the discriminator timed
 //! alone on the CPU backend, forward and backward (input and weight gradients), at 256²,
-//! batch 1, with GFLOP/s and the share of the CPU's peak. This is the table that says which
-//! layer holds a training step back, and what a faster kernel for it would gain.
+//! batch 1, with GFLOP/s and the share of the CPU's peak, through pix2paint's kernels and
+//! through Burn's flex ops side by side. This is the table that says which layer holds a
+//! training step back, and what a faster kernel for it gained.
 
 use anyhow::Result;
-use burn::tensor::module::{conv_transpose2d, conv2d};
 use burn::tensor::ops::{ConvOptions, ConvTransposeOptions};
 use burn::tensor::{Device, Distribution, Tensor};
+use pix2paint::kernels::{self, conv_transpose2d, conv2d};
 use pix2paint::model::shapes::ConvShape;
 use pix2paint::model::{DiscriminatorConfig, GeneratorConfig};
 use std::time::Instant;
@@ -25,7 +26,7 @@ pub struct LayerBench {
     pub peak: Option<(f64, String)>,
 }
 
-/// The layer's forward pass on `x` with weight `w`.
+/// The layer's forward pass on `x` with weight `w` (through whichever kernels are enabled).
 fn forward(shape: &ConvShape, x: Tensor<4>, w: Tensor<4>) -> Tensor<4> {
     let s = shape.stride;
     if shape.transposed {
@@ -85,6 +86,17 @@ fn time_layer(shape: &ConvShape, device: &Device, iters: usize, warmup: usize) -
     (fwd, bwd)
 }
 
+/// (forward ms, backward ms) of one layer through pix2paint's kernels, then through Burn's.
+fn time_both(shape: &ConvShape, device: &Device, iters: usize, warmup: usize) -> [(f64, f64); 2] {
+    let was = kernels::enabled();
+    kernels::set_enabled(true);
+    let ours = time_layer(shape, device, iters, warmup);
+    kernels::set_enabled(false);
+    let burn = time_layer(shape, device, iters, warmup);
+    kernels::set_enabled(was);
+    [ours, burn]
+}
+
 /// Time every layer and print the table.
 pub fn run(b: &LayerBench) -> Result<()> {
     let device = pix2paint::device::cpu().device;
@@ -99,38 +111,49 @@ pub fn run(b: &LayerBench) -> Result<()> {
                 .with_ndf(b.ndf)
                 .conv_shapes(256, 256),
         );
-        println!("\nCPU (flex), ngf {ngf} / ndf {}, 256², batch 1:\n", b.ndf);
         println!(
-            "| layer | C_in → C_out | input | fwd ms | fwd GFLOP/s | fwd % peak | bwd ms | bwd GFLOP/s | bwd % peak |"
+            "\nCPU (flex), ngf {ngf} / ndf {}, 256², batch 1; pix2paint's kernels, then Burn's flex ops:\n",
+            b.ndf
         );
-        println!("|---|---|---|---|---|---|---|---|---|");
-        let (mut total_f, mut total_b, mut flops_sum) = (0.0, 0.0, 0.0);
+        println!(
+            "| layer | C_in → C_out | input | fwd ms | fwd GFLOP/s | fwd % peak | bwd ms | bwd GFLOP/s | bwd % peak | Burn fwd ms | Burn bwd ms | speed-up fwd / bwd |"
+        );
+        println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+        let mut totals = [[0.0f64; 2]; 2];
+        let mut flops_sum = 0.0;
         for shape in &shapes {
-            let (f, bw) = time_layer(shape, &device, b.iters, b.warmup);
+            let [(f, bw), (rf, rb)] = time_both(shape, &device, b.iters, b.warmup);
             let flops = shape.flops() as f64;
             // Backward: the input gradient and the weight gradient, each as many FLOPs as the
             // forward pass.
             let (gf, gb) = (flops / f / 1e6, 2.0 * flops / bw / 1e6);
             println!(
-                "| {} | {} → {} | {}×{} | {f:.2} | {gf:.1} | {} | {bw:.2} | {gb:.1} | {} |",
+                "| {} | {} → {} | {}×{} | {f:.2} | {gf:.1} | {} | {bw:.2} | {gb:.1} | {} | {rf:.2} | {rb:.2} | {:.2}× / {:.2}× |",
                 shape.name,
                 shape.cin,
                 shape.cout,
                 shape.input[0],
                 shape.input[1],
                 pct(gf),
-                pct(gb)
+                pct(gb),
+                rf / f,
+                rb / bw,
             );
-            total_f += f;
-            total_b += bw;
+            totals[0][0] += f;
+            totals[0][1] += bw;
+            totals[1][0] += rf;
+            totals[1][1] += rb;
             flops_sum += flops;
         }
+        let [[f, bw], [rf, rb]] = totals;
         println!(
-            "| all | | | {total_f:.1} | {:.1} | {} | {total_b:.1} | {:.1} | {} |",
-            flops_sum / total_f / 1e6,
-            pct(flops_sum / total_f / 1e6),
-            2.0 * flops_sum / total_b / 1e6,
-            pct(2.0 * flops_sum / total_b / 1e6)
+            "| all | | | {f:.1} | {:.1} | {} | {bw:.1} | {:.1} | {} | {rf:.1} | {rb:.1} | {:.2}× / {:.2}× |",
+            flops_sum / f / 1e6,
+            pct(flops_sum / f / 1e6),
+            2.0 * flops_sum / bw / 1e6,
+            pct(2.0 * flops_sum / bw / 1e6),
+            rf / f,
+            rb / bw,
         );
     }
     if let Some((_, how)) = &b.peak {

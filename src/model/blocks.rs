@@ -7,6 +7,7 @@
 //! choice is an explicit argument here.
 
 use crate::rng::Rng as NoiseRng;
+use burn::nn::conv::{Conv2d, ConvTranspose2d};
 use burn::nn::{BatchNorm, BatchNormConfig, Initializer};
 use burn::tensor::{Tensor, TensorData};
 use rand::Rng;
@@ -132,4 +133,44 @@ pub(crate) fn conv_init() -> Initializer {
         mean: 0.0,
         std: 0.02,
     }
+}
+
+/// A convolution layer through [`crate::kernels`] (pix2paint's CPU kernels on flex, Burn's op
+/// elsewhere); the same result as `layer.forward(x)`.
+pub(crate) fn conv_forward(layer: &Conv2d, x: Tensor<4>) -> Tensor<4> {
+    use burn::nn::PaddingConfig2d;
+    use burn::tensor::ops::ConvOptions;
+    let padding = match layer.padding {
+        PaddingConfig2d::Valid => [(0, 0), (0, 0)],
+        PaddingConfig2d::Explicit(top, left, bottom, right) => [(top, bottom), (left, right)],
+        // Computed from the input size inside burn-nn: leave it to Burn.
+        PaddingConfig2d::Same => return layer.forward(x),
+    };
+    let options =
+        ConvOptions::new_with_padding(layer.stride, padding, layer.dilation, layer.groups);
+    crate::kernels::conv2d(
+        x,
+        layer.weight.val(),
+        layer.bias.as_ref().map(|b| b.val()),
+        options,
+    )
+}
+
+/// A transposed convolution layer through [`crate::kernels`]; the same result as
+/// `layer.forward(x)`.
+pub(crate) fn conv_transpose_forward(layer: &ConvTranspose2d, x: Tensor<4>) -> Tensor<4> {
+    use burn::tensor::ops::ConvTransposeOptions;
+    let options = ConvTransposeOptions::new(
+        layer.stride,
+        layer.padding,
+        layer.padding_out,
+        layer.dilation,
+        layer.groups,
+    );
+    crate::kernels::conv_transpose2d(
+        x,
+        layer.weight.val(),
+        layer.bias.as_ref().map(|b| b.val()),
+        options,
+    )
 }

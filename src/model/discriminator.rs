@@ -2,7 +2,7 @@
 //! C64-C128-C256-C512 then a 1-channel convolution, all 4×4. Each of the 30×30 logits it
 //! produces for a 256² input judges one 70×70 patch of the (sketch, image) pair.
 
-use super::blocks::{NormStats, batch_norm, conv_init, norm_forward};
+use super::blocks::{NormStats, batch_norm, conv_forward, conv_init, norm_forward};
 use super::shapes::ConvShape;
 use burn::config::Config;
 use burn::module::Module;
@@ -136,12 +136,12 @@ impl Discriminator {
     pub fn forward(&self, sketch: Tensor<4>, image: Tensor<4>, stats: NormStats) -> Tensor<4> {
         let mut h = Tensor::cat(vec![sketch, image], 1); // [B, Cs+Ci, H, W]
         for block in &self.blocks {
-            h = block.conv.forward(h);
+            h = conv_forward(&block.conv, h);
             if let Some(norm) = &block.norm {
                 h = norm_forward(norm, h, stats);
             }
             h = leaky_relu(h, 0.2);
         }
-        self.out.forward(h)
+        conv_forward(&self.out, h)
     }
 }

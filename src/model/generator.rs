@@ -12,7 +12,10 @@
 //! - junyanz/pytorch-CycleGAN-and-pix2pix `unet_256`: a bias only on the output convolution,
 //!   no norm on the innermost encoder block, dropout on decoders 2–4 counted from the inside.
 
-use super::blocks::{DropoutNoise, NormStats, batch_norm, conv_init, norm_forward};
+use super::blocks::{
+    DropoutNoise, NormStats, batch_norm, conv_forward, conv_init, conv_transpose_forward,
+    norm_forward,
+};
 use super::shapes::ConvShape;
 use burn::config::Config;
 use burn::module::Module;
@@ -299,7 +302,7 @@ impl Generator {
             if i > 0 {
                 h = leaky_relu(h, 0.2);
             }
-            h = block.conv.forward(h); // [B, c_i, H/2^(i+1), W/2^(i+1)]
+            h = conv_forward(&block.conv, h); // [B, c_i, H/2^(i+1), W/2^(i+1)]
             if let Some(norm) = &block.norm {
                 h = norm_forward(norm, h, stats);
             }
@@ -312,7 +315,7 @@ impl Generator {
                 h = Tensor::cat(vec![h, skip], 1); // [B, 2c, h, w]
             }
             h = relu(h);
-            h = block.conv.forward(h); // [B, c', 2h, 2w]
+            h = conv_transpose_forward(&block.conv, h); // [B, c', 2h, 2w]
             match &block.norm {
                 Some(norm) => h = norm_forward(norm, h, stats),
                 None => h = h.tanh(),

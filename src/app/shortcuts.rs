@@ -1,0 +1,67 @@
+//! Keyboard shortcuts and dropped files, turned into [`Command`]s.
+
+use super::*;
+
+impl PaintApp {
+    /// Read keyboard shortcuts and dropped files into commands.
+    pub(super) fn input_commands(&mut self, ctx: &egui::Context) -> Vec<Command> {
+        use egui::{Key, KeyboardShortcut as S, Modifiers as M};
+        let mut out = Vec::new();
+        ctx.input_mut(|i| {
+            // Redo first: Ctrl+Shift+Z would also match Ctrl+Z.
+            if i.consume_shortcut(&S::new(M::COMMAND | M::SHIFT, Key::Z))
+                || i.consume_shortcut(&S::new(M::COMMAND, Key::Y))
+            {
+                out.push(Command::Redo);
+            }
+            if i.consume_shortcut(&S::new(M::COMMAND, Key::Z)) {
+                out.push(Command::Undo);
+            }
+            if i.consume_shortcut(&S::new(M::COMMAND, Key::O)) {
+                out.push(Command::OpenSketchDialog);
+            }
+            if i.consume_shortcut(&S::new(M::COMMAND, Key::S)) {
+                out.push(Command::SaveSketchDialog);
+            }
+            if i.consume_key(M::NONE, Key::B) {
+                out.push(Command::SetTool(Tool::Pen));
+            }
+            if i.consume_key(M::SHIFT, Key::E) {
+                out.push(Command::SetTool(Tool::HintEraser));
+            }
+            if i.consume_key(M::NONE, Key::E) {
+                out.push(Command::SetTool(Tool::Eraser));
+            }
+            if i.consume_key(M::NONE, Key::C) {
+                out.push(Command::SetTool(Tool::Colour));
+            }
+            if i.consume_key(M::NONE, Key::Delete) {
+                out.push(Command::Clear);
+            }
+            if i.consume_key(M::NONE, Key::F3) {
+                out.push(Command::ToggleOverlay);
+            }
+            for file in std::mem::take(&mut i.raw.dropped_files) {
+                let path = file.path().to_owned();
+                let is_model = path
+                    .extension()
+                    .is_some_and(|e| MODEL_EXTENSIONS.iter().any(|m| e.eq_ignore_ascii_case(m)));
+                out.push(if is_model {
+                    Command::OpenModel(path)
+                } else {
+                    Command::OpenSketch(path)
+                });
+            }
+        });
+        let width = self.width();
+        ctx.input_mut(|i| {
+            if i.consume_key(egui::Modifiers::NONE, Key::OpenBracket) {
+                out.push(Command::SetWidth(width / 1.25));
+            }
+            if i.consume_key(egui::Modifiers::NONE, Key::CloseBracket) {
+                out.push(Command::SetWidth(width * 1.25));
+            }
+        });
+        out
+    }
+}

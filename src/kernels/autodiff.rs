@@ -1,0 +1,118 @@
+//! The layers as nodes of Burn's autodiff graph on flex, with their handwritten backward
+//! passes (Burn's extension path: an op on `Autodiff<Flex>` registers a `Backward` whose pass
+//! calls our kernels instead of Burn's generic convolution gradients).
+//!
+//! The inputs a backward pass needs are kept in the node's state as flex tensors (a reference
+//! count each, no copy); pix2paint trains without gradient checkpointing, so nothing is
+//! recomputed.
+
+use super::plan::Plan;
+use burn::backend::autodiff::checkpoint::base::Checkpointer;
+use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
+use burn::backend::autodiff::grads::Gradients;
+use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
+use burn::backend::flex::FlexTensor;
+use burn::backend::{Autodiff, Flex};
+
+/// The autodiff tensor of flex that Burn's `Autodiff<Flex>` device holds.
+pub type Tracked = <Autodiff<Flex> as burn::backend::BackendTypes>::FloatTensorPrimitive;
+
+/// What the backward pass keeps: the layer's input and weight, and its plan.
+#[derive(Debug, Clone)]
+pub struct Saved {
+    plan: Plan,
+    x: FlexTensor,
+    w: FlexTensor,
+    w_shape: [usize; 4],
+}
+
+#[derive(Debug)]
+struct Layer;
+
+#[derive(Debug)]
+struct LayerWithBias;
+
+impl Saved {
+    fn grads(
+        self,
+        dy: &FlexTensor,
+        nx: bool,
+        nw: bool,
+    ) -> (Option<FlexTensor>, Option<FlexTensor>) {
+        let dx = nx.then(|| self.plan.backward_x(dy, &self.w));
+        let dw = nw.then(|| self.plan.backward_w(&self.x, dy, self.w_shape));
+        (dx, dw)
+    }
+}
+
+impl Backward<Flex, 2> for Layer {
+    type State = Saved;
+
+    fn backward(self, ops: Ops<Saved, 2>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let [node_x, node_w] = ops.parents;
+        let dy = grads.consume::<Flex>(&ops.node);
+        let (dx, dw) = ops.state.grads(&dy, node_x.is_some(), node_w.is_some());
+        if let (Some(node), Some(g)) = (node_x, dx) {
+            grads.register::<Flex>(node.id, g);
+        }
+        if let (Some(node), Some(g)) = (node_w, dw) {
+            grads.register::<Flex>(node.id, g);
+        }
+    }
+}
+
+impl Backward<Flex, 3> for LayerWithBias {
+    type State = Saved;
+
+    fn backward(self, ops: Ops<Saved, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let [node_x, node_w, node_b] = ops.parents;
+        let dy = grads.consume::<Flex>(&ops.node);
+        if let Some(node) = node_b {
+            grads.register::<Flex>(node.id, ops.state.plan.backward_bias(&dy));
+        }
+        let (dx, dw) = ops.state.grads(&dy, node_x.is_some(), node_w.is_some());
+        if let (Some(node), Some(g)) = (node_x, dx) {
+            grads.register::<Flex>(node.id, g);
+        }
+        if let (Some(node), Some(g)) = (node_w, dw) {
+            grads.register::<Flex>(node.id, g);
+        }
+    }
+}
+
+/// Run the layer on autodiff tensors, recording it for the backward pass.
+pub fn forward(
+    plan: Plan,
+    x: Tracked,
+    w: Tracked,
+    bias: Option<Tracked>,
+    w_shape: [usize; 4],
+) -> Tracked {
+    let saved = |x: &Tracked, w: &Tracked| Saved {
+        plan,
+        x: x.primitive().clone(),
+        w: w.primitive().clone(),
+        w_shape,
+    };
+    let run = |x: &Tracked, w: &Tracked, b: Option<&Tracked>| {
+        plan.forward(x.primitive(), w.primitive(), b.map(|b| b.primitive()))
+    };
+    match bias {
+        None => match Layer
+            .prepare::<NoCheckpointing>([x.node(), w.node()])
+            .compute_bound()
+            .stateful()
+        {
+            OpsKind::Tracked(prep) => prep.finish(saved(&x, &w), run(&x, &w, None)),
+            OpsKind::UnTracked(prep) => prep.finish(run(&x, &w, None)),
+        },
+        Some(b) => match LayerWithBias
+            .prepare::<NoCheckpointing>([x.node(), w.node(), b.node()])
+            .compute_bound()
+            .stateful()
+        {
+            OpsKind::Tracked(prep) => prep.finish(saved(&x, &w), run(&x, &w, Some(&b))),
+            OpsKind::UnTracked(prep) => prep.finish(run(&x, &w, Some(&b))),
+        },
+    }
+}

@@ -1,0 +1,146 @@
+//! Convolution and transposed convolution, forward and backward, on plain NCHW slices.
+//!
+//! Six passes, three shapes of work. With `cols = im2col(image)` over a [`Geometry`] and a
+//! weight matrix `w` of `m` rows by `geometry.rows()` columns:
+//!
+//! | pass | what | is |
+//! |---|---|---|
+//! | conv forward | `y = w · cols(x)` | [`gather_gemm`] |
+//! | conv input gradient | `dx = col2im(wᵀ · dy)` | [`gemm_scatter`] |
+//! | conv weight gradient | `dw = Σ dy · cols(x)ᵀ` | [`weight_grad`] |
+//! | transposed forward | `y = col2im(wᵀ · x)` | [`gemm_scatter`] |
+//! | transposed input gradient | `dx = w · cols(dy)` | [`gather_gemm`] |
+//! | transposed weight gradient | `dw = Σ x · cols(dy)ᵀ` | [`weight_grad`] |
+//!
+//! A transposed convolution is the adjoint of a convolution whose image is the transposed
+//! one's *output*; its weight `[in, out, kh, kw]` is that convolution's `[out, in, kh, kw]`, so
+//! one geometry and one weight layout serve both. Every product is one large GEMM per image
+//! with no copies of the operands (transposes are strides); the column buffer is per thread
+//! and reused, so steady-state calls allocate only their result.
+
+use super::im2col::{Geometry, col2im, im2col};
+use super::matmul::{View, matmul};
+use std::cell::RefCell;
+
+thread_local! {
+    static SCRATCH: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Run `f` with this thread's column buffer, grown to `len` (contents unspecified).
+fn with_cols<R>(len: usize, f: impl FnOnce(&mut [f32]) -> R) -> R {
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut buf) => {
+            if buf.len() < len {
+                buf.resize(len, 0.0);
+            }
+            f(&mut buf[..len])
+        }
+        // Re-entered (cannot happen with these kernels, but never panic on it): use a fresh one.
+        Err(_) => f(&mut vec![0.0; len]),
+    })
+}
+
+/// `out[n] = w · im2col(image[n])` for each of `batch` images.
+///
+/// `image`: `[batch, geo.channels, geo.height, geo.width]`; `w`: `[m, geo.rows()]`;
+/// returns `[batch, m, geo.positions()]`.
+pub fn gather_gemm(image: &[f32], batch: usize, geo: &Geometry, w: &[f32], m: usize) -> Vec<f32> {
+    let (rows, positions) = (geo.rows(), geo.positions());
+    let per_image = geo.channels * geo.plane();
+    assert_eq!(
+        image.len(),
+        batch * per_image,
+        "image does not match its geometry"
+    );
+    let w = View::row_major(w, m, rows);
+    let mut out = vec![0.0; batch * m * positions];
+    with_cols(rows * positions, |cols| {
+        for (n, dst) in out.chunks_exact_mut(m * positions).enumerate() {
+            im2col(&image[n * per_image..(n + 1) * per_image], geo, cols);
+            matmul(dst, w, View::row_major(cols, rows, positions), false);
+        }
+    });
+    out
+}
+
+/// `image[n] = col2im(wᵀ · src[n])` for each of `batch` items.
+///
+/// `src`: `[batch, m, geo.positions()]`; `w`: `[m, geo.rows()]`; returns
+/// `[batch, geo.channels, geo.height, geo.width]`.
+pub fn gemm_scatter(src: &[f32], batch: usize, geo: &Geometry, w: &[f32], m: usize) -> Vec<f32> {
+    let (rows, positions) = (geo.rows(), geo.positions());
+    let per_image = geo.channels * geo.plane();
+    assert_eq!(
+        src.len(),
+        batch * m * positions,
+        "input does not match its geometry"
+    );
+    let wt = View::row_major(w, m, rows).t();
+    let mut image = vec![0.0; batch * per_image];
+    with_cols(rows * positions, |cols| {
+        for (n, dst) in image.chunks_exact_mut(per_image).enumerate() {
+            let s = View::row_major(
+                &src[n * m * positions..(n + 1) * m * positions],
+                m,
+                positions,
+            );
+            matmul(cols, wt, s, false);
+            col2im(cols, geo, dst);
+        }
+    });
+    image
+}
+
+/// `Σₙ a[n] · im2col(image[n])ᵀ`: the weight gradient, `[m, geo.rows()]`.
+///
+/// `a`: `[batch, m, geo.positions()]`; `image`: `[batch, geo.channels, geo.height, geo.width]`.
+pub fn weight_grad(a: &[f32], image: &[f32], batch: usize, geo: &Geometry, m: usize) -> Vec<f32> {
+    let (rows, positions) = (geo.rows(), geo.positions());
+    let per_image = geo.channels * geo.plane();
+    assert_eq!(
+        a.len(),
+        batch * m * positions,
+        "gradient does not match its geometry"
+    );
+    assert_eq!(
+        image.len(),
+        batch * per_image,
+        "image does not match its geometry"
+    );
+    let mut dw = vec![0.0; m * rows];
+    with_cols(rows * positions, |cols| {
+        for n in 0..batch {
+            im2col(&image[n * per_image..(n + 1) * per_image], geo, cols);
+            let lhs = View::row_major(&a[n * m * positions..(n + 1) * m * positions], m, positions);
+            matmul(
+                &mut dw,
+                lhs,
+                View::row_major(cols, rows, positions).t(),
+                n > 0,
+            );
+        }
+    });
+    dw
+}
+
+/// Add `bias[c]` to every element of channel `c` of `x` (`[batch, channels, plane]`).
+pub fn add_bias(x: &mut [f32], bias: &[f32], plane: usize) {
+    if plane == 0 {
+        return;
+    }
+    for (i, chunk) in x.chunks_exact_mut(plane).enumerate() {
+        let b = bias[i % bias.len()];
+        chunk.iter_mut().for_each(|v| *v += b);
+    }
+}
+
+/// The bias gradient: the sum of `dy` (`[batch, channels, plane]`) per channel.
+pub fn bias_grad(dy: &[f32], channels: usize, plane: usize) -> Vec<f32> {
+    let mut db = vec![0.0f64; channels];
+    if plane > 0 {
+        for (i, chunk) in dy.chunks_exact(plane).enumerate() {
+            db[i % channels] += chunk.iter().map(|&v| v as f64).sum::<f64>();
+        }
+    }
+    db.into_iter().map(|v| v as f32).collect()
+}

@@ -1,0 +1,242 @@
+//! The geometry of one 2-D convolution over one image, and the two data movements every
+//! kernel here is built from: `im2col` (gather each output position's receptive field into a
+//! column, so the convolution is one GEMM) and its adjoint `col2im` (scatter-add columns back
+//! onto the image, which is both the input gradient of a convolution and the forward pass of a
+//! transposed one).
+//!
+//! Images are one batch item in NCHW order, `[channels, height, width]`, contiguous. Columns
+//! are `[channels · kh · kw, out_h · out_w]`, row-major: row `(c, ky, kx)` holds, for every
+//! output position `(oy, ox)`, the pixel `(c, oy·s − pad_top + ky, ox·s − pad_left + kx)`, or 0
+//! outside the image.
+
+use rayon::prelude::*;
+
+/// A convolution's shape for one image: the image it reads, the kernel, the stride, the
+/// padding and the grid of output positions (dilation 1, one group).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Geometry {
+    /// Channels of the image the kernel slides over.
+    pub channels: usize,
+    /// Image height and width.
+    pub height: usize,
+    /// Image width.
+    pub width: usize,
+    /// Kernel height and width.
+    pub kernel: [usize; 2],
+    /// Stride along y and x.
+    pub stride: [usize; 2],
+    /// Padding before the first row and the first column.
+    pub pad: [usize; 2],
+    /// Output positions along y and x.
+    pub out: [usize; 2],
+}
+
+impl Geometry {
+    /// Rows of the column matrix: channels × kernel taps.
+    pub fn rows(&self) -> usize {
+        self.channels * self.kernel[0] * self.kernel[1]
+    }
+
+    /// Columns of the column matrix: output positions.
+    pub fn positions(&self) -> usize {
+        self.out[0] * self.out[1]
+    }
+
+    /// Pixels in one channel of the image.
+    pub fn plane(&self) -> usize {
+        self.height * self.width
+    }
+
+    /// For kernel row `ky`, the output rows that read inside the image, and the image row the
+    /// first of them reads: `(first_oy, end_oy)` half-open.
+    fn valid(&self, axis: usize, k: usize) -> (usize, usize) {
+        let (size, s, p, n) = (
+            [self.height, self.width][axis],
+            self.stride[axis],
+            self.pad[axis],
+            self.out[axis],
+        );
+        // i = o·s + k − p must satisfy 0 ≤ i < size.
+        let first = p.saturating_sub(k).div_ceil(s);
+        let end = if size + p <= k {
+            0
+        } else {
+            ((size + p - k - 1) / s + 1).min(n)
+        };
+        (first.min(end), end)
+    }
+}
+
+/// Gather `image` (`[channels, height, width]`) into `cols` (`[rows, positions]`).
+pub fn im2col(image: &[f32], geo: &Geometry, cols: &mut [f32]) {
+    let [kh, kw] = geo.kernel;
+    let positions = geo.positions();
+    debug_assert_eq!(image.len(), geo.channels * geo.plane());
+    debug_assert_eq!(cols.len(), geo.rows() * positions);
+    cols.par_chunks_mut(positions)
+        .enumerate()
+        .for_each(|(row, out)| {
+            let c = row / (kh * kw);
+            let ky = row / kw % kh;
+            let kx = row % kw;
+            let plane = &image[c * geo.plane()..(c + 1) * geo.plane()];
+            let (y0, y1) = geo.valid(0, ky);
+            let (x0, x1) = geo.valid(1, kx);
+            let [sy, sx] = geo.stride;
+            let ow = geo.out[1];
+            for oy in 0..geo.out[0] {
+                let dst = &mut out[oy * ow..(oy + 1) * ow];
+                if oy < y0 || oy >= y1 {
+                    dst.fill(0.0);
+                    continue;
+                }
+                let iy = oy * sy + ky - geo.pad[0];
+                let src = &plane[iy * geo.width..(iy + 1) * geo.width];
+                dst[..x0].fill(0.0);
+                dst[x1.max(x0)..].fill(0.0);
+                if x1 <= x0 {
+                    continue;
+                }
+                let ix0 = x0 * sx + kx - geo.pad[1];
+                if sx == 1 {
+                    dst[x0..x1].copy_from_slice(&src[ix0..ix0 + (x1 - x0)]);
+                } else {
+                    for (j, d) in dst[x0..x1].iter_mut().enumerate() {
+                        *d = src[ix0 + j * sx];
+                    }
+                }
+            }
+        });
+}
+
+/// Scatter-add `cols` (`[rows, positions]`) onto `image` (`[channels, height, width]`),
+/// which is overwritten: the adjoint of [`im2col`].
+pub fn col2im(cols: &[f32], geo: &Geometry, image: &mut [f32]) {
+    let [kh, kw] = geo.kernel;
+    let positions = geo.positions();
+    debug_assert_eq!(image.len(), geo.channels * geo.plane());
+    debug_assert_eq!(cols.len(), geo.rows() * positions);
+    let taps = kh * kw;
+    image
+        .par_chunks_mut(geo.plane())
+        .enumerate()
+        .for_each(|(c, plane)| {
+            plane.fill(0.0);
+            let [sy, sx] = geo.stride;
+            let ow = geo.out[1];
+            for tap in 0..taps {
+                let (ky, kx) = (tap / kw, tap % kw);
+                let row = &cols[(c * taps + tap) * positions..(c * taps + tap + 1) * positions];
+                let (y0, y1) = geo.valid(0, ky);
+                let (x0, x1) = geo.valid(1, kx);
+                if x1 <= x0 {
+                    continue;
+                }
+                for oy in y0..y1 {
+                    let iy = oy * sy + ky - geo.pad[0];
+                    let dst = &mut plane[iy * geo.width..(iy + 1) * geo.width];
+                    let src = &row[oy * ow + x0..oy * ow + x1];
+                    let ix0 = x0 * sx + kx - geo.pad[1];
+                    if sx == 1 {
+                        for (d, s) in dst[ix0..ix0 + src.len()].iter_mut().zip(src) {
+                            *d += s;
+                        }
+                    } else {
+                        for (j, s) in src.iter().enumerate() {
+                            dst[ix0 + j * sx] += s;
+                        }
+                    }
+                }
+            }
+        });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn geo(c: usize, h: usize, w: usize, k: usize, s: usize, p: usize) -> Geometry {
+        Geometry {
+            channels: c,
+            height: h,
+            width: w,
+            kernel: [k, k],
+            stride: [s, s],
+            pad: [p, p],
+            out: [(h + 2 * p - k) / s + 1, (w + 2 * p - k) / s + 1],
+        }
+    }
+
+    fn naive_im2col(image: &[f32], g: &Geometry) -> Vec<f32> {
+        let mut cols = vec![0.0; g.rows() * g.positions()];
+        for c in 0..g.channels {
+            for ky in 0..g.kernel[0] {
+                for kx in 0..g.kernel[1] {
+                    let row = (c * g.kernel[0] + ky) * g.kernel[1] + kx;
+                    for oy in 0..g.out[0] {
+                        for ox in 0..g.out[1] {
+                            let iy = (oy * g.stride[0] + ky) as isize - g.pad[0] as isize;
+                            let ix = (ox * g.stride[1] + kx) as isize - g.pad[1] as isize;
+                            if iy >= 0
+                                && ix >= 0
+                                && (iy as usize) < g.height
+                                && (ix as usize) < g.width
+                            {
+                                cols[row * g.positions() + oy * g.out[1] + ox] =
+                                    image[(c * g.height + iy as usize) * g.width + ix as usize];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        cols
+    }
+
+    fn values(n: usize, seed: u32) -> Vec<f32> {
+        (0..n)
+            .map(|i| {
+                ((i as u32).wrapping_mul(2654435761).wrapping_add(seed) % 1000) as f32 / 500.0 - 1.0
+            })
+            .collect()
+    }
+
+    #[test]
+    fn im2col_matches_the_definition_for_every_layer_kind() {
+        for (c, h, w, k, s, p) in [
+            (3, 8, 8, 4, 2, 1),
+            (2, 7, 5, 4, 2, 1),
+            (2, 2, 2, 4, 2, 1),
+            (1, 1, 1, 4, 2, 1),
+            (3, 9, 6, 4, 1, 1),
+            (2, 5, 5, 3, 1, 0),
+            (2, 4, 4, 4, 1, 2),
+        ] {
+            let g = geo(c, h, w, k, s, p);
+            let image = values(c * h * w, 7);
+            let mut cols = vec![f32::NAN; g.rows() * g.positions()];
+            im2col(&image, &g, &mut cols);
+            assert_eq!(cols, naive_im2col(&image, &g), "{g:?}");
+        }
+    }
+
+    #[test]
+    fn col2im_is_the_adjoint_of_im2col() {
+        // <im2col(x), y> = <x, col2im(y)> for all x, y.
+        for (c, h, w, k, s, p) in [(3, 8, 8, 4, 2, 1), (2, 7, 5, 4, 2, 1), (3, 9, 6, 4, 1, 1)] {
+            let g = geo(c, h, w, k, s, p);
+            let x = values(c * h * w, 3);
+            let y = values(g.rows() * g.positions(), 11);
+            let mut cols = vec![0.0; y.len()];
+            im2col(&x, &g, &mut cols);
+            let mut back = vec![f32::NAN; x.len()];
+            col2im(&y, &g, &mut back);
+            let lhs: f64 = cols.iter().zip(&y).map(|(a, b)| (a * b) as f64).sum();
+            let rhs: f64 = x.iter().zip(&back).map(|(a, b)| (a * b) as f64).sum();
+            assert!(
+                (lhs - rhs).abs() < 1e-3 * lhs.abs().max(1.0),
+                "{g:?}: {lhs} vs {rhs}"
+            );
+        }
+    }
+}

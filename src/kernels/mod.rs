@@ -1,0 +1,109 @@
+//! pix2paint's own CPU kernels for the layers its networks are made of, plugged into Burn so
+//! that every caller (app, trainer, eval, bench, tests) keeps one model code path.
+//!
+//! [`conv2d`] and [`conv_transpose2d`] take and return Burn tensors like
+//! `burn::tensor::module::{conv2d, conv_transpose2d}`. On a flex device (with or without
+//! autodiff) they run the im2col + GEMM kernels of [`conv`] with handwritten backward passes
+//! ([`autodiff`]); on every other device (wgpu) and for what they do not cover (groups,
+//! dilation, non-f32) they call Burn's op. Burn's flex convolution converts NCHW↔NHWC around
+//! every call and differentiates through its generic defaults (the weight gradient as a
+//! convolution over batch↔channel-swapped tensors); these do each pass as one GEMM per image
+//! on NCHW with no operand copies.
+//!
+//! [`set_enabled`]`(false)` sends everything to Burn's ops, for `bench --burn-kernels` and the
+//! exactness tests.
+
+mod autodiff;
+mod conv;
+mod im2col;
+mod matmul;
+mod plan;
+
+use burn::backend::{Autodiff, Flex};
+use burn::tensor::ops::{ConvOptions, ConvTransposeOptions};
+use burn::tensor::{DType, Tensor};
+use plan::Plan;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+static ENABLED: AtomicBool = AtomicBool::new(true);
+
+/// Use pix2paint's kernels on flex (`true`, the default) or Burn's ops everywhere.
+pub fn set_enabled(on: bool) {
+    ENABLED.store(on, Ordering::Relaxed);
+}
+
+/// Whether pix2paint's kernels are in use on flex.
+pub fn enabled() -> bool {
+    ENABLED.load(Ordering::Relaxed)
+}
+
+/// A 2-D convolution; see the module docs for where it runs.
+///
+/// # Shapes
+/// `x`: [B, C, H, W], `weight`: [O, C, kh, kw], `bias`: [O] → [B, O, H', W']
+pub fn conv2d(
+    x: Tensor<4>,
+    weight: Tensor<4>,
+    bias: Option<Tensor<1>>,
+    options: ConvOptions<2>,
+) -> Tensor<4> {
+    match Plan::conv(x.dims(), weight.dims(), &options) {
+        Some(plan) if enabled() => ours(plan, &x, &weight, bias.as_ref())
+            .unwrap_or_else(|| burn::tensor::module::conv2d(x, weight, bias, options)),
+        _ => burn::tensor::module::conv2d(x, weight, bias, options),
+    }
+}
+
+/// A 2-D transposed convolution; see the module docs for where it runs.
+///
+/// # Shapes
+/// `x`: [B, C, H, W], `weight`: [C, O, kh, kw], `bias`: [O] → [B, O, H', W']
+pub fn conv_transpose2d(
+    x: Tensor<4>,
+    weight: Tensor<4>,
+    bias: Option<Tensor<1>>,
+    options: ConvTransposeOptions<2>,
+) -> Tensor<4> {
+    match Plan::transposed(x.dims(), weight.dims(), &options) {
+        Some(plan) if enabled() => ours(plan, &x, &weight, bias.as_ref())
+            .unwrap_or_else(|| burn::tensor::module::conv_transpose2d(x, weight, bias, options)),
+        _ => burn::tensor::module::conv_transpose2d(x, weight, bias, options),
+    }
+}
+
+/// The layer through our kernels when every tensor is an f32 flex tensor (plain or
+/// autodiff), else `None` for Burn's op.
+fn ours(plan: Plan, x: &Tensor<4>, w: &Tensor<4>, bias: Option<&Tensor<1>>) -> Option<Tensor<4>> {
+    let f32s = x.dtype() == DType::F32
+        && w.dtype() == DType::F32
+        && bias.is_none_or(|b| b.dtype() == DType::F32);
+    if !f32s {
+        return None;
+    }
+    if let (Ok(xp), Ok(wp)) = (
+        x.clone().try_into_primitive::<Flex>(),
+        w.clone().try_into_primitive::<Flex>(),
+    ) {
+        let b = match bias {
+            Some(b) => Some(b.clone().try_into_primitive::<Flex>().ok()?),
+            None => None,
+        };
+        return Some(Tensor::from_primitive::<Flex>(plan.forward(
+            &xp,
+            &wp,
+            b.as_ref(),
+        )));
+    }
+    if let (Ok(xp), Ok(wp)) = (
+        x.clone().try_into_primitive::<Autodiff<Flex>>(),
+        w.clone().try_into_primitive::<Autodiff<Flex>>(),
+    ) {
+        let b = match bias {
+            Some(b) => Some(b.clone().try_into_primitive::<Autodiff<Flex>>().ok()?),
+            None => None,
+        };
+        let y = autodiff::forward(plan, xp, wp, b, w.dims());
+        return Some(Tensor::from_primitive::<Autodiff<Flex>>(y));
+    }
+    None
+}

@@ -1,0 +1,331 @@
+//! Reading a weights file: configs first, then networks built from them and filled
+//! parameter by parameter, each name and shape checked.
+
+use super::*;
+use crate::model::{DiscriminatorConfig, GeneratorConfig};
+use burn::config::Config;
+use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId};
+use burn::tensor::{Device, Tensor, TensorData};
+use safetensors::{Dtype, SafeTensorError, SafeTensors, tensor::TensorView};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// Read a model file onto `device`: a pix2paint safetensors file, a PyTorch pix2pix
+/// generator (`.pth`) or a pix2pix web demo model (`.pict`), told apart by their contents.
+pub fn load(path: &Path, device: &Device) -> Result<ModelFile, WeightsError> {
+    use crate::import::{self, FileKind};
+    let bytes = std::fs::read(path).map_err(|source| WeightsError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    match import::sniff(&bytes[..bytes.len().min(16)]) {
+        FileKind::Pytorch => from_imported(import::pth::read(path)?, path, device),
+        FileKind::Pict => from_imported(import::pict::parse(&bytes, path)?, path, device),
+        FileKind::Pix2paint => from_bytes(&bytes, path, device),
+    }
+}
+
+/// Build a model from an importer's tensors (named by module path under the generator),
+/// through the same checks as a pix2paint file.
+pub fn from_imported(
+    imported: crate::import::Imported,
+    path: &Path,
+    device: &Device,
+) -> Result<ModelFile, WeightsError> {
+    let tensors: Vec<(String, Raw)> = imported
+        .tensors
+        .into_iter()
+        .map(|(name, shape, values)| {
+            (
+                format!("generator.{name}"),
+                Raw {
+                    dtype: Dtype::F32,
+                    shape,
+                    bytes: bytemuck::cast_slice(&values).to_vec(),
+                },
+            )
+        })
+        .collect();
+    let mut meta = HashMap::new();
+    meta.insert("format".into(), FORMAT.into());
+    meta.insert("format_version".into(), FORMAT_VERSION.to_string());
+    meta.insert("generator_config".into(), imported.config.to_string());
+    meta.insert(
+        "info".into(),
+        serde_json::to_string(&imported.info).expect("ModelInfo serializes"),
+    );
+    let bytes = safetensors::serialize(tensors.iter().map(|(n, r)| (n.as_str(), r)), Some(meta))
+        .map_err(|e| WeightsError::Architecture {
+            path: path.to_owned(),
+            detail: format!("a tensor's values do not fill its shape: {e}"),
+        })?;
+    from_bytes(&bytes, path, device)
+}
+
+/// Parse a model from bytes; `path` only names the source in errors.
+pub fn from_bytes(bytes: &[u8], path: &Path, device: &Device) -> Result<ModelFile, WeightsError> {
+    let not_weights = |reason: &str| WeightsError::NotWeights {
+        path: path.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let truncated = |reason: String| WeightsError::Truncated {
+        path: path.to_owned(),
+        reason,
+    };
+    let st = SafeTensors::deserialize(bytes).map_err(|e| match e {
+        SafeTensorError::MetadataIncompleteBuffer => {
+            truncated("the tensor data is shorter than its header says".into())
+        }
+        SafeTensorError::InvalidHeaderLength if bytes.len() > 8 && looks_like_header(bytes) => {
+            truncated("the header is cut off".into())
+        }
+        SafeTensorError::HeaderTooSmall => not_weights("it is shorter than any model file"),
+        other => not_weights(&format!("no safetensors header: {other}")),
+    })?;
+    let (_, header) = SafeTensors::read_metadata(bytes).map_err(|e| not_weights(&e.to_string()))?;
+    let meta = header
+        .metadata()
+        .clone()
+        .ok_or_else(|| not_weights("a safetensors file without pix2paint metadata"))?;
+    if meta.get("format").map(String::as_str) != Some(FORMAT) {
+        return Err(not_weights(
+            "a safetensors file written by another program (no format=pix2paint in its header)",
+        ));
+    }
+    let version: u32 = meta
+        .get("format_version")
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| not_weights("its format_version is missing"))?;
+    if version > FORMAT_VERSION {
+        return Err(WeightsError::NewerFormat {
+            path: path.to_owned(),
+            found: version,
+        });
+    }
+    let arch = |detail: String| WeightsError::Architecture {
+        path: path.to_owned(),
+        detail,
+    };
+    let generator_config: GeneratorConfig = meta
+        .get("generator_config")
+        .ok_or_else(|| arch("no generator_config in the header".into()))
+        .and_then(|s| {
+            GeneratorConfig::load_binary(with_new_fields(s).as_bytes())
+                .map_err(|e| arch(format!("unreadable generator_config: {e}")))
+        })?;
+    check_generator_config(&generator_config).map_err(arch)?;
+    let info: ModelInfo = match meta.get("info") {
+        Some(s) => serde_json::from_str(s).map_err(|e| arch(format!("unreadable info: {e}")))?,
+        None => ModelInfo::named(
+            path.file_stem()
+                .map_or("model".into(), |s| s.to_string_lossy().into_owned()),
+        ),
+    };
+    let ids: HashMap<String, u64> = match meta.get("param_ids") {
+        Some(s) => {
+            serde_json::from_str(s).map_err(|e| arch(format!("unreadable param_ids: {e}")))?
+        }
+        None => HashMap::new(),
+    };
+
+    let tensors: HashMap<&str, TensorView<'_>> = st.iter().collect();
+    let generator = fill(
+        generator_config.init(device),
+        "generator",
+        &tensors,
+        &ids,
+        device,
+    )
+    .map_err(arch)?;
+    let training_prefix = format!("{TRAINING_GENERATOR}.");
+    let training_generator = if tensors.keys().any(|n| n.starts_with(&training_prefix)) {
+        Some(
+            fill(
+                generator_config.init(device),
+                TRAINING_GENERATOR,
+                &tensors,
+                &ids,
+                device,
+            )
+            .map_err(arch)?,
+        )
+    } else {
+        None
+    };
+    let discriminator = match meta.get("discriminator_config") {
+        None => None,
+        Some(s) => {
+            let config = DiscriminatorConfig::load_binary(s.as_bytes())
+                .map_err(|e| arch(format!("unreadable discriminator_config: {e}")))?;
+            check_discriminator_config(&config).map_err(arch)?;
+            let d =
+                fill(config.init(device), "discriminator", &tensors, &ids, device).map_err(arch)?;
+            Some((d, config))
+        }
+    };
+    let extras = tensors
+        .iter()
+        .filter_map(|(name, view)| {
+            name.strip_prefix("extra.")
+                .map(|n| (n.to_owned(), view.data().to_vec()))
+        })
+        .collect();
+    let expected = tensors
+        .keys()
+        .filter(|n| {
+            n.starts_with("generator.")
+                || n.starts_with("discriminator.")
+                || n.starts_with(&training_prefix)
+        })
+        .count();
+    let used = tensor_count(&generator)
+        + training_generator.as_ref().map_or(0, tensor_count)
+        + discriminator.as_ref().map_or(0, |(d, _)| tensor_count(d));
+    if used != expected {
+        return Err(arch(format!(
+            "it holds {expected} network tensors but its configs describe {used}"
+        )));
+    }
+    Ok(ModelFile {
+        generator,
+        generator_config,
+        training_generator,
+        discriminator,
+        info,
+        extras,
+    })
+}
+
+/// Add the generator fields that files written before them lack, with the value that means
+/// what those files meant (burn's `Config` wants every field present).
+pub(super) fn with_new_fields(config: &str) -> String {
+    match serde_json::from_str::<serde_json::Value>(config) {
+        Ok(serde_json::Value::Object(mut fields)) => {
+            fields
+                .entry("hint_channels")
+                .or_insert(serde_json::Value::from(0));
+            serde_json::Value::Object(fields).to_string()
+        }
+        _ => config.to_owned(),
+    }
+}
+
+/// A safetensors header starts with a little-endian length then `{`.
+pub(super) fn looks_like_header(bytes: &[u8]) -> bool {
+    bytes.get(8) == Some(&b'{')
+}
+
+/// Loads tensors onto a freshly built module by path, checking shapes.
+pub(super) struct Filler<'a, 'b> {
+    prefix: &'static str,
+    path: Vec<String>,
+    tensors: &'a HashMap<&'b str, TensorView<'b>>,
+    ids: &'a HashMap<String, u64>,
+    device: &'a Device,
+    error: Option<String>,
+}
+
+impl ModuleMapper for Filler<'_, '_> {
+    fn enter_module(&mut self, name: &str, _container_type: &str) {
+        self.path.push(name.to_string());
+    }
+    fn exit_module(&mut self, _name: &str, _container_type: &str) {
+        self.path.pop();
+    }
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        if self.error.is_some() {
+            return param;
+        }
+        let name = format!("{}.{}", self.prefix, self.path.join("."));
+        let expected = param.lazy_shape().to_vec();
+        let Some(view) = self.tensors.get(name.as_str()) else {
+            self.error = Some(format!("tensor {name} is missing"));
+            return param;
+        };
+        if view.shape() != expected.as_slice() {
+            self.error = Some(format!(
+                "tensor {name} has shape {:?}, the config needs {:?}",
+                view.shape(),
+                expected
+            ));
+            return param;
+        }
+        let values = match decode_floats(view) {
+            Ok(v) => v,
+            Err(e) => {
+                self.error = Some(format!("tensor {name}: {e}"));
+                return param;
+            }
+        };
+        // A NaN or infinite weight paints black or garbage without a word; refuse it here.
+        if let Some(bad) = values.iter().find(|v| !v.is_finite()) {
+            self.error = Some(format!(
+                "tensor {name} holds {bad}: the model is damaged (a diverged training run \
+                 writes such files); use an earlier snapshot"
+            ));
+            return param;
+        }
+        let tensor = Tensor::<D>::from_data(TensorData::new(values, expected), self.device);
+        let id = self
+            .ids
+            .get(&name)
+            .map(|&v| ParamId::from(v))
+            .unwrap_or(param.id);
+        param.transform_for_load(tensor, id)
+    }
+}
+
+/// Decode a stored float tensor (F32, F16 or BF16) to f32, whatever its alignment.
+pub(crate) fn decode_floats(view: &TensorView<'_>) -> Result<Vec<f32>, String> {
+    let b = view.data();
+    Ok(match view.dtype() {
+        Dtype::F32 => b
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect(),
+        Dtype::F16 => b
+            .chunks_exact(2)
+            .map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32())
+            .collect(),
+        Dtype::BF16 => b
+            .chunks_exact(2)
+            .map(|c| half::bf16::from_le_bytes([c[0], c[1]]).to_f32())
+            .collect(),
+        other => return Err(format!("stored as {other:?}, expected a float type")),
+    })
+}
+
+pub(super) fn fill<M: Module>(
+    module: M,
+    prefix: &'static str,
+    tensors: &HashMap<&str, TensorView<'_>>,
+    ids: &HashMap<String, u64>,
+    device: &Device,
+) -> Result<M, String> {
+    let mut filler = Filler {
+        prefix,
+        path: Vec::new(),
+        tensors,
+        ids,
+        device,
+        error: None,
+    };
+    let module = module.map(&mut filler);
+    match filler.error {
+        Some(e) => Err(e),
+        None => Ok(module),
+    }
+}
+
+/// Float tensors a module holds (what a file must store for it).
+pub(crate) fn tensor_count<M: Module>(module: &M) -> usize {
+    struct Count(usize);
+    impl ModuleVisitor for Count {
+        fn visit_float<const D: usize>(&mut self, _: &Param<Tensor<D>>) {
+            self.0 += 1;
+        }
+    }
+    let mut c = Count(0);
+    module.visit(&mut c);
+    c.0
+}
