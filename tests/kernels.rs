@@ -76,11 +76,17 @@ impl Case {
 }
 
 fn values(t: Tensor<4>) -> Vec<f32> {
-    t.into_data().convert::<f32>().to_vec::<f32>().expect("f32")
+    t.into_data()
+        .convert::<f32>()
+        .try_to_vec::<f32>()
+        .expect("f32")
 }
 
 fn values1(t: Tensor<1>) -> Vec<f32> {
-    t.into_data().convert::<f32>().to_vec::<f32>().expect("f32")
+    t.into_data()
+        .convert::<f32>()
+        .try_to_vec::<f32>()
+        .expect("f32")
 }
 
 /// max |a − b| ÷ max |b|.
@@ -227,4 +233,68 @@ fn the_switch_sends_layers_to_burn_and_back() {
     assert_eq!(off, reference);
     let on = values(case.run(x, w, None, true));
     assert!(rel(&on, &reference) < 1e-4);
+}
+
+#[test]
+fn batch_norm_with_batch_statistics_matches_burn() {
+    use burn::tensor::module::batch_norm_train;
+    for (i, shape) in [
+        [1, 8, 16, 16],
+        [4, 3, 7, 5],
+        [2, 64, 2, 2],
+        [1, 32, 128, 128],
+        [4, 1, 1, 3],
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let device = Device::flex();
+        device.seed(500 + i as u64);
+        let c = shape[1];
+        let x = Tensor::<4>::random(shape, Distribution::Normal(0.3, 2.0), &device);
+        let gamma = Tensor::<1>::random([c], Distribution::Normal(1.0, 0.2), &device);
+        let beta = Tensor::<1>::random([c], Distribution::Normal(0.0, 0.5), &device);
+        let upstream = Tensor::<4>::random(shape, Distribution::Normal(0.0, 1.0), &device);
+
+        let got = kernels::batch_norm_train(x.clone(), gamma.clone(), beta.clone(), 1e-5);
+        let want = batch_norm_train(x.clone(), gamma.clone(), beta.clone(), 1e-5);
+        let e = rel(&values(got.output), &values(want.output));
+        assert!(e < 1e-4, "output differs by {e:e} at {shape:?}");
+        assert!(rel(&values1(got.mean), &values1(want.mean)) < 1e-4);
+        assert!(rel(&values1(got.variance), &values1(want.variance)) < 1e-4);
+
+        let ad = device.clone().autodiff();
+        let grads = |ours: bool| {
+            let xa = Tensor::<4>::from_inner(x.clone())
+                .to_device(&ad)
+                .require_grad();
+            let ga = Tensor::<1>::from_inner(gamma.clone())
+                .to_device(&ad)
+                .require_grad();
+            let ba = Tensor::<1>::from_inner(beta.clone())
+                .to_device(&ad)
+                .require_grad();
+            let up = Tensor::<4>::from_inner(upstream.clone()).to_device(&ad);
+            let y = if ours {
+                kernels::batch_norm_train(xa.clone(), ga.clone(), ba.clone(), 1e-5).output
+            } else {
+                batch_norm_train(xa.clone(), ga.clone(), ba.clone(), 1e-5).output
+            };
+            let g = (y * up).sum().backward();
+            (
+                values(xa.grad(&g).expect("input gradient")),
+                values1(ga.grad(&g).expect("gamma gradient")),
+                values1(ba.grad(&g).expect("beta gradient")),
+            )
+        };
+        let (ours, reference) = (grads(true), grads(false));
+        for (what, a, b) in [
+            ("input", &ours.0, &reference.0),
+            ("gamma", &ours.1, &reference.1),
+            ("beta", &ours.2, &reference.2),
+        ] {
+            let e = rel(a, b);
+            assert!(e < 1e-3, "{what} gradient differs by {e:e} at {shape:?}");
+        }
+    }
 }

@@ -12,16 +12,6 @@ use pix2paint::weights::{self, Direction};
 use std::path::Path;
 
 /// A "photo" for a sketch: a coloured disc matching the drawn head.
-fn photo_for(w: u32, h: u32, hue: u8) -> RgbImage {
-    RgbImage::from_fn(w, h, |x, y| {
-        let d = ((x as f32 - w as f32 / 2.0).powi(2) + (y as f32 - h as f32 * 0.55).powi(2)).sqrt();
-        if d < w.min(h) as f32 * 0.3 {
-            Rgb([200, 120, hue])
-        } else {
-            Rgb([40, 90, 160])
-        }
-    })
-}
 
 fn write_aligned(dir: &Path, n: usize) {
     std::fs::create_dir_all(dir).unwrap();

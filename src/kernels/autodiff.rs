@@ -1,4 +1,4 @@
-//! The layers as nodes of Burn's autodiff graph on flex, with their handwritten backward
+//! The layers (convolutions and batch normalisation) as nodes of Burn's autodiff graph on flex, with their handwritten backward
 //! passes (Burn's extension path: an op on `Autodiff<Flex>` registers a `Backward` whose pass
 //! calls our kernels instead of Burn's generic convolution gradients).
 //!
@@ -6,6 +6,8 @@
 //! count each, no copy); pix2paint trains without gradient checkpointing, so nothing is
 //! recomputed.
 
+use super::batch_norm::Dims;
+use super::norm;
 use super::plan::Plan;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
@@ -115,4 +117,83 @@ pub fn forward(
             OpsKind::UnTracked(prep) => prep.finish(run(&x, &w, Some(&b))),
         },
     }
+}
+
+/// What batch normalisation's backward pass keeps.
+#[derive(Debug, Clone)]
+pub struct NormSaved {
+    x: FlexTensor,
+    gamma: FlexTensor,
+    mean: FlexTensor,
+    var: FlexTensor,
+    shape: Vec<usize>,
+    dims: Dims,
+    eps: f64,
+}
+
+#[derive(Debug)]
+struct Norm;
+
+impl Backward<Flex, 3> for Norm {
+    type State = NormSaved;
+
+    fn backward(self, ops: Ops<NormSaved, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let [node_x, node_gamma, node_beta] = ops.parents;
+        let dy = grads.consume::<Flex>(&ops.node);
+        let s = ops.state;
+        let [dx, dgamma, dbeta] = norm::backward(
+            &s.x,
+            &dy,
+            &s.shape,
+            s.dims,
+            [&s.gamma, &s.mean, &s.var],
+            s.eps,
+        );
+        for (node, g) in [(node_x, dx), (node_gamma, dgamma), (node_beta, dbeta)] {
+            if let Some(node) = node {
+                grads.register::<Flex>(node.id, g);
+            }
+        }
+    }
+}
+
+/// Batch normalisation with batch statistics on autodiff tensors, recorded for the backward
+/// pass; the statistics come back as untracked tensors (they feed running averages only).
+pub fn batch_norm(
+    x: Tracked,
+    gamma: Tracked,
+    beta: Tracked,
+    shape: Vec<usize>,
+    dims: Dims,
+    eps: f64,
+) -> (Tracked, Tracked, Tracked) {
+    let r = norm::forward(
+        x.primitive(),
+        &shape,
+        dims,
+        gamma.primitive(),
+        beta.primitive(),
+        eps,
+    );
+    let stats = (Tracked::new(r.mean.clone()), Tracked::new(r.var.clone()));
+    let out = match Norm
+        .prepare::<NoCheckpointing>([x.node(), gamma.node(), beta.node()])
+        .compute_bound()
+        .stateful()
+    {
+        OpsKind::Tracked(prep) => prep.finish(
+            NormSaved {
+                x: x.primitive().clone(),
+                gamma: gamma.primitive().clone(),
+                mean: r.mean,
+                var: r.var,
+                shape,
+                dims,
+                eps,
+            },
+            r.output,
+        ),
+        OpsKind::UnTracked(prep) => prep.finish(r.output),
+    };
+    (out, stats.0, stats.1)
 }

@@ -1,11 +1,12 @@
 //! pix2paint's own CPU kernels for the layers its networks are made of, plugged into Burn so
 //! that every caller (app, trainer, eval, bench, tests) keeps one model code path.
 //!
-//! [`conv2d`] and [`conv_transpose2d`] take and return Burn tensors like
-//! `burn::tensor::module::{conv2d, conv_transpose2d}`. On a flex device (with or without
-//! autodiff) they run the im2col + GEMM kernels of [`conv`] with handwritten backward passes
-//! ([`autodiff`]); on every other device (wgpu) and for what they do not cover (groups,
-//! dilation, non-f32) they call Burn's op. Burn's flex convolution converts NCHW↔NHWC around
+//! [`conv2d`], [`conv_transpose2d`] and [`batch_norm_train`] take and return Burn tensors like
+//! `burn::tensor::module::{conv2d, conv_transpose2d, batch_norm_train}`. On a flex device (with
+//! or without autodiff) they run the im2col + GEMM kernels of [`conv`] and the two-pass
+//! batch-norm kernels of [`batch_norm`], with handwritten backward passes ([`autodiff`]); on
+//! every other device (wgpu) and for what they do not cover (groups, dilation, non-f32) they
+//! call Burn's op. Burn's flex convolution converts NCHW↔NHWC around
 //! every call and differentiates through its generic defaults (the weight gradient as a
 //! convolution over batch↔channel-swapped tensors); these do each pass as one GEMM per image
 //! on NCHW with no operand copies.
@@ -14,9 +15,12 @@
 //! exactness tests.
 
 mod autodiff;
+mod batch_norm;
 mod conv;
+mod flex;
 mod im2col;
 mod matmul;
+mod norm;
 mod plan;
 
 use burn::backend::{Autodiff, Flex};
@@ -104,6 +108,78 @@ fn ours(plan: Plan, x: &Tensor<4>, w: &Tensor<4>, bias: Option<&Tensor<1>>) -> O
         };
         let y = autodiff::forward(plan, xp, wp, b, w.dims());
         return Some(Tensor::from_primitive::<Autodiff<Flex>>(y));
+    }
+    None
+}
+
+/// Batch normalisation's output with the batch statistics it used.
+pub struct BatchNormTrain<const D: usize> {
+    /// The normalised tensor.
+    pub output: Tensor<D>,
+    /// Per-channel mean (not tracked by autodiff).
+    pub mean: Tensor<1>,
+    /// Per-channel biased variance (not tracked by autodiff).
+    pub variance: Tensor<1>,
+}
+
+/// Batch normalisation with the batch's own statistics; see the module docs for where it runs.
+///
+/// # Shapes
+/// `x`: [B, C, ...], `gamma`, `beta`: [C] → output like `x`, statistics [C]
+pub fn batch_norm_train<const D: usize>(
+    x: Tensor<D>,
+    gamma: Tensor<1>,
+    beta: Tensor<1>,
+    epsilon: f64,
+) -> BatchNormTrain<D> {
+    if enabled()
+        && let Some(r) = norm_ours(&x, &gamma, &beta, epsilon)
+    {
+        return r;
+    }
+    let r = burn::tensor::module::batch_norm_train(x, gamma, beta, epsilon);
+    BatchNormTrain {
+        output: r.output,
+        mean: r.mean,
+        variance: r.variance,
+    }
+}
+
+fn norm_ours<const D: usize>(
+    x: &Tensor<D>,
+    gamma: &Tensor<1>,
+    beta: &Tensor<1>,
+    eps: f64,
+) -> Option<BatchNormTrain<D>> {
+    let shape = x.dims().to_vec();
+    let dims = norm::dims(&shape)?;
+    let f32s = [x.dtype(), gamma.dtype(), beta.dtype()] == [DType::F32; 3];
+    if !f32s || gamma.dims() != [dims.channels] || beta.dims() != [dims.channels] {
+        return None;
+    }
+    if let (Ok(xp), Ok(gp), Ok(bp)) = (
+        x.clone().try_into_primitive::<Flex>(),
+        gamma.clone().try_into_primitive::<Flex>(),
+        beta.clone().try_into_primitive::<Flex>(),
+    ) {
+        let r = norm::forward(&xp, &shape, dims, &gp, &bp, eps);
+        return Some(BatchNormTrain {
+            output: Tensor::from_primitive::<Flex>(r.output),
+            mean: Tensor::from_primitive::<Flex>(r.mean),
+            variance: Tensor::from_primitive::<Flex>(r.var),
+        });
+    }
+    if let (Ok(xp), Ok(gp), Ok(bp)) = (
+        x.clone().try_into_primitive::<Autodiff<Flex>>(),
+        gamma.clone().try_into_primitive::<Autodiff<Flex>>(),
+        beta.clone().try_into_primitive::<Autodiff<Flex>>(),
+    ) {
+        let (output, mean, var) = autodiff::batch_norm(xp, gp, bp, shape, dims, eps);
+        return Some(BatchNormTrain {
+            output: Tensor::from_primitive::<Autodiff<Flex>>(output),
+            mean: Tensor::from_primitive::<Autodiff<Flex>>(mean),
+            variance: Tensor::from_primitive::<Autodiff<Flex>>(var),
+        });
     }
     None
 }

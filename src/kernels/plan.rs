@@ -2,9 +2,9 @@
 //! shapes and Burn's options, and its forward and backward passes on `FlexTensor`s.
 
 use super::conv::{add_bias, bias_grad, gather_gemm, gemm_scatter, weight_grad};
+use super::flex::{contiguous, tensor, values};
 use super::im2col::Geometry;
 use burn::backend::flex::FlexTensor;
-use burn::tensor::TensorData;
 use burn::tensor::ops::{ConvOptions, ConvTransposeOptions};
 
 /// Which layer.
@@ -158,25 +158,6 @@ impl Plan {
         let plane = self.y_shape[2] * self.y_shape[3];
         let db = bias_grad(values(&dy), self.out_channels(), plane);
         let len = db.len();
-        FlexTensor::from_data(TensorData::new(db, [len]))
+        tensor(db, [len])
     }
-}
-
-/// `t` itself when its elements are in order, else a compact copy.
-fn contiguous(t: &FlexTensor) -> FlexTensor {
-    if t.as_slice::<f32>().is_some() {
-        t.clone()
-    } else {
-        t.to_contiguous()
-    }
-}
-
-/// The f32 elements of a tensor made by [`contiguous`].
-fn values(t: &FlexTensor) -> &[f32] {
-    t.as_slice::<f32>()
-        .expect("routing admits only f32 tensors and `contiguous` compacts them")
-}
-
-fn tensor(values: Vec<f32>, shape: [usize; 4]) -> FlexTensor {
-    FlexTensor::from_data(TensorData::new(values, shape))
 }

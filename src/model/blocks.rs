@@ -94,7 +94,8 @@ pub(crate) fn batch_norm(channels: usize, device: &burn::tensor::Device) -> Batc
 /// # Shapes
 /// `x`: [B, C, H, W] → [B, C, H, W]
 pub(crate) fn norm_forward(norm: &BatchNorm, x: Tensor<4>, stats: NormStats) -> Tensor<4> {
-    use burn::tensor::module::{batch_norm as bn_running, batch_norm_train};
+    use crate::kernels::batch_norm_train;
+    use burn::tensor::module::batch_norm as bn_running;
     match stats {
         NormStats::Running => bn_running(
             x,

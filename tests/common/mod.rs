@@ -96,3 +96,15 @@ pub fn assert_refused(o: &std::process::Output, what: &str) {
         stderr(o)
     );
 }
+
+/// A photo-like target for [`draw_sketch`]: a warm disc where the head is, on blue.
+pub fn photo_for(w: u32, h: u32, hue: u8) -> RgbImage {
+    RgbImage::from_fn(w, h, |x, y| {
+        let d = ((x as f32 - w as f32 / 2.0).powi(2) + (y as f32 - h as f32 * 0.55).powi(2)).sqrt();
+        if d < w.min(h) as f32 * 0.3 {
+            Rgb([200, 120, hue])
+        } else {
+            Rgb([40, 90, 160])
+        }
+    })
+}
