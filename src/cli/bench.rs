@@ -119,60 +119,6 @@ fn rel_diff(a: &[f32], b: &[f32]) -> f64 {
     (num / den.max(1e-30)).sqrt()
 }
 
-/// FP32 FLOP per cycle and core: two FMA pipes of the widest vector unit the CPU reports, with
-/// AVX-512 counted at the width the core executes it: AMD's Zen 4 (family 0x19) runs 512-bit
-/// instructions as two 256-bit halves (32 FLOP/cycle); Zen 5 (0x1A) and Intel's server cores
-/// run them full width (64).
-pub fn flop_per_cycle(vendor: &str, family: u32, flags: &str) -> f64 {
-    let has = |f: &str| flags.split_whitespace().any(|x| x == f);
-    if has("avx512f") {
-        if vendor == "AuthenticAMD" && family < 0x1A {
-            32.0
-        } else {
-            64.0
-        }
-    } else if has("avx2") && has("fma") {
-        32.0
-    } else if has("avx") {
-        16.0
-    } else {
-        8.0
-    }
-}
-
-/// Peak FP32 FLOP/s of this CPU: cores × clock × [`flop_per_cycle`].
-fn cpu_peak_gflops() -> Option<(f64, String)> {
-    let info = std::fs::read_to_string("/proc/cpuinfo").ok()?;
-    let mhz: f64 = info
-        .lines()
-        .find(|l| l.starts_with("cpu MHz"))?
-        .split(':')
-        .nth(1)?
-        .trim()
-        .parse()
-        .ok()?;
-    let field = |name: &str| {
-        info.lines()
-            .find(|l| l.split(':').next().is_some_and(|k| k.trim() == name))
-            .and_then(|l| l.split(':').nth(1))
-            .map(str::trim)
-    };
-    let flags = field("flags")?;
-    let vendor = field("vendor_id").unwrap_or("");
-    let family: u32 = field("cpu family")
-        .and_then(|f| f.parse().ok())
-        .unwrap_or(0);
-    let per_cycle = flop_per_cycle(vendor, family, flags);
-    let cores = std::thread::available_parallelism().ok()?.get() as f64;
-    Some((
-        cores * mhz / 1e3 * per_cycle,
-        format!(
-            "{cores} cores × {:.2} GHz × {per_cycle} FLOP/cycle",
-            mhz / 1e3
-        ),
-    ))
-}
-
 fn write_f32(path: &Path, v: &[f32]) -> Result<()> {
     std::fs::write(path, bytemuck::cast_slice(v))
         .with_context(|| format!("writing {}", path.display()))
@@ -251,7 +197,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
             peak: args
                 .peak_gflops
                 .map(|p| (p, format!("{p} GFLOP/s (--peak-gflops)")))
-                .or_else(cpu_peak_gflops),
+                .or_else(super::peak::cpu_peak_gflops),
         });
     }
     let cpu = device::cpu();
@@ -260,7 +206,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
     } else {
         device::wgpu().ok()
     };
-    let cpu_peak = cpu_peak_gflops();
+    let cpu_peak = super::peak::cpu_peak_gflops();
     let tmp = std::env::temp_dir().join(format!("pix2paint-bench-{}", std::process::id()));
     std::fs::create_dir_all(&tmp)?;
     let sketch = test_sketch();
@@ -467,7 +413,7 @@ fn run_train(args: &BenchArgs) -> Result<()> {
     } else {
         device::wgpu().ok()
     };
-    let cpu_peak = cpu_peak_gflops();
+    let cpu_peak = super::peak::cpu_peak_gflops();
     let (sketch, photo) = (test_sketch(), test_photo());
     println!(
         "| backend | ngf / ndf | ms / step | steps/s | GFLOP/s | % of CPU peak | PyTorch CPU ms | speed vs PyTorch |"
@@ -589,27 +535,4 @@ fn run_train(args: &BenchArgs) -> Result<()> {
         println!("{l}");
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::flop_per_cycle;
-
-    #[test]
-    fn avx512_counts_at_the_width_the_core_runs_it() {
-        let avx512 = "fpu sse avx avx2 fma avx512f avx512bw";
-        assert_eq!(
-            flop_per_cycle("AuthenticAMD", 0x19, avx512),
-            32.0,
-            "Zen 4: half width"
-        );
-        assert_eq!(
-            flop_per_cycle("AuthenticAMD", 0x1A, avx512),
-            64.0,
-            "Zen 5: full width"
-        );
-        assert_eq!(flop_per_cycle("GenuineIntel", 6, avx512), 64.0);
-        assert_eq!(flop_per_cycle("AuthenticAMD", 0x19, "avx avx2 fma"), 32.0);
-        assert_eq!(flop_per_cycle("GenuineIntel", 6, "sse sse2"), 8.0);
-    }
 }

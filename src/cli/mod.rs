@@ -8,6 +8,7 @@ pub mod colorize;
 pub mod eval;
 pub mod export;
 pub mod info;
+pub mod peak;
 pub mod prepare;
 pub mod train;
 

@@ -19,7 +19,7 @@
 //! and reused, so steady-state calls allocate only their result.
 
 use super::im2col::{Geometry, col2im, im2col};
-use super::matmul::{View, matmul};
+use super::matmul::{View, matmul, matmul_split_inner};
 use std::cell::RefCell;
 
 thread_local! {
@@ -112,7 +112,7 @@ pub fn weight_grad(a: &[f32], image: &[f32], batch: usize, geo: &Geometry, m: us
         for n in 0..batch {
             im2col(&image[n * per_image..(n + 1) * per_image], geo, cols);
             let lhs = View::row_major(&a[n * m * positions..(n + 1) * m * positions], m, positions);
-            matmul(
+            matmul_split_inner(
                 &mut dw,
                 lhs,
                 View::row_major(cols, rows, positions).t(),

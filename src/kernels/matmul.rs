@@ -29,6 +29,22 @@ impl<'a> View<'a> {
         }
     }
 
+    /// Columns `start..start + len` (no copy).
+    pub fn columns(self, start: usize, len: usize) -> Self {
+        assert!(start + len <= self.cols, "column range outside the matrix");
+        let offset = if len == 0 { 0 } else { start * self.col_stride };
+        Self {
+            data: &self.data[offset..],
+            cols: len,
+            ..self
+        }
+    }
+
+    /// Rows `start..start + len` (no copy).
+    pub fn rows(self, start: usize, len: usize) -> Self {
+        self.t().columns(start, len).t()
+    }
+
     /// The transposed matrix (no copy).
     pub fn t(self) -> Self {
         Self {
@@ -99,6 +115,81 @@ pub fn matmul(dst: &mut [f32], lhs: View<'_>, rhs: View<'_>, accumulate: bool) {
     }
 }
 
+/// `dst = lhs · rhs` (or `+=`) for a small product over a long inner dimension, the shape of
+/// every weight gradient (output channels × kernel taps, summed over all pixels): the `gemm`
+/// crate threads over the output's blocks, of which such a product has one or two, so here
+/// the inner dimension is split between the threads instead and the partial products summed.
+pub fn matmul_split_inner(dst: &mut [f32], lhs: View<'_>, rhs: View<'_>, accumulate: bool) {
+    use rayon::prelude::*;
+    let (m, k, n) = (lhs.rows, lhs.cols, rhs.cols);
+    let threads = rayon::current_num_threads();
+    let small_output = m * n <= SPLIT_INNER_MAX_OUTPUT;
+    if threads < 2 || !small_output || k < SPLIT_INNER_MIN_DEPTH {
+        return matmul(dst, lhs, rhs, accumulate);
+    }
+    assert_eq!(rhs.rows, k, "inner dimensions differ");
+    assert_eq!(
+        dst.len(),
+        m * n,
+        "output does not match the product's shape"
+    );
+    let chunk = k.div_ceil(threads);
+    let partials: Vec<Vec<f32>> = (0..threads)
+        .into_par_iter()
+        .map(|t| {
+            let start = (t * chunk).min(k);
+            let len = chunk.min(k - start);
+            let mut part = vec![0.0; m * n];
+            if len > 0 {
+                single(&mut part, lhs.columns(start, len), rhs.rows(start, len));
+            }
+            part
+        })
+        .collect();
+    if !accumulate {
+        dst.fill(0.0);
+    }
+    for part in partials {
+        for (d, p) in dst.iter_mut().zip(part) {
+            *d += p;
+        }
+    }
+}
+
+/// Products with at most this many outputs are split along their inner dimension.
+const SPLIT_INNER_MAX_OUTPUT: usize = 256 * 1024;
+/// ... when that dimension is at least this long.
+const SPLIT_INNER_MIN_DEPTH: usize = 1024;
+
+/// `dst = lhs · rhs` on this thread only.
+fn single(dst: &mut [f32], lhs: View<'_>, rhs: View<'_>) {
+    let (m, k, n) = (lhs.rows, lhs.cols, rhs.cols);
+    // SAFETY: as in `matmul`; `columns`/`rows` keep every reachable index inside the slice.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            dst.as_mut_ptr(),
+            1,
+            n as isize,
+            false,
+            lhs.data.as_ptr(),
+            lhs.col_stride as isize,
+            lhs.row_stride as isize,
+            rhs.data.as_ptr(),
+            rhs.col_stride as isize,
+            rhs.row_stride as isize,
+            1.0,
+            1.0,
+            false,
+            false,
+            false,
+            gemm::Parallelism::None,
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,6 +230,23 @@ mod tests {
             for j in 0..n {
                 assert_eq!(ct[j * m + i], want[i * n + j]);
             }
+        }
+        // Split along the inner dimension: the same product.
+        let (m2, k2, n2) = (3, 5000, 4);
+        let a2: Vec<f32> = (0..m2 * k2)
+            .map(|i| ((i % 13) as f32 - 6.0) * 0.1)
+            .collect();
+        let b2: Vec<f32> = (0..k2 * n2).map(|i| ((i % 7) as f32 - 3.0) * 0.2).collect();
+        let want2 = naive(&a2, &b2, m2, k2, n2);
+        let mut c2 = vec![f32::NAN; m2 * n2];
+        matmul_split_inner(
+            &mut c2,
+            View::row_major(&a2, m2, k2),
+            View::row_major(&b2, k2, n2),
+            false,
+        );
+        for (got, w) in c2.iter().zip(&want2) {
+            assert!((got - w).abs() <= 1e-3 * w.abs().max(1.0), "{got} vs {w}");
         }
         // Accumulation adds onto what is there.
         matmul(
