@@ -221,8 +221,14 @@ impl Gan {
         settle_gradients(&mut grads, &self.d);
         self.d = self.optim_d.step(lr, self.d.clone(), grads);
 
-        // Generator: fool the updated discriminator, stay close to the photo in L1.
-        let judged = self.d.forward(sketch, fake.clone(), stats);
+        // Generator: fool the updated discriminator, stay close to the photo in L1. D's weights
+        // are constants here (pix2pix's `set_requires_grad(netD, False)`): autodiff then
+        // computes only the gradient through D's input, not D's unused weight gradients.
+        let judged = self
+            .d
+            .clone()
+            .no_grad()
+            .forward(sketch, fake.clone(), stats);
         let gan = bce_with_logits(judged, 1.0);
         let l1 = (fake - photo).abs().mean();
         let (gan_value, l1_value): (f32, f32) =
