@@ -22,6 +22,10 @@ struct Args {
     /// is otherwise passed over for the faster CPU backend.
     #[arg(long, conflicts_with = "cpu")]
     gpu: bool,
+    /// On the CPU, use Burn's own convolutions and batch normalisation instead of pix2paint's
+    /// kernels (slower; to compare, or to rule the kernels out when something looks wrong).
+    #[arg(long, global = true)]
+    burn_kernels: bool,
 }
 
 #[derive(Subcommand)]
@@ -44,6 +48,9 @@ enum Command {
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    if args.burn_kernels {
+        pix2paint::kernels::set_enabled(false);
+    }
     if args.command.is_some() {
         quiet_on_closed_pipe();
     }

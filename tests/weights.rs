@@ -9,8 +9,9 @@ use pix2paint::weights::{self, ModelInfo, Precision, SaveRequest, WeightsError};
 use std::collections::BTreeMap;
 
 fn output(g: &pix2paint::model::Generator, d: &Device) -> Vec<f32> {
-    d.seed(11);
-    let x = Tensor::<4>::random([1, 3, 256, 256], Distribution::Uniform(-1.0, 1.0), d);
+    let x = seeded(d, 11, || {
+        Tensor::<4>::random([1, 3, 256, 256], Distribution::Uniform(-1.0, 1.0), d)
+    });
     g.forward(x, NormStats::Batch, None, &[])
         .into_data()
         .try_into_vec::<f32>()

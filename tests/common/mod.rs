@@ -13,8 +13,17 @@ pub fn tiny_config() -> GeneratorConfig {
 }
 
 pub fn tiny_generator(seed: u64, device: &Device) -> Generator {
+    seeded(device, seed, || tiny_config().init(device))
+}
+
+/// Run `f` right after seeding `device`'s random generator, with no other test thread of this
+/// binary drawing from it in between (Burn's generator is shared by all of them, so without
+/// this a seed does not give the same numbers when tests run in parallel).
+pub fn seeded<T>(device: &Device, seed: u64, f: impl FnOnce() -> T) -> T {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _only_us = LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     device.seed(seed);
-    tiny_config().init(device)
+    f()
 }
 
 pub fn tiny_discriminator(device: &Device) -> (Discriminator, DiscriminatorConfig) {
