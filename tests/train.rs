@@ -11,7 +11,6 @@ use pix2paint::train::{self, Control, Gan, Job, Start, TrainConfig, TrainError, 
 use pix2paint::weights::{self, Direction};
 use std::path::Path;
 
-
 fn write_aligned(dir: &Path, n: usize) {
     std::fs::create_dir_all(dir).unwrap();
     for i in 0..n {

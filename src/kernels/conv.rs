@@ -27,7 +27,7 @@ thread_local! {
 }
 
 /// Run `f` with this thread's column buffer, grown to `len` (contents unspecified).
-pub(super) fn with_cols<R>(len: usize, f: impl FnOnce(&mut [f32]) -> R) -> R {
+fn with_cols<R>(len: usize, f: impl FnOnce(&mut [f32]) -> R) -> R {
     SCRATCH.with(|cell| match cell.try_borrow_mut() {
         Ok(mut buf) => {
             if buf.len() < len {

@@ -4,8 +4,7 @@
 //! [`conv2d`], [`conv_transpose2d`] and [`batch_norm_train`] take and return Burn tensors like
 //! `burn::tensor::module::{conv2d, conv_transpose2d, batch_norm_train}`. On a flex device (with
 //! or without autodiff) they run the im2col + GEMM kernels of [`conv`] and the two-pass
-//! batch-norm kernels of [`batch_norm`] (the decoders' transposed convolutions forward as
-//! four sub-pixel GEMMs, [`subpixel`]), with handwritten backward passes ([`autodiff`]); on
+//! batch-norm kernels of [`batch_norm`], with handwritten backward passes ([`autodiff`]); on
 //! every other device (wgpu) and for what they do not cover (groups, dilation, non-f32) they
 //! call Burn's op. Burn's flex convolution converts NCHW↔NHWC around
 //! every call and differentiates through its generic defaults (the weight gradient as a
@@ -23,7 +22,6 @@ mod im2col;
 mod matmul;
 mod norm;
 mod plan;
-mod subpixel;
 
 use burn::backend::{Autodiff, Flex};
 use burn::tensor::ops::{ConvOptions, ConvTransposeOptions};

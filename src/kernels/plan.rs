@@ -4,7 +4,6 @@
 use super::conv::{add_bias, bias_grad, gather_gemm, gemm_scatter, weight_grad};
 use super::flex::{contiguous, tensor, values};
 use super::im2col::Geometry;
-use super::subpixel;
 use burn::backend::flex::FlexTensor;
 use burn::tensor::ops::{ConvOptions, ConvTransposeOptions};
 
@@ -122,14 +121,6 @@ impl Plan {
         let (xs, ws) = (values(&x), values(&w));
         let mut y = match self.kind {
             Kind::Conv => gather_gemm(xs, self.batch, &self.geo, ws, self.m),
-            Kind::Transposed if subpixel::covers(&self.geo) => subpixel::forward(
-                xs,
-                self.batch,
-                self.m,
-                [self.x_shape[2], self.x_shape[3]],
-                ws,
-                self.geo.channels,
-            ),
             Kind::Transposed => gemm_scatter(xs, self.batch, &self.geo, ws, self.m),
         };
         if let Some(b) = bias {
