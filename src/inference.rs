@@ -31,10 +31,14 @@ impl Painter {
     /// A painter from a loaded model file, moved onto `device`.
     pub fn from_model(model: ModelFile, device: &Device) -> Self {
         use burn::module::Module;
+        let steps = model.trained_steps();
         Self {
             generator: model.generator.to_device(device),
             config: model.generator_config,
-            info: model.info,
+            info: ModelInfo {
+                steps,
+                ..model.info
+            },
         }
     }
 

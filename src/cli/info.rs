@@ -22,7 +22,7 @@ pub fn run(args: InfoArgs) -> Result<()> {
     }
     println!("direction:     {:?}", m.info.direction);
     println!("resolution:    {}", m.info.resolution);
-    println!("trained steps: {}", m.info.steps);
+    println!("trained steps: {}", m.trained_steps());
     println!("inference BN:  {:?}", m.info.inference_stats);
     println!(
         "generator:     ngf {}, {} parameters, bias {:?}, innermost norm {}",

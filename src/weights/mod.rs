@@ -130,6 +130,21 @@ pub struct ModelFile {
     pub extras: BTreeMap<String, Vec<u8>>,
 }
 
+impl ModelFile {
+    /// Training steps behind the generator: the model's own count plus, in a training
+    /// checkpoint, the steps of the run that wrote it (kept in its trainer state, because a
+    /// resumed run counts from the model's own).
+    pub fn trained_steps(&self) -> u64 {
+        let run = self
+            .extras
+            .get("trainer")
+            .and_then(|b| serde_json::from_slice::<serde_json::Value>(b).ok())
+            .and_then(|v| v.get("step")?.as_u64())
+            .unwrap_or(0);
+        self.info.steps.saturating_add(run)
+    }
+}
+
 /// What to write into a weights file.
 pub struct SaveRequest<'a> {
     /// The generator.
