@@ -261,34 +261,37 @@ pub fn run(args: BenchArgs) -> Result<()> {
             }
         };
         let peak = args.peak_gflops.or(cpu_peak.as_ref().map(|p| p.0));
-        rows.push(Row {
-            backend: format!("{} + pix2paint kernels", cpu.description),
+        let row = |backend: String, ms: f64, peak: Option<f64>, note: String| Row {
+            backend,
             ngf,
             median_ms: ms,
             gflops: flops / ms / 1e6,
             peak,
             peer_ms: peer.map(|p| p.0),
-            note: peer.map_or(String::new(), |p| {
+            note,
+        };
+        rows.push(row(
+            format!("{} + pix2paint kernels", cpu.description),
+            ms,
+            peak,
+            peer.map_or(String::new(), |p| {
                 format!("ORT output ‖Δ‖/‖ref‖ = {:.1e}", p.1)
             }),
-        });
+        ));
         // The same network through Burn's own flex convolutions: what the kernels gained.
         eprintln!("  timing {} with Burn's convolutions …", cpu.description);
         pix2paint::kernels::set_enabled(false);
         let (burn_ms, burn_out) = time_forward(&g, &x, args.warmup, args.iters);
         pix2paint::kernels::set_enabled(true);
-        rows.push(Row {
-            backend: format!("{}, Burn's convolutions", cpu.description),
-            ngf,
-            median_ms: burn_ms,
-            gflops: flops / burn_ms / 1e6,
+        rows.push(row(
+            format!("{}, Burn's convolutions", cpu.description),
+            burn_ms,
             peak,
-            peer_ms: peer.map(|p| p.0),
-            note: format!(
+            format!(
                 "vs pix2paint kernels ‖Δ‖/‖ref‖ = {:.1e}",
                 rel_diff(&burn_out, &reference)
             ),
-        });
+        ));
         #[cfg(feature = "bench-ndarray")]
         if args.ndarray {
             // The other CPU backend, to justify the choice of flex.
@@ -301,18 +304,15 @@ pub fn run(args: BenchArgs) -> Result<()> {
                 args.warmup,
                 args.iters,
             );
-            rows.push(Row {
-                backend: "CPU: ndarray".into(),
-                ngf,
-                median_ms: ms,
-                gflops: flops / ms / 1e6,
-                peak: args.peak_gflops.or(cpu_peak.as_ref().map(|p| p.0)),
-                peer_ms: peer.map(|p| p.0),
-                note: format!(
+            rows.push(row(
+                "CPU: ndarray".into(),
+                ms,
+                peak,
+                format!(
                     "vs flex output ‖Δ‖/‖ref‖ = {:.1e}",
                     rel_diff(&out, &reference)
                 ),
-            });
+            ));
         }
         if let Some(gpu) = &gpu {
             eprintln!("  timing {} …", gpu.description);
@@ -320,18 +320,15 @@ pub fn run(args: BenchArgs) -> Result<()> {
             let g_gpu = g.clone().to_device(gd);
             let xg = x.clone().to_device(gd);
             let (ms, out) = time_forward(&g_gpu, &xg, args.warmup, args.iters);
-            rows.push(Row {
-                backend: gpu.description.clone(),
-                ngf,
-                median_ms: ms,
-                gflops: flops / ms / 1e6,
-                peak: None,
-                peer_ms: peer.map(|p| p.0),
-                note: format!(
+            rows.push(row(
+                gpu.description.clone(),
+                ms,
+                None,
+                format!(
                     "vs CPU output ‖Δ‖/‖ref‖ = {:.1e}",
                     rel_diff(&out, &reference)
                 ),
-            });
+            ));
         }
     }
     let _ = std::fs::remove_dir_all(&tmp);

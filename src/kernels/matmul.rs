@@ -87,32 +87,7 @@ pub fn matmul(dst: &mut [f32], lhs: View<'_>, rhs: View<'_>, accumulate: bool) {
     } else {
         gemm::Parallelism::None
     };
-    // SAFETY: `View::row_major` ties each view to a slice holding every index its strides reach
-    // (the largest is (rows−1)·row_stride + (cols−1)·col_stride < len, preserved by `t`), `dst`
-    // holds m·n elements at row stride n, and `dst` cannot alias the views (it is `&mut`).
-    unsafe {
-        gemm::gemm(
-            m,
-            n,
-            k,
-            dst.as_mut_ptr(),
-            1,
-            n as isize,
-            accumulate,
-            lhs.data.as_ptr(),
-            lhs.col_stride as isize,
-            lhs.row_stride as isize,
-            rhs.data.as_ptr(),
-            rhs.col_stride as isize,
-            rhs.row_stride as isize,
-            1.0,
-            1.0,
-            false,
-            false,
-            false,
-            threads,
-        );
-    }
+    run(dst, lhs, rhs, accumulate, threads);
 }
 
 /// `dst = lhs · rhs` (or `+=`) for a small product over a long inner dimension, the shape of
@@ -163,8 +138,22 @@ const SPLIT_INNER_MIN_DEPTH: usize = 1024;
 
 /// `dst = lhs · rhs` on this thread only.
 fn single(dst: &mut [f32], lhs: View<'_>, rhs: View<'_>) {
+    run(dst, lhs, rhs, false, gemm::Parallelism::None);
+}
+
+/// The `gemm` call behind [`matmul`] and [`single`]; shapes checked by the callers.
+fn run(
+    dst: &mut [f32],
+    lhs: View<'_>,
+    rhs: View<'_>,
+    accumulate: bool,
+    threads: gemm::Parallelism,
+) {
     let (m, k, n) = (lhs.rows, lhs.cols, rhs.cols);
-    // SAFETY: as in `matmul`; `columns`/`rows` keep every reachable index inside the slice.
+    // SAFETY: `View::row_major` ties each view to a slice holding every index its strides reach
+    // (the largest is (rows−1)·row_stride + (cols−1)·col_stride < len, which `t`, `columns` and
+    // `rows` preserve), `dst` holds m·n elements at row stride n, and `dst` cannot alias the
+    // views (it is `&mut`).
     unsafe {
         gemm::gemm(
             m,
@@ -173,7 +162,7 @@ fn single(dst: &mut [f32], lhs: View<'_>, rhs: View<'_>) {
             dst.as_mut_ptr(),
             1,
             n as isize,
-            false,
+            accumulate,
             lhs.data.as_ptr(),
             lhs.col_stride as isize,
             lhs.row_stride as isize,
@@ -185,7 +174,7 @@ fn single(dst: &mut [f32], lhs: View<'_>, rhs: View<'_>) {
             false,
             false,
             false,
-            gemm::Parallelism::None,
+            threads,
         );
     }
 }
