@@ -259,7 +259,8 @@ pub fn tensor_to_rgba_reference(chw: &[f32], width: u32, height: u32) -> RgbaIma
     })
 }
 
-/// Read a texture back to the CPU (tests, and saving a result shown from the GPU).
+/// Read a texture back to the CPU (the shader's tests; the app reads results back from the
+/// tensor instead).
 pub fn read_texture(
     device: &wgpu::Device,
     queue: &wgpu::Queue,

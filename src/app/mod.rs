@@ -72,7 +72,8 @@ impl LatencyStats {
     }
 }
 
-/// The app.
+/// The painting app's state: the sketch, the model and its live results, the training panel,
+/// settings and dialogs. Panels read it and return commands; `actions.rs` changes it.
 pub struct PaintApp {
     /// The sketch.
     pub canvas: Canvas,

@@ -186,10 +186,13 @@ impl PaintApp {
     }
 }
 
+/// What the result panel says when no model could be found.
 pub(super) fn no_model_text() -> String {
     format!(
-        "No model installed yet.\n\nFile > Open model… (or drop a .safetensors, .pth or .pict file here) to \
-         paint with one. The default cat model will live in {}.",
+        "No model found.\n\nFile > Open model… (or drop a .safetensors, .pth or .pict file here) to \
+         paint with one. pix2paint looks for its cat model ({}) in $PIX2PAINT_WEIGHTS, in weights/ \
+         beside the program, then in {}.",
+        crate::weights::DEFAULT_MODEL_FILE,
         crate::weights::default_model_dir().display()
     )
 }

@@ -330,9 +330,9 @@ impl Gan {
             })?;
             extras.insert(name.to_string(), bytes.to_vec());
         }
-        let mut info = self.info.clone();
-        info.steps = self.info.steps; // steps before this run; the run's own are in `trainer`
-        weights::save(path, &self.request(&info, &extras, Precision::Full))?;
+        // The info keeps the steps from before this run; the run's own are in `trainer`
+        // (`ModelFile::trained_steps` adds them).
+        weights::save(path, &self.request(&self.info, &extras, Precision::Full))?;
         Ok(())
     }
 
