@@ -55,7 +55,11 @@ pub fn run(args: ExportArgs) -> Result<()> {
         .models
         .iter()
         .map(|p| {
-            weights::load(p, &device).with_context(|| format!("loading the model {}", p.display()))
+            let mut m = weights::load(p, &device)
+                .with_context(|| format!("loading the model {}", p.display()))?;
+            // A checkpoint's own steps live in its trainer state, which the export drops.
+            m.info.steps = m.trained_steps();
+            Ok(m)
         })
         .collect::<Result<Vec<_>>>()?;
     // What the result says about itself comes from the last model (before averaging, so that
