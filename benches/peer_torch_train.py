@@ -7,7 +7,9 @@ convolutions, a bias only on the output one, BatchNorm on every encoder block bu
 and the innermost, dropout 0.5 on the decoders 2-4 from the inside, tanh out) and
 the 70×70 PatchGAN (C64-C128-C256-C512, bias only where no BatchNorm follows). One step is
 pix2paint's step: discriminator update on a real and a detached generated pair, then generator
-update with the vanilla GAN loss plus 100 × L1; Adam lr 2e-4, betas (0.5, 0.999); batch 1.
+update with the vanilla GAN loss plus 100 × L1, the discriminator's weights frozen for it (as
+pix2pix's `set_requires_grad(netD, False)`); Adam lr 2e-4, betas (0.5, 0.999); batch 1 or
+`--batch N`.
 
 Prints one JSON line: median ms per step, steps/s and both parameter counts (to check that the
 networks match pix2paint's).
@@ -105,6 +107,7 @@ def main():
     ap.add_argument("--iters", type=int, default=10)
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--threads", type=int, default=os.cpu_count())
+    ap.add_argument("--batch", type=int, default=1)
     args = ap.parse_args()
     ensure_packages()
     import torch
@@ -117,11 +120,16 @@ def main():
     d.train()
     opt_g = torch.optim.Adam(g.parameters(), lr=2e-4, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(d.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    sketch = torch.rand(1, 3, 256, 256) * 2 - 1
-    photo = torch.rand(1, 3, 256, 256) * 2 - 1
+    sketch = torch.rand(args.batch, 3, 256, 256) * 2 - 1
+    photo = torch.rand(args.batch, 3, 256, 256) * 2 - 1
+
+    def set_requires_grad(net, on):
+        for p in net.parameters():
+            p.requires_grad = on
 
     def step():
         fake = g(sketch)
+        set_requires_grad(d, True)
         real_logits = d(torch.cat([sketch, photo], 1))
         fake_logits = d(torch.cat([sketch, fake.detach()], 1))
         loss_d = 0.5 * (
@@ -131,6 +139,7 @@ def main():
         opt_d.zero_grad()
         loss_d.backward()
         opt_d.step()
+        set_requires_grad(d, False)
         judged = d(torch.cat([sketch, fake], 1))
         loss_g = F.binary_cross_entropy_with_logits(judged, torch.ones_like(judged)) + 100 * (
             fake - photo

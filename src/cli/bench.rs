@@ -48,6 +48,9 @@ pub struct BenchArgs {
     /// Discriminator width for `--train` and `--layers`.
     #[arg(long, default_value_t = 64, value_parser = super::bounds::width)]
     ndf: usize,
+    /// Images per training step for `--train` (the peer trains the same batch).
+    #[arg(long, default_value_t = 1, value_parser = super::bounds::batch_size, requires = "train")]
+    batch: usize,
     /// The machine's peak FP32 GFLOP/s (default: estimated from /proc/cpuinfo for the CPU).
     #[arg(long)]
     peak_gflops: Option<f64>,
@@ -371,6 +374,8 @@ fn run_torch_peer(ngf: usize, args: &BenchArgs) -> Result<TorchPeer> {
             ngf.to_string(),
             "--ndf".into(),
             args.ndf.to_string(),
+            "--batch".into(),
+            args.batch.to_string(),
         ],
         args,
     )?;
@@ -400,7 +405,7 @@ fn test_photo() -> image::RgbImage {
 }
 
 /// `bench --train`: median time of one full pix2pix step (D update, then G update) at 256²,
-/// batch 1, on each backend, against PyTorch CPU training the same networks.
+/// batch 1 (or `--batch`), on each backend, against PyTorch CPU training the same networks.
 fn run_train(args: &BenchArgs) -> Result<()> {
     use pix2paint::tensor_image::images_to_tensor;
     use pix2paint::train::{Gan, TrainConfig};
@@ -423,13 +428,15 @@ fn run_train(args: &BenchArgs) -> Result<()> {
             ndf: args.ndf,
             ..TrainConfig::default()
         };
-        // Backward ≈ 2 × forward. G: one forward + backward. D: three forwards (real, fake for
-        // its own update, fake again for G's loss), each with a backward.
+        // Backward ≈ 2 × forward (input and weight gradients). G: one forward + backward. D:
+        // three forwards (real, fake for its own update, fake again for G's loss); the first two
+        // with a full backward, the third with the input gradient only (D's weights are
+        // constants in G's update, in pix2pix and here): 3 + 2·2 + 1 = 8 D forwards.
         let g_flops = GeneratorConfig::new().with_ngf(ngf).flops(256, 256) as f64;
         let d_flops = pix2paint::model::DiscriminatorConfig::new()
             .with_ndf(args.ndf)
             .flops(256, 256) as f64;
-        let step_flops = 3.0 * g_flops + 9.0 * d_flops;
+        let step_flops = args.batch as f64 * (3.0 * g_flops + 8.0 * d_flops);
         let peer = if args.no_peer {
             None
         } else {
@@ -480,8 +487,8 @@ fn run_train(args: &BenchArgs) -> Result<()> {
                     gan.d.learnable_params()
                 );
             }
-            let x = images_to_tensor(&[&sketch], &ad);
-            let y = images_to_tensor(&[&photo], &ad);
+            let x = images_to_tensor(&vec![&sketch; args.batch], &ad);
+            let y = images_to_tensor(&vec![&photo; args.batch], &ad);
             for _ in 0..args.warmup {
                 gan.step(x.clone(), y.clone(), &config);
             }

@@ -40,7 +40,30 @@ fn with_cols<R>(len: usize, f: impl FnOnce(&mut [f32]) -> R) -> R {
     })
 }
 
-/// `out[n] = w · im2col(image[n])` for each of `batch` images.
+/// The `(image n, row o)` block pairs of `[batch, m, positions]` (offset there) and of
+/// `[m, batch · positions]` (each image's block side by side; offset there).
+fn blocks(batch: usize, m: usize, positions: usize) -> impl Iterator<Item = (usize, usize)> {
+    let ld = batch * positions;
+    (0..batch)
+        .flat_map(move |n| (0..m).map(move |o| ((n * m + o) * positions, o * ld + n * positions)))
+}
+
+/// `[batch, m, positions]` → `[m, batch · positions]`.
+fn to_wide(nchw: &[f32], wide: &mut [f32], batch: usize, m: usize, positions: usize) {
+    for (a, b) in blocks(batch, m, positions) {
+        wide[b..b + positions].copy_from_slice(&nchw[a..a + positions]);
+    }
+}
+
+/// `[m, batch · positions]` → `[batch, m, positions]`.
+fn from_wide(wide: &[f32], nchw: &mut [f32], batch: usize, m: usize, positions: usize) {
+    for (a, b) in blocks(batch, m, positions) {
+        nchw[a..a + positions].copy_from_slice(&wide[b..b + positions]);
+    }
+}
+
+/// `out[n] = w · im2col(image[n])` for each of `batch` images, as one GEMM over the images'
+/// columns side by side.
 ///
 /// `image`: `[batch, geo.channels, geo.height, geo.width]`; `w`: `[m, geo.rows()]`;
 /// returns `[batch, m, geo.positions()]`.
@@ -52,18 +75,33 @@ pub fn gather_gemm(image: &[f32], batch: usize, geo: &Geometry, w: &[f32], m: us
         batch * per_image,
         "image does not match its geometry"
     );
+    let ld = batch * positions;
     let w = View::row_major(w, m, rows);
     let mut out = vec![0.0; batch * m * positions];
-    with_cols(rows * positions, |cols| {
-        for (n, dst) in out.chunks_exact_mut(m * positions).enumerate() {
-            im2col(&image[n * per_image..(n + 1) * per_image], geo, cols);
-            matmul(dst, w, View::row_major(cols, rows, positions), false);
+    let wide = if batch > 1 { m * ld } else { 0 };
+    with_cols(rows * ld + wide, |buf| {
+        let (cols, tmp) = buf.split_at_mut(rows * ld);
+        for n in 0..batch {
+            im2col(
+                &image[n * per_image..(n + 1) * per_image],
+                geo,
+                &mut cols[n * positions..],
+                ld,
+            );
+        }
+        let cols = View::row_major(cols, rows, ld);
+        if batch == 1 {
+            matmul(&mut out, w, cols, false);
+        } else {
+            matmul(tmp, w, cols, false);
+            from_wide(tmp, &mut out, batch, m, positions);
         }
     });
     out
 }
 
-/// `image[n] = col2im(wᵀ · src[n])` for each of `batch` items.
+/// `image[n] = col2im(wᵀ · src[n])` for each of `batch` items, as one GEMM over the items
+/// side by side.
 ///
 /// `src`: `[batch, m, geo.positions()]`; `w`: `[m, geo.rows()]`; returns
 /// `[batch, geo.channels, geo.height, geo.width]`.
@@ -75,23 +113,27 @@ pub fn gemm_scatter(src: &[f32], batch: usize, geo: &Geometry, w: &[f32], m: usi
         batch * m * positions,
         "input does not match its geometry"
     );
+    let ld = batch * positions;
     let wt = View::row_major(w, m, rows).t();
     let mut image = vec![0.0; batch * per_image];
-    with_cols(rows * positions, |cols| {
+    let wide = if batch > 1 { m * ld } else { 0 };
+    with_cols(rows * ld + wide, |buf| {
+        let (cols, tmp) = buf.split_at_mut(rows * ld);
+        if batch == 1 {
+            matmul(cols, wt, View::row_major(src, m, positions), false);
+        } else {
+            to_wide(src, tmp, batch, m, positions);
+            matmul(cols, wt, View::row_major(tmp, m, ld), false);
+        }
         for (n, dst) in image.chunks_exact_mut(per_image).enumerate() {
-            let s = View::row_major(
-                &src[n * m * positions..(n + 1) * m * positions],
-                m,
-                positions,
-            );
-            matmul(cols, wt, s, false);
-            col2im(cols, geo, dst);
+            col2im(&cols[n * positions..], geo, dst, ld);
         }
     });
     image
 }
 
-/// `Σₙ a[n] · im2col(image[n])ᵀ`: the weight gradient, `[m, geo.rows()]`.
+/// `Σₙ a[n] · im2col(image[n])ᵀ`: the weight gradient, `[m, geo.rows()]`, as one GEMM over
+/// the images side by side.
 ///
 /// `a`: `[batch, m, geo.positions()]`; `image`: `[batch, geo.channels, geo.height, geo.width]`.
 pub fn weight_grad(a: &[f32], image: &[f32], batch: usize, geo: &Geometry, m: usize) -> Vec<f32> {
@@ -107,18 +149,26 @@ pub fn weight_grad(a: &[f32], image: &[f32], batch: usize, geo: &Geometry, m: us
         batch * per_image,
         "image does not match its geometry"
     );
+    let ld = batch * positions;
     let mut dw = vec![0.0; m * rows];
-    with_cols(rows * positions, |cols| {
+    let wide = if batch > 1 { m * ld } else { 0 };
+    with_cols(rows * ld + wide, |buf| {
+        let (cols, tmp) = buf.split_at_mut(rows * ld);
         for n in 0..batch {
-            im2col(&image[n * per_image..(n + 1) * per_image], geo, cols);
-            let lhs = View::row_major(&a[n * m * positions..(n + 1) * m * positions], m, positions);
-            matmul_split_inner(
-                &mut dw,
-                lhs,
-                View::row_major(cols, rows, positions).t(),
-                n > 0,
+            im2col(
+                &image[n * per_image..(n + 1) * per_image],
+                geo,
+                &mut cols[n * positions..],
+                ld,
             );
         }
+        let lhs = if batch == 1 {
+            View::row_major(a, m, positions)
+        } else {
+            to_wide(a, tmp, batch, m, positions);
+            View::row_major(tmp, m, ld)
+        };
+        matmul_split_inner(&mut dw, lhs, View::row_major(cols, rows, ld).t(), false);
     });
     dw
 }

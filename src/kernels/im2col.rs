@@ -5,7 +5,8 @@
 //! transposed one).
 //!
 //! Images are one batch item in NCHW order, `[channels, height, width]`, contiguous. Columns
-//! are `[channels · kh · kw, out_h · out_w]`, row-major: row `(c, ky, kx)` holds, for every
+//! are `[channels · kh · kw, out_h · out_w]`, row-major with a row stride `ld` ≥ out_h · out_w
+//! (so a batch's images sit side by side in one matrix): row `(c, ky, kx)` holds, for every
 //! output position `(oy, ox)`, the pixel `(c, oy·s − pad_top + ky, ox·s − pad_left + kx)`, or 0
 //! outside the image.
 
@@ -67,15 +68,18 @@ impl Geometry {
     }
 }
 
-/// Gather `image` (`[channels, height, width]`) into `cols` (`[rows, positions]`).
-pub fn im2col(image: &[f32], geo: &Geometry, cols: &mut [f32]) {
+/// Gather `image` (`[channels, height, width]`) into `cols` (`rows` rows of `positions`
+/// values, `ld` apart: `cols` holds at least `(rows − 1)·ld + positions` values).
+pub fn im2col(image: &[f32], geo: &Geometry, cols: &mut [f32], ld: usize) {
     let [kh, kw] = geo.kernel;
     let positions = geo.positions();
     debug_assert_eq!(image.len(), geo.channels * geo.plane());
-    debug_assert_eq!(cols.len(), geo.rows() * positions);
-    cols.par_chunks_mut(positions)
+    assert!(ld >= positions && cols.len() >= (geo.rows() - 1) * ld + positions);
+    cols.par_chunks_mut(ld)
+        .take(geo.rows())
         .enumerate()
         .for_each(|(row, out)| {
+            let out = &mut out[..positions];
             let c = row / (kh * kw);
             let ky = row / kw % kh;
             let kx = row % kw;
@@ -109,13 +113,13 @@ pub fn im2col(image: &[f32], geo: &Geometry, cols: &mut [f32]) {
         });
 }
 
-/// Scatter-add `cols` (`[rows, positions]`) onto `image` (`[channels, height, width]`),
-/// which is overwritten: the adjoint of [`im2col`].
-pub fn col2im(cols: &[f32], geo: &Geometry, image: &mut [f32]) {
+/// Scatter-add `cols` (rows `ld` apart, as [`im2col`] writes them) onto `image`
+/// (`[channels, height, width]`), which is overwritten: the adjoint of [`im2col`].
+pub fn col2im(cols: &[f32], geo: &Geometry, image: &mut [f32], ld: usize) {
     let [kh, kw] = geo.kernel;
     let positions = geo.positions();
     debug_assert_eq!(image.len(), geo.channels * geo.plane());
-    debug_assert_eq!(cols.len(), geo.rows() * positions);
+    assert!(ld >= positions && cols.len() >= (geo.rows() - 1) * ld + positions);
     let taps = kh * kw;
     image
         .par_chunks_mut(geo.plane())
@@ -126,7 +130,8 @@ pub fn col2im(cols: &[f32], geo: &Geometry, image: &mut [f32]) {
             let ow = geo.out[1];
             for tap in 0..taps {
                 let (ky, kx) = (tap / kw, tap % kw);
-                let row = &cols[(c * taps + tap) * positions..(c * taps + tap + 1) * positions];
+                let start = (c * taps + tap) * ld;
+                let row = &cols[start..start + positions];
                 let (y0, y1) = geo.valid(0, ky);
                 let (x0, x1) = geo.valid(1, kx);
                 if x1 <= x0 {
@@ -215,7 +220,7 @@ mod tests {
             let g = geo(c, h, w, k, s, p);
             let image = values(c * h * w, 7);
             let mut cols = vec![f32::NAN; g.rows() * g.positions()];
-            im2col(&image, &g, &mut cols);
+            im2col(&image, &g, &mut cols, g.positions());
             assert_eq!(cols, naive_im2col(&image, &g), "{g:?}");
         }
     }
@@ -228,9 +233,9 @@ mod tests {
             let x = values(c * h * w, 3);
             let y = values(g.rows() * g.positions(), 11);
             let mut cols = vec![0.0; y.len()];
-            im2col(&x, &g, &mut cols);
+            im2col(&x, &g, &mut cols, g.positions());
             let mut back = vec![f32::NAN; x.len()];
-            col2im(&y, &g, &mut back);
+            col2im(&y, &g, &mut back, g.positions());
             let lhs: f64 = cols.iter().zip(&y).map(|(a, b)| (a * b) as f64).sum();
             let rhs: f64 = x.iter().zip(&back).map(|(a, b)| (a * b) as f64).sum();
             assert!(
