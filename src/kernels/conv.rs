@@ -14,9 +14,10 @@
 //!
 //! A transposed convolution is the adjoint of a convolution whose image is the transposed
 //! one's *output*; its weight `[in, out, kh, kw]` is that convolution's `[out, in, kh, kw]`, so
-//! one geometry and one weight layout serve both. Every product is one large GEMM per image
-//! with no copies of the operands (transposes are strides); the column buffer is per thread
-//! and reused, so steady-state calls allocate only their result.
+//! one geometry and one weight layout serve both. Every pass is one large GEMM over the whole
+//! batch (the images' columns side by side; at batch 1 no operand is copied, transposes are
+//! strides); the column buffer is per thread and reused, so steady-state calls allocate only
+//! their result.
 
 use super::im2col::{Geometry, col2im, im2col};
 use super::matmul::{View, matmul, matmul_split_inner};

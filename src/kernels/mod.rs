@@ -8,10 +8,10 @@
 //! every other device (wgpu) and for what they do not cover (groups, dilation, non-f32) they
 //! call Burn's op. Burn's flex convolution converts NCHW↔NHWC around
 //! every call and differentiates through its generic defaults (the weight gradient as a
-//! convolution over batch↔channel-swapped tensors); these do each pass as one GEMM per image
-//! on NCHW with no operand copies.
+//! convolution over batch↔channel-swapped tensors); these do each pass as one GEMM over the
+//! batch on NCHW, weight gradients split along the pixels between threads.
 //!
-//! [`set_enabled`]`(false)` sends everything to Burn's ops, for `bench --burn-kernels` and the
+//! [`set_enabled`]`(false)` sends everything to Burn's ops, for `--burn-kernels` and the
 //! exactness tests.
 
 mod autodiff;
