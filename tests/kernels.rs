@@ -298,3 +298,45 @@ fn batch_norm_with_batch_statistics_matches_burn() {
         }
     }
 }
+
+#[test]
+fn leaky_relu_and_relu_match_burn_zeros_included() {
+    use burn::tensor::activation::{leaky_relu, relu};
+    let device = Device::flex();
+    let mut data: Vec<f32> = (0..4 * 8 * 9 * 7)
+        .map(|i| ((i * 37 % 101) as f32 - 50.0) / 10.0)
+        .collect();
+    data[3] = 0.0;
+    data[77] = 0.0;
+    let x = Tensor::<4>::from_data(burn::tensor::TensorData::new(data, [4, 8, 9, 7]), &device);
+    let upstream = Tensor::<4>::random([4, 8, 9, 7], Distribution::Normal(0.0, 1.0), &device);
+    for slope in [0.0, 0.2] {
+        let reference = |t: Tensor<4>| {
+            if slope == 0.0 {
+                relu(t)
+            } else {
+                leaky_relu(t, slope)
+            }
+        };
+        let e = rel(
+            &values(kernels::leaky_relu(x.clone(), slope)),
+            &values(reference(x.clone())),
+        );
+        assert!(e == 0.0, "slope {slope}: forward differs by {e:e}");
+        let ad = device.clone().autodiff();
+        let grad = |ours: bool| {
+            let xa = Tensor::<4>::from_inner(x.clone())
+                .to_device(&ad)
+                .require_grad();
+            let up = Tensor::<4>::from_inner(upstream.clone()).to_device(&ad);
+            let y = if ours {
+                kernels::leaky_relu(xa.clone(), slope)
+            } else {
+                reference(xa.clone())
+            };
+            let g = (y * up).sum().backward();
+            values(xa.grad(&g).expect("input gradient"))
+        };
+        assert_eq!(grad(true), grad(false), "slope {slope}: gradients differ");
+    }
+}

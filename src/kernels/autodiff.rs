@@ -6,7 +6,9 @@
 //! count each, no copy); pix2paint trains without gradient checkpointing, so nothing is
 //! recomputed.
 
+use super::activation;
 use super::batch_norm::Dims;
+use super::flex::{contiguous, shaped, values};
 use super::norm;
 use super::plan::Plan;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
@@ -196,4 +198,51 @@ pub fn batch_norm(
         OpsKind::UnTracked(prep) => prep.finish(r.output),
     };
     (out, stats.0, stats.1)
+}
+
+/// What LeakyReLU's backward pass keeps: its input.
+#[derive(Debug, Clone)]
+pub struct ActSaved {
+    x: FlexTensor,
+    shape: Vec<usize>,
+    slope: f32,
+}
+
+#[derive(Debug)]
+struct Act;
+
+impl Backward<Flex, 1> for Act {
+    type State = ActSaved;
+
+    fn backward(self, ops: Ops<ActSaved, 1>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let [node_x] = ops.parents;
+        let dy = grads.consume::<Flex>(&ops.node);
+        if let Some(node) = node_x {
+            let s = ops.state;
+            let (x, dy) = (contiguous(&s.x), contiguous(&dy));
+            let dx = activation::backward(values(&x), values(&dy), s.slope);
+            grads.register::<Flex>(node.id, shaped(dx, &s.shape));
+        }
+    }
+}
+
+/// LeakyReLU on an autodiff tensor, recorded for the backward pass.
+pub fn leaky_relu(x: Tracked, shape: Vec<usize>, slope: f32) -> Tracked {
+    let input = contiguous(x.primitive());
+    let y = shaped(activation::forward(values(&input), slope), &shape);
+    match Act
+        .prepare::<NoCheckpointing>([x.node()])
+        .compute_bound()
+        .stateful()
+    {
+        OpsKind::Tracked(prep) => prep.finish(
+            ActSaved {
+                x: input,
+                shape,
+                slope,
+            },
+            y,
+        ),
+        OpsKind::UnTracked(prep) => prep.finish(y),
+    }
 }

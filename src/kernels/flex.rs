@@ -22,3 +22,8 @@ pub fn values(t: &FlexTensor) -> &[f32] {
 pub fn tensor<const D: usize>(values: Vec<f32>, shape: [usize; D]) -> FlexTensor {
     FlexTensor::from_data(TensorData::new(values, shape))
 }
+
+/// A flex tensor of any rank holding `values`.
+pub fn shaped(values: Vec<f32>, shape: &[usize]) -> FlexTensor {
+    FlexTensor::from_data(TensorData::new(values, shape.to_vec()))
+}

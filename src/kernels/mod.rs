@@ -1,8 +1,9 @@
 //! pix2paint's own CPU kernels for the layers its networks are made of, plugged into Burn so
 //! that every caller (app, trainer, eval, bench, tests) keeps one model code path.
 //!
-//! [`conv2d`], [`conv_transpose2d`] and [`batch_norm_train`] take and return Burn tensors like
-//! `burn::tensor::module::{conv2d, conv_transpose2d, batch_norm_train}`. On a flex device (with
+//! [`conv2d`], [`conv_transpose2d`], [`batch_norm_train`] and [`leaky_relu`] take and return
+//! Burn tensors like `burn::tensor::module::{conv2d, conv_transpose2d, batch_norm_train}` and
+//! `burn::tensor::activation::leaky_relu`. On a flex device (with
 //! or without autodiff) they run the im2col + GEMM kernels of [`conv`] and the two-pass
 //! batch-norm kernels of [`batch_norm`], with handwritten backward passes ([`autodiff`]); on
 //! every other device (wgpu) and for what they do not cover (groups, dilation, non-f32) they
@@ -14,6 +15,7 @@
 //! [`set_enabled`]`(false)` sends everything to Burn's ops, for `--burn-kernels` and the
 //! exactness tests.
 
+mod activation;
 mod autodiff;
 mod batch_norm;
 mod conv;
@@ -180,6 +182,31 @@ fn norm_ours<const D: usize>(
             mean: Tensor::from_primitive::<Autodiff<Flex>>(mean),
             variance: Tensor::from_primitive::<Autodiff<Flex>>(var),
         });
+    }
+    None
+}
+
+/// LeakyReLU with negative `slope` (ReLU at 0); see the module docs for where it runs.
+pub fn leaky_relu<const D: usize>(x: Tensor<D>, slope: f64) -> Tensor<D> {
+    if enabled()
+        && x.dtype() == DType::F32
+        && let Some(y) = activation_ours(&x, slope as f32)
+    {
+        return y;
+    }
+    burn::tensor::activation::leaky_relu(x, slope)
+}
+
+fn activation_ours<const D: usize>(x: &Tensor<D>, slope: f32) -> Option<Tensor<D>> {
+    let shape = x.dims().to_vec();
+    if let Ok(xp) = x.clone().try_into_primitive::<Flex>() {
+        let xp = flex::contiguous(&xp);
+        let y = activation::forward(flex::values(&xp), slope);
+        return Some(Tensor::from_primitive::<Flex>(flex::shaped(y, &shape)));
+    }
+    if let Ok(xp) = x.clone().try_into_primitive::<Autodiff<Flex>>() {
+        let y = autodiff::leaky_relu(xp, shape, slope);
+        return Some(Tensor::from_primitive::<Autodiff<Flex>>(y));
     }
     None
 }

@@ -8,7 +8,6 @@ use burn::config::Config;
 use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{BatchNorm, PaddingConfig2d};
-use burn::tensor::activation::leaky_relu;
 use burn::tensor::{Device, Tensor};
 
 /// Architecture of the PatchGAN; saved beside its weights.
@@ -140,7 +139,7 @@ impl Discriminator {
             if let Some(norm) = &block.norm {
                 h = norm_forward(norm, h, stats);
             }
-            h = leaky_relu(h, 0.2);
+            h = crate::kernels::leaky_relu(h, 0.2);
         }
         conv_forward(&self.out, h)
     }

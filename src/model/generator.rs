@@ -21,7 +21,6 @@ use burn::config::Config;
 use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
 use burn::nn::{BatchNorm, PaddingConfig2d};
-use burn::tensor::activation::{leaky_relu, relu};
 use burn::tensor::{Device, Tensor};
 
 /// Number of encoder (and decoder) blocks: 256 / 2⁸ = 1.
@@ -300,7 +299,7 @@ impl Generator {
         };
         for (i, block) in self.down.iter().enumerate() {
             if i > 0 {
-                h = leaky_relu(h, 0.2);
+                h = crate::kernels::leaky_relu(h, 0.2);
             }
             h = conv_forward(&block.conv, h); // [B, c_i, H/2^(i+1), W/2^(i+1)]
             if let Some(norm) = &block.norm {
@@ -314,7 +313,7 @@ impl Generator {
                 let skip = skips.pop().expect("one skip per decoder after the first");
                 h = Tensor::cat(vec![h, skip], 1); // [B, 2c, h, w]
             }
-            h = relu(h);
+            h = crate::kernels::leaky_relu(h, 0.0); // ReLU
             h = conv_transpose_forward(&block.conv, h); // [B, c', 2h, 2w]
             match &block.norm {
                 Some(norm) => h = norm_forward(norm, h, stats),

@@ -1,0 +1,37 @@
+//! LeakyReLU (ReLU at slope 0) as one pass forward and one pass backward, threads over
+//! chunks. Burn's generic versions build a mask tensor and select through it, each step a pass
+//! with its own allocation, forward and again backward.
+
+use rayon::prelude::*;
+
+/// Elements per thread task.
+const CHUNK: usize = 1 << 15;
+
+/// `max(x, 0) + slope · min(x, 0)`.
+pub fn forward(x: &[f32], slope: f32) -> Vec<f32> {
+    let mut y = vec![0.0; x.len()];
+    y.par_chunks_mut(CHUNK)
+        .zip(x.par_chunks(CHUNK))
+        .for_each(|(out, inp)| {
+            for (o, &v) in out.iter_mut().zip(inp) {
+                *o = if v > 0.0 { v } else { v * slope };
+            }
+        });
+    y
+}
+
+/// The input gradient from the input `x` and the output gradient `dy`. At exactly 0 (dropout
+/// zeros, zero-initialised biases) it follows Burn: ReLU passes nothing, LeakyReLU everything.
+pub fn backward(x: &[f32], dy: &[f32], slope: f32) -> Vec<f32> {
+    assert_eq!(x.len(), dy.len(), "gradient does not match the input");
+    let passes = |v: f32| if slope == 0.0 { v > 0.0 } else { v >= 0.0 };
+    let mut dx = vec![0.0; x.len()];
+    dx.par_chunks_mut(CHUNK)
+        .zip(x.par_chunks(CHUNK).zip(dy.par_chunks(CHUNK)))
+        .for_each(|(out, (xs, gs))| {
+            for ((o, &v), &g) in out.iter_mut().zip(xs).zip(gs) {
+                *o = if passes(v) { g } else { g * slope };
+            }
+        });
+    dx
+}
