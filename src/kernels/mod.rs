@@ -197,13 +197,10 @@ pub fn leaky_relu<const D: usize>(x: Tensor<D>, slope: f64) -> Tensor<D> {
     burn::tensor::activation::leaky_relu(x, slope)
 }
 
+/// Only under autodiff: without it Burn's flex op works in place on a tensor nothing else
+/// holds, which a new output cannot beat (measured 5 % slower inference).
 fn activation_ours<const D: usize>(x: &Tensor<D>, slope: f32) -> Option<Tensor<D>> {
     let shape = x.dims().to_vec();
-    if let Ok(xp) = x.clone().try_into_primitive::<Flex>() {
-        let xp = flex::contiguous(&xp);
-        let y = activation::forward(flex::values(&xp), slope);
-        return Some(Tensor::from_primitive::<Flex>(flex::shaped(y, &shape)));
-    }
     if let Ok(xp) = x.clone().try_into_primitive::<Autodiff<Flex>>() {
         let y = autodiff::leaky_relu(xp, shape, slope);
         return Some(Tensor::from_primitive::<Autodiff<Flex>>(y));
