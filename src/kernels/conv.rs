@@ -63,6 +63,19 @@ fn from_wide(wide: &[f32], nchw: &mut [f32], batch: usize, m: usize, positions: 
     }
 }
 
+/// The columns of `batch` images side by side in `cols` (`[rows, batch · positions]`).
+fn batch_columns(image: &[f32], batch: usize, geo: &Geometry, cols: &mut [f32]) {
+    let (positions, per_image) = (geo.positions(), geo.channels * geo.plane());
+    for n in 0..batch {
+        im2col(
+            &image[n * per_image..(n + 1) * per_image],
+            geo,
+            &mut cols[n * positions..],
+            batch * positions,
+        );
+    }
+}
+
 /// `out[n] = w · im2col(image[n])` for each of `batch` images, as one GEMM over the images'
 /// columns side by side.
 ///
@@ -82,14 +95,7 @@ pub fn gather_gemm(image: &[f32], batch: usize, geo: &Geometry, w: &[f32], m: us
     let wide = if batch > 1 { m * ld } else { 0 };
     with_cols(rows * ld + wide, |buf| {
         let (cols, tmp) = buf.split_at_mut(rows * ld);
-        for n in 0..batch {
-            im2col(
-                &image[n * per_image..(n + 1) * per_image],
-                geo,
-                &mut cols[n * positions..],
-                ld,
-            );
-        }
+        batch_columns(image, batch, geo, cols);
         let cols = View::row_major(cols, rows, ld);
         if batch == 1 {
             matmul(&mut out, w, cols, false);
@@ -155,14 +161,7 @@ pub fn weight_grad(a: &[f32], image: &[f32], batch: usize, geo: &Geometry, m: us
     let wide = if batch > 1 { m * ld } else { 0 };
     with_cols(rows * ld + wide, |buf| {
         let (cols, tmp) = buf.split_at_mut(rows * ld);
-        for n in 0..batch {
-            im2col(
-                &image[n * per_image..(n + 1) * per_image],
-                geo,
-                &mut cols[n * positions..],
-                ld,
-            );
-        }
+        batch_columns(image, batch, geo, cols);
         let lhs = if batch == 1 {
             View::row_major(a, m, positions)
         } else {
