@@ -210,8 +210,12 @@ pub fn run(args: BenchArgs) -> Result<()> {
         device::wgpu().ok()
     };
     let cpu_peak = super::peak::cpu_peak_gflops();
-    let tmp = std::env::temp_dir().join(format!("pix2paint-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&tmp)?;
+    // Removed when dropped: on success, on an error and on a panic alike.
+    let tmp_dir = tempfile::Builder::new()
+        .prefix("pix2paint-bench-")
+        .tempdir()
+        .context("making a temporary folder for the benchmark")?;
+    let tmp = tmp_dir.path();
     let sketch = test_sketch();
     let mut rows = Vec::new();
     for &ngf in &args.ngf {
@@ -334,7 +338,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
             ));
         }
     }
-    let _ = std::fs::remove_dir_all(&tmp);
+    drop(tmp_dir);
     if let Some((_, how)) = &cpu_peak {
         println!("CPU peak estimate: {how}");
     }
