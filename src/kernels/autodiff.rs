@@ -8,9 +8,10 @@
 
 use super::activation;
 use super::batch_norm::Dims;
-use super::flex::{contiguous, shaped, values};
+use super::flex::{contiguous, tensor, values};
 use super::norm;
 use super::plan::Plan;
+use burn::backend::autodiff::NodeId;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
 use burn::backend::autodiff::grads::Gradients;
@@ -37,15 +38,21 @@ struct Layer;
 struct LayerWithBias;
 
 impl Saved {
-    fn grads(
+    /// Compute and register the gradients the graph asks for: the input's and the weight's,
+    /// for the nodes given.
+    fn register(
         self,
         dy: &FlexTensor,
-        nx: bool,
-        nw: bool,
-    ) -> (Option<FlexTensor>, Option<FlexTensor>) {
-        let dx = nx.then(|| self.plan.backward_x(dy, &self.w));
-        let dw = nw.then(|| self.plan.backward_w(&self.x, dy, self.w_shape));
-        (dx, dw)
+        x: Option<NodeId>,
+        w: Option<NodeId>,
+        grads: &mut Gradients,
+    ) {
+        if let Some(id) = x {
+            grads.register::<Flex>(id, self.plan.backward_x(dy, &self.w));
+        }
+        if let Some(id) = w {
+            grads.register::<Flex>(id, self.plan.backward_w(&self.x, dy, self.w_shape));
+        }
     }
 }
 
@@ -55,13 +62,8 @@ impl Backward<Flex, 2> for Layer {
     fn backward(self, ops: Ops<Saved, 2>, grads: &mut Gradients, _: &mut Checkpointer) {
         let [node_x, node_w] = ops.parents;
         let dy = grads.consume::<Flex>(&ops.node);
-        let (dx, dw) = ops.state.grads(&dy, node_x.is_some(), node_w.is_some());
-        if let (Some(node), Some(g)) = (node_x, dx) {
-            grads.register::<Flex>(node.id, g);
-        }
-        if let (Some(node), Some(g)) = (node_w, dw) {
-            grads.register::<Flex>(node.id, g);
-        }
+        ops.state
+            .register(&dy, node_x.map(|n| n.id), node_w.map(|n| n.id), grads);
     }
 }
 
@@ -74,13 +76,8 @@ impl Backward<Flex, 3> for LayerWithBias {
         if let Some(node) = node_b {
             grads.register::<Flex>(node.id, ops.state.plan.backward_bias(&dy));
         }
-        let (dx, dw) = ops.state.grads(&dy, node_x.is_some(), node_w.is_some());
-        if let (Some(node), Some(g)) = (node_x, dx) {
-            grads.register::<Flex>(node.id, g);
-        }
-        if let (Some(node), Some(g)) = (node_w, dw) {
-            grads.register::<Flex>(node.id, g);
-        }
+        ops.state
+            .register(&dy, node_x.map(|n| n.id), node_w.map(|n| n.id), grads);
     }
 }
 
@@ -221,7 +218,7 @@ impl Backward<Flex, 1> for Act {
             let s = ops.state;
             let (x, dy) = (contiguous(&s.x), contiguous(&dy));
             let dx = activation::backward(values(&x), values(&dy), s.slope);
-            grads.register::<Flex>(node.id, shaped(dx, &s.shape));
+            grads.register::<Flex>(node.id, tensor(dx, &s.shape));
         }
     }
 }
@@ -229,7 +226,7 @@ impl Backward<Flex, 1> for Act {
 /// LeakyReLU on an autodiff tensor, recorded for the backward pass.
 pub fn leaky_relu(x: Tracked, shape: Vec<usize>, slope: f32) -> Tracked {
     let input = contiguous(x.primitive());
-    let y = shaped(activation::forward(values(&input), slope), &shape);
+    let y = tensor(activation::forward(values(&input), slope), &shape);
     match Act
         .prepare::<NoCheckpointing>([x.node()])
         .compute_bound()

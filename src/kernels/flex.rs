@@ -19,11 +19,6 @@ pub fn values(t: &FlexTensor) -> &[f32] {
 }
 
 /// A flex tensor of `shape` holding `values`.
-pub fn tensor<const D: usize>(values: Vec<f32>, shape: [usize; D]) -> FlexTensor {
-    FlexTensor::from_data(TensorData::new(values, shape))
-}
-
-/// A flex tensor of any rank holding `values`.
-pub fn shaped(values: Vec<f32>, shape: &[usize]) -> FlexTensor {
+pub fn tensor(values: Vec<f32>, shape: &[usize]) -> FlexTensor {
     FlexTensor::from_data(TensorData::new(values, shape.to_vec()))
 }

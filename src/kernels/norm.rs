@@ -38,11 +38,11 @@ pub fn forward(
 ) -> Normalised {
     let (x, gamma, beta) = (contiguous(x), contiguous(gamma), contiguous(beta));
     let f = batch_norm::forward(values(&x), d, values(&gamma), values(&beta), eps);
-    let output = FlexTensor::from_data(burn::tensor::TensorData::new(f.y, shape.to_vec()));
+    let output = tensor(f.y, shape);
     Normalised {
         output,
-        mean: tensor(f.mean, [d.channels]),
-        var: tensor(f.var, [d.channels]),
+        mean: tensor(f.mean, &[d.channels]),
+        var: tensor(f.var, &[d.channels]),
     }
 }
 
@@ -67,8 +67,8 @@ pub fn backward(
         eps,
     );
     [
-        FlexTensor::from_data(burn::tensor::TensorData::new(b.dx, shape.to_vec())),
-        tensor(b.dgamma, [d.channels]),
-        tensor(b.dbeta, [d.channels]),
+        tensor(b.dx, shape),
+        tensor(b.dgamma, &[d.channels]),
+        tensor(b.dbeta, &[d.channels]),
     ]
 }

@@ -127,7 +127,7 @@ impl Plan {
             let b = contiguous(b);
             add_bias(&mut y, values(&b), self.y_shape[2] * self.y_shape[3]);
         }
-        tensor(y, self.y_shape)
+        tensor(y, &self.y_shape)
     }
 
     /// The input gradient from the output gradient `dy`.
@@ -138,7 +138,7 @@ impl Plan {
             Kind::Conv => gemm_scatter(ds, self.batch, &self.geo, ws, self.m),
             Kind::Transposed => gather_gemm(ds, self.batch, &self.geo, ws, self.m),
         };
-        tensor(dx, self.x_shape)
+        tensor(dx, &self.x_shape)
     }
 
     /// The weight gradient from the input `x` and the output gradient `dy`.
@@ -149,7 +149,7 @@ impl Plan {
             Kind::Conv => weight_grad(ds, xs, self.batch, &self.geo, self.m),
             Kind::Transposed => weight_grad(xs, ds, self.batch, &self.geo, self.m),
         };
-        tensor(dw, w_shape)
+        tensor(dw, &w_shape)
     }
 
     /// The bias gradient from the output gradient `dy`.
@@ -158,6 +158,6 @@ impl Plan {
         let plane = self.y_shape[2] * self.y_shape[3];
         let db = bias_grad(values(&dy), self.out_channels(), plane);
         let len = db.len();
-        tensor(db, [len])
+        tensor(db, &[len])
     }
 }
