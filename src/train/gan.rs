@@ -317,7 +317,7 @@ impl Gan {
             config: config.clone(),
         };
         extras.insert(
-            "trainer".to_string(),
+            weights::TRAINER_EXTRA.to_string(),
             serde_json::to_vec(&state).expect("trainer state serializes"),
         );
         for (name, optim) in [
@@ -345,7 +345,7 @@ impl Gan {
         };
         let state: TrainerState = model
             .extras
-            .get("trainer")
+            .get(weights::TRAINER_EXTRA)
             .ok_or_else(|| {
                 bad("not a training checkpoint (no trainer state); use it with --from".into())
             })

@@ -46,6 +46,9 @@ const FORMAT: &str = "pix2paint";
 const TRAINING_GENERATOR: &str = "training_generator";
 /// Version of the layout described in the module doc.
 const FORMAT_VERSION: u32 = 1;
+/// Name of the extra blob in which a training checkpoint keeps its trainer state (JSON with
+/// the run's `step`, RNG and config).
+pub const TRAINER_EXTRA: &str = "trainer";
 /// The file extension pix2paint writes.
 pub const EXTENSION: &str = "safetensors";
 
@@ -137,7 +140,7 @@ impl ModelFile {
     pub fn trained_steps(&self) -> u64 {
         let run = self
             .extras
-            .get("trainer")
+            .get(TRAINER_EXTRA)
             .and_then(|b| serde_json::from_slice::<serde_json::Value>(b).ok())
             .and_then(|v| v.get("step")?.as_u64())
             .unwrap_or(0);
