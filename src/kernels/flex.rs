@@ -22,3 +22,16 @@ pub fn values(t: &FlexTensor) -> &[f32] {
 pub fn tensor(values: Vec<f32>, shape: &[usize]) -> FlexTensor {
     FlexTensor::from_data(TensorData::new(values, shape.to_vec()))
 }
+
+/// The f32 elements of `t` to write in place: its own storage when nothing else holds it,
+/// else (copy on write) a private copy. `t` must be an f32 tensor.
+pub fn values_mut(t: &mut FlexTensor) -> &mut [f32] {
+    if !t.is_contiguous() {
+        *t = t.to_contiguous();
+    }
+    let (start, end) = t
+        .layout()
+        .contiguous_offsets()
+        .expect("a contiguous tensor has contiguous offsets");
+    &mut t.storage_mut::<f32>()[start..end]
+}

@@ -315,7 +315,9 @@ mod tests {
         // Tall and narrow: computed column-major, then transposed (and accumulated).
         let (m3, k3, n3) = (130, 40, 3);
         // `a3t` holds a3 transposed: `a3` is column-major, the layout that path takes.
-        let a3t: Vec<f32> = (0..k3 * m3).map(|i| ((i % 11) as f32 - 5.0) * 0.1).collect();
+        let a3t: Vec<f32> = (0..k3 * m3)
+            .map(|i| ((i % 11) as f32 - 5.0) * 0.1)
+            .collect();
         let a3: Vec<f32> = (0..m3 * k3).map(|i| a3t[(i % k3) * m3 + i / k3]).collect();
         let b3: Vec<f32> = (0..k3 * n3).map(|i| ((i % 5) as f32 - 2.0) * 0.3).collect();
         let want3 = naive(&a3, &b3, m3, k3, n3);
@@ -327,7 +329,10 @@ mod tests {
             true,
         );
         for (got, w) in c3.iter().zip(&want3) {
-            assert!((got - (w + 1.0)).abs() <= 1e-4 * w.abs().max(1.0), "{got} vs {w}");
+            assert!(
+                (got - (w + 1.0)).abs() <= 1e-4 * w.abs().max(1.0),
+                "{got} vs {w}"
+            );
         }
         // Accumulation adds onto what is there.
         matmul(

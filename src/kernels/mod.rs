@@ -16,6 +16,7 @@
 //! exactness tests.
 
 mod activation;
+mod adam;
 mod autodiff;
 mod batch_norm;
 mod conv;
@@ -25,6 +26,7 @@ mod matmul;
 mod norm;
 mod plan;
 
+pub use adam::AdamStep;
 use burn::backend::{Autodiff, Flex};
 use burn::tensor::ops::{ConvOptions, ConvTransposeOptions};
 use burn::tensor::{DType, Tensor};
@@ -206,4 +208,44 @@ fn activation_ours<const D: usize>(x: &Tensor<D>, slope: f32) -> Option<Tensor<D
         return Some(Tensor::from_primitive::<Autodiff<Flex>>(y));
     }
     None
+}
+
+/// Adam's update of one parameter in one pass ([`adam`]), in place where nothing else holds
+/// the tensors: `(param, m, v)` → their updated values. Only for f32 flex tensors of one
+/// shape; anything else is handed back untouched (`Err`) for Burn's optimizer.
+#[allow(clippy::type_complexity)]
+pub fn adam_update<const D: usize>(
+    param: Tensor<D>,
+    grad: Tensor<D>,
+    m: Tensor<D>,
+    v: Tensor<D>,
+    step: AdamStep,
+) -> Result<(Tensor<D>, Tensor<D>, Tensor<D>), [Tensor<D>; 4]> {
+    let all = [param, grad, m, v];
+    let dims = all[0].dims();
+    // Probe on clones (dropped at once, so a tensor held only here stays unshared).
+    let fits = enabled()
+        && all.iter().all(|t| {
+            t.dtype() == DType::F32
+                && t.dims() == dims
+                && t.clone().try_into_primitive::<Flex>().is_ok()
+        });
+    if !fits {
+        return Err(all);
+    }
+    let [mut p, g, mut m, mut v] =
+        all.map(|t| t.try_into_primitive::<Flex>().expect("probed above"));
+    let g = flex::contiguous(&g);
+    adam::update(
+        flex::values_mut(&mut p),
+        flex::values(&g),
+        flex::values_mut(&mut m),
+        flex::values_mut(&mut v),
+        step,
+    );
+    Ok((
+        Tensor::from_primitive::<Flex>(p),
+        Tensor::from_primitive::<Flex>(m),
+        Tensor::from_primitive::<Flex>(v),
+    ))
 }

@@ -1,6 +1,7 @@
 //! The two networks, their optimizers and the run's random state: the pix2pix step, the
 //! generator average, and checkpoints that resume exactly.
 
+use super::adam::FusedAdam;
 use super::config::{Losses, TrainConfig, TrainError};
 use crate::dataset::{Dataset, prepare_example};
 use crate::hints::{self, sample_hints};
@@ -11,7 +12,7 @@ use crate::rng::Rng as TrainRng;
 use crate::tensor_image::{hints_to_tensor, images_to_tensor};
 use crate::weights::{self, ModelFile, ModelInfo, Precision, SaveRequest, WeightsError};
 use burn::module::Module;
-use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor};
 use image::RgbImage;
 use rand::Rng;
@@ -49,7 +50,7 @@ pub struct Gan {
 }
 
 fn adam(config: &TrainConfig) -> ModuleOptimizer {
-    AdamConfig::new().with_beta_1(config.beta1).init()
+    ModuleOptimizer::from(FusedAdam::new(config.beta1))
 }
 
 /// Make every parameter of a loaded module a fresh leaf of the autodiff graph that requires

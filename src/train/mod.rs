@@ -6,8 +6,9 @@
 //! and dropout in the generator while training, and optional linear learning-rate decay.
 //!
 //! One file a concern: [`config`] (settings, losses, errors), [`gan`] (the networks and the
-//! step), [`run`] (the loop and its reports), [`thread`] (the loop on its own thread).
+//! step), [`adam`] (the optimizer), [`run`] (the loop and its reports), [`thread`] (the loop on its own thread).
 
+pub mod adam;
 pub mod config;
 pub mod gan;
 pub mod run;
