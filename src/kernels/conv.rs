@@ -19,8 +19,9 @@
 //! strides); the column buffer is per thread and reused, so steady-state calls allocate only
 //! their result.
 
-use super::im2col::{Geometry, col2im, im2col};
-use super::matmul::{View, matmul, matmul_split_inner};
+use super::im2col::{Geometry, col2im, im2col, im2col_rows};
+use super::matmul::{SharedDst, View, matmul, matmul_add_here, matmul_block, matmul_split_inner};
+use rayon::prelude::*;
 use std::cell::RefCell;
 
 thread_local! {
@@ -92,6 +93,10 @@ pub fn gather_gemm(image: &[f32], batch: usize, geo: &Geometry, w: &[f32], m: us
     let ld = batch * positions;
     let w = View::row_major(w, m, rows);
     let mut out = vec![0.0; batch * m * positions];
+    if let Some(band) = band_rows(rows, geo, batch) {
+        gather_gemm_banded(image, batch, geo, (w, m), &mut out, band);
+        return out;
+    }
     let wide = if batch > 1 { m * ld } else { 0 };
     with_cols(rows * ld + wide, |buf| {
         let (cols, tmp) = buf.split_at_mut(rows * ld);
@@ -105,6 +110,51 @@ pub fn gather_gemm(image: &[f32], batch: usize, geo: &Geometry, w: &[f32], m: us
         }
     });
     out
+}
+
+/// A band's columns are kept about this small, to stay in the core's L2 cache.
+const BAND_BYTES: usize = 512 * 1024;
+/// Whole column matrices up to this size are gathered in one go (they stay in cache anyway).
+const UNBANDED_BYTES: usize = 4 * 1024 * 1024;
+
+/// The output rows per band when [`gather_gemm`] should work band by band, else `None`:
+/// large column matrices only, and at least a few bands per thread.
+fn band_rows(rows: usize, geo: &Geometry, batch: usize) -> Option<usize> {
+    let [oh, ow] = geo.out;
+    let bytes = rows * oh * ow * batch * std::mem::size_of::<f32>();
+    let band = (BAND_BYTES / (rows * ow * std::mem::size_of::<f32>()).max(1)).clamp(1, oh);
+    let bands = batch * oh.div_ceil(band);
+    (bytes > UNBANDED_BYTES && bands >= 4 * rayon::current_num_threads()).then_some(band)
+}
+
+/// [`gather_gemm`] band by band: each task gathers a band of output rows of one image into
+/// its thread's column buffer, which stays in cache, and multiplies it straight into its
+/// columns of `out`, so the column matrix never travels to memory and back.
+fn gather_gemm_banded(
+    image: &[f32],
+    batch: usize,
+    geo: &Geometry,
+    (w, m): (View<'_>, usize),
+    out: &mut [f32],
+    band: usize,
+) {
+    let (rows, positions, ow) = (geo.rows(), geo.positions(), geo.out[1]);
+    let per_image = geo.channels * geo.plane();
+    let dst = SharedDst::new(out, positions);
+    let tasks: Vec<(usize, usize)> = (0..batch)
+        .flat_map(|n| (0..geo.out[0]).step_by(band).map(move |oy| (n, oy)))
+        .collect();
+    tasks.into_par_iter().for_each(|(n, oy0)| {
+        let oys = oy0..(oy0 + band).min(geo.out[0]);
+        let width = oys.len() * ow;
+        with_cols(rows * width, |cols| {
+            let img = &image[n * per_image..(n + 1) * per_image];
+            im2col_rows(img, geo, oys.clone(), cols, width);
+            let offset = n * m * positions + oys.start * ow;
+            // SAFETY: each task writes only its image's columns `oys` (disjoint between tasks).
+            unsafe { matmul_block(dst, offset, w, View::row_major(cols, rows, width)) };
+        });
+    });
 }
 
 /// `image[n] = col2im(wᵀ · src[n])` for each of `batch` items, as one GEMM over the items
@@ -156,6 +206,9 @@ pub fn weight_grad(a: &[f32], image: &[f32], batch: usize, geo: &Geometry, m: us
         batch * per_image,
         "image does not match its geometry"
     );
+    if let Some(band) = band_rows(rows, geo, batch) {
+        return weight_grad_banded(a, image, batch, geo, m, band);
+    }
     let ld = batch * positions;
     let mut dw = vec![0.0; m * rows];
     let wide = if batch > 1 { m * ld } else { 0 };
@@ -171,6 +224,45 @@ pub fn weight_grad(a: &[f32], image: &[f32], batch: usize, geo: &Geometry, m: us
         matmul_split_inner(&mut dw, lhs, View::row_major(cols, rows, ld).t(), false);
     });
     dw
+}
+
+/// [`weight_grad`] band by band: each task gathers a band of one image's columns (in cache)
+/// and adds its product into its thread's own sum; the threads' sums are added at the end.
+fn weight_grad_banded(
+    a: &[f32],
+    image: &[f32],
+    batch: usize,
+    geo: &Geometry,
+    m: usize,
+    band: usize,
+) -> Vec<f32> {
+    let (rows, positions, ow) = (geo.rows(), geo.positions(), geo.out[1]);
+    let per_image = geo.channels * geo.plane();
+    let tasks: Vec<(usize, usize)> = (0..batch)
+        .flat_map(|n| (0..geo.out[0]).step_by(band).map(move |oy| (n, oy)))
+        .collect();
+    tasks
+        .into_par_iter()
+        .fold(
+            || vec![0.0; m * rows],
+            |mut dw, (n, oy0)| {
+                let oys = oy0..(oy0 + band).min(geo.out[0]);
+                let width = oys.len() * ow;
+                with_cols(rows * width, |cols| {
+                    let img = &image[n * per_image..(n + 1) * per_image];
+                    im2col_rows(img, geo, oys.clone(), cols, width);
+                    let grad = &a[n * m * positions..(n + 1) * m * positions];
+                    let lhs = View::row_major(grad, m, positions).columns(oys.start * ow, width);
+                    matmul_add_here(&mut dw, lhs, View::row_major(cols, rows, width).t());
+                });
+                dw
+            },
+        )
+        .reduce_with(|mut x, y| {
+            x.iter_mut().zip(y).for_each(|(x, y)| *x += y);
+            x
+        })
+        .unwrap_or_else(|| vec![0.0; m * rows])
 }
 
 /// Add `bias[c]` to every element of channel `c` of `x` (`[batch, channels, plane]`).

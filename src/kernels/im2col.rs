@@ -71,46 +71,73 @@ impl Geometry {
 /// Gather `image` (`[channels, height, width]`) into `cols` (`rows` rows of `positions`
 /// values, `ld` apart: `cols` holds at least `(rows − 1)·ld + positions` values).
 pub fn im2col(image: &[f32], geo: &Geometry, cols: &mut [f32], ld: usize) {
-    let [kh, kw] = geo.kernel;
     let positions = geo.positions();
     debug_assert_eq!(image.len(), geo.channels * geo.plane());
     assert!(ld >= positions && cols.len() >= (geo.rows() - 1) * ld + positions);
     cols.par_chunks_mut(ld)
         .take(geo.rows())
         .enumerate()
-        .for_each(|(row, out)| {
-            let out = &mut out[..positions];
-            let c = row / (kh * kw);
-            let ky = row / kw % kh;
-            let kx = row % kw;
-            let plane = &image[c * geo.plane()..(c + 1) * geo.plane()];
-            let (y0, y1) = geo.valid(0, ky);
-            let (x0, x1) = geo.valid(1, kx);
-            let [sy, sx] = geo.stride;
-            let ow = geo.out[1];
-            for oy in 0..geo.out[0] {
-                let dst = &mut out[oy * ow..(oy + 1) * ow];
-                if oy < y0 || oy >= y1 {
-                    dst.fill(0.0);
-                    continue;
-                }
-                let iy = oy * sy + ky - geo.pad[0];
-                let src = &plane[iy * geo.width..(iy + 1) * geo.width];
-                dst[..x0].fill(0.0);
-                dst[x1.max(x0)..].fill(0.0);
-                if x1 <= x0 {
-                    continue;
-                }
-                let ix0 = x0 * sx + kx - geo.pad[1];
-                if sx == 1 {
-                    dst[x0..x1].copy_from_slice(&src[ix0..ix0 + (x1 - x0)]);
-                } else {
-                    for (j, d) in dst[x0..x1].iter_mut().enumerate() {
-                        *d = src[ix0 + j * sx];
-                    }
-                }
+        .for_each(|(row, out)| gather_row(image, geo, row, 0..geo.out[0], &mut out[..positions]));
+}
+
+/// [`im2col`] of the output rows `oys` only, on this thread: `cols` gets `rows` rows of
+/// `oys.len() · out_w` values, `ld` apart.
+pub fn im2col_rows(
+    image: &[f32],
+    geo: &Geometry,
+    oys: std::ops::Range<usize>,
+    cols: &mut [f32],
+    ld: usize,
+) {
+    let positions = oys.len() * geo.out[1];
+    debug_assert_eq!(image.len(), geo.channels * geo.plane());
+    assert!(oys.end <= geo.out[0]);
+    assert!(ld >= positions && cols.len() >= (geo.rows() - 1) * ld + positions);
+    for (row, out) in cols.chunks_mut(ld).take(geo.rows()).enumerate() {
+        gather_row(image, geo, row, oys.clone(), &mut out[..positions]);
+    }
+}
+
+/// Row `row` = `(c, ky, kx)` of the columns, for the output rows `oys`, into `out`.
+fn gather_row(
+    image: &[f32],
+    geo: &Geometry,
+    row: usize,
+    oys: std::ops::Range<usize>,
+    out: &mut [f32],
+) {
+    let [kh, kw] = geo.kernel;
+    let c = row / (kh * kw);
+    let ky = row / kw % kh;
+    let kx = row % kw;
+    let plane = &image[c * geo.plane()..(c + 1) * geo.plane()];
+    let (y0, y1) = geo.valid(0, ky);
+    let (x0, x1) = geo.valid(1, kx);
+    let [sy, sx] = geo.stride;
+    let ow = geo.out[1];
+    let first = oys.start;
+    for oy in oys {
+        let dst = &mut out[(oy - first) * ow..(oy - first + 1) * ow];
+        if oy < y0 || oy >= y1 {
+            dst.fill(0.0);
+            continue;
+        }
+        let iy = oy * sy + ky - geo.pad[0];
+        let src = &plane[iy * geo.width..(iy + 1) * geo.width];
+        dst[..x0].fill(0.0);
+        dst[x1.max(x0)..].fill(0.0);
+        if x1 <= x0 {
+            continue;
+        }
+        let ix0 = x0 * sx + kx - geo.pad[1];
+        if sx == 1 {
+            dst[x0..x1].copy_from_slice(&src[ix0..ix0 + (x1 - x0)]);
+        } else {
+            for (j, d) in dst[x0..x1].iter_mut().enumerate() {
+                *d = src[ix0 + j * sx];
             }
-        });
+        }
+    }
 }
 
 /// Scatter-add `cols` (rows `ld` apart, as [`im2col`] writes them) onto `image`
@@ -221,7 +248,21 @@ mod tests {
             let image = values(c * h * w, 7);
             let mut cols = vec![f32::NAN; g.rows() * g.positions()];
             im2col(&image, &g, &mut cols, g.positions());
-            assert_eq!(cols, naive_im2col(&image, &g), "{g:?}");
+            let want = naive_im2col(&image, &g);
+            assert_eq!(cols, want, "{g:?}");
+            // A band of output rows: those columns of the whole.
+            let (oy0, oy1) = (g.out[0] / 3, g.out[0] - g.out[0] / 4);
+            let band = (oy1 - oy0) * g.out[1];
+            let mut part = vec![f32::NAN; g.rows() * band];
+            im2col_rows(&image, &g, oy0..oy1, &mut part, band);
+            for row in 0..g.rows() {
+                let whole = &want[row * g.positions()..][oy0 * g.out[1]..oy1 * g.out[1]];
+                assert_eq!(
+                    &part[row * band..(row + 1) * band],
+                    whole,
+                    "{g:?} row {row}"
+                );
+            }
         }
     }
 

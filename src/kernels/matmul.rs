@@ -211,9 +211,100 @@ const SPLIT_INNER_MAX_OUTPUT: usize = 256 * 1024;
 /// ... when that dimension is at least this long.
 const SPLIT_INNER_MIN_DEPTH: usize = 1024;
 
+/// A row-major matrix that several threads fill at once, each its own block of columns
+/// (see [`matmul_block`]).
+#[derive(Clone, Copy)]
+pub struct SharedDst<'a> {
+    ptr: *mut f32,
+    len: usize,
+    row_stride: usize,
+    _borrow: std::marker::PhantomData<&'a mut [f32]>,
+}
+
+// SAFETY: a `SharedDst` is only written through `matmul_block`, whose callers promise that
+// concurrent calls write disjoint elements; the borrow it was made from outlives it.
+unsafe impl Send for SharedDst<'_> {}
+unsafe impl Sync for SharedDst<'_> {}
+
+impl<'a> SharedDst<'a> {
+    /// The matrix stored in `dst` with rows `row_stride` apart.
+    pub fn new(dst: &'a mut [f32], row_stride: usize) -> Self {
+        Self {
+            ptr: dst.as_mut_ptr(),
+            len: dst.len(),
+            row_stride,
+            _borrow: std::marker::PhantomData,
+        }
+    }
+}
+
+/// `dst[offset + i · row_stride + j] = (lhs · rhs)[i, j]` on this thread.
+///
+/// # Safety
+/// No other thread may read or write the elements this call writes while it runs (blocks of
+/// different columns or different offsets that do not overlap).
+///
+/// # Panics
+/// When the block reaches outside `dst` or the shapes do not chain.
+pub unsafe fn matmul_block(dst: SharedDst<'_>, offset: usize, lhs: View<'_>, rhs: View<'_>) {
+    let (m, k, n) = (lhs.rows, lhs.cols, rhs.cols);
+    assert_eq!(rhs.rows, k, "inner dimensions differ");
+    assert!(n <= dst.row_stride, "block wider than its matrix");
+    if m == 0 || n == 0 {
+        return;
+    }
+    assert!(
+        offset + (m - 1) * dst.row_stride + n <= dst.len,
+        "block outside its matrix"
+    );
+    // SAFETY: the views are in bounds (see `run`), the block is inside `dst` (checked above)
+    // and, by this function's contract, no other thread touches it.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            dst.ptr.add(offset),
+            1,
+            dst.row_stride as isize,
+            false,
+            lhs.data.as_ptr(),
+            lhs.col_stride as isize,
+            lhs.row_stride as isize,
+            rhs.data.as_ptr(),
+            rhs.col_stride as isize,
+            rhs.row_stride as isize,
+            1.0,
+            1.0,
+            false,
+            false,
+            false,
+            gemm::Parallelism::None,
+        );
+    }
+}
+
 /// `dst = lhs · rhs` on this thread only.
 fn single(dst: &mut [f32], lhs: View<'_>, rhs: View<'_>) {
     run(dst, lhs, rhs, false, gemm::Parallelism::None);
+}
+
+/// `dst += lhs · rhs` on this thread only (for callers that share the work out themselves).
+///
+/// # Panics
+/// When the shapes do not chain or `dst` has the wrong length (a bug in the caller).
+pub fn matmul_add_here(dst: &mut [f32], lhs: View<'_>, rhs: View<'_>) {
+    let (m, k, n) = (lhs.rows, lhs.cols, rhs.cols);
+    assert_eq!(rhs.rows, k, "inner dimensions differ");
+    assert_eq!(
+        dst.len(),
+        m * n,
+        "output does not match the product's shape"
+    );
+    if m == 0 || n == 0 || k == 0 {
+        return;
+    }
+    run(dst, lhs, rhs, true, gemm::Parallelism::None);
 }
 
 /// The `gemm` call behind [`matmul`] and [`single`]; shapes checked by the callers.
