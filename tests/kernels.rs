@@ -339,3 +339,35 @@ fn leaky_relu_and_relu_match_burn_zeros_included() {
         assert_eq!(ours.1, burn.1, "slope {slope}: gradients differ");
     }
 }
+
+#[test]
+fn tanh_matches_burn_with_and_without_autodiff() {
+    let device = Device::flex();
+    let data: Vec<f32> = (0..2 * 3 * 17 * 13)
+        .map(|i| ((i * 37 % 211) as f32 - 105.0) / 12.0)
+        .collect();
+    let x = Tensor::<4>::from_data(burn::tensor::TensorData::new(data, [2, 3, 17, 13]), &device);
+    // Plain flex (inference).
+    let plain = rel(&values(kernels::tanh(x.clone())), &values(x.clone().tanh()));
+    assert!(plain <= 1e-6, "outputs differ by {plain}");
+    // Under autodiff (training): outputs and input gradients.
+    let upstream = Tensor::<4>::random([2, 3, 17, 13], Distribution::Normal(0.0, 1.0), &device);
+    let ad = device.autodiff();
+    let run = |ours: bool| {
+        let xa = Tensor::<4>::from_inner(x.clone())
+            .to_device(&ad)
+            .require_grad();
+        let up = Tensor::<4>::from_inner(upstream.clone()).to_device(&ad);
+        let y = if ours {
+            kernels::tanh(xa.clone())
+        } else {
+            xa.clone().tanh()
+        };
+        let out = values(y.clone().inner());
+        let g = (y * up).sum().backward();
+        (out, values(xa.grad(&g).expect("input gradient")))
+    };
+    let (ours, burn) = (run(true), run(false));
+    assert!(rel(&ours.0, &burn.0) <= 1e-6, "outputs differ");
+    assert!(rel(&ours.1, &burn.1) <= 1e-5, "gradients differ");
+}

@@ -11,6 +11,7 @@ use super::batch_norm::Dims;
 use super::flex::{contiguous, tensor, values};
 use super::norm;
 use super::plan::Plan;
+use super::tanh as tanh_kernel;
 use burn::backend::autodiff::NodeId;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
@@ -237,6 +238,51 @@ pub fn leaky_relu(x: Tracked, shape: Vec<usize>, slope: f32) -> Tracked {
                 x: input,
                 shape,
                 slope,
+            },
+            y,
+        ),
+        OpsKind::UnTracked(prep) => prep.finish(y),
+    }
+}
+
+/// What tanh's backward pass keeps: its output.
+#[derive(Debug, Clone)]
+pub struct TanhSaved {
+    y: FlexTensor,
+    shape: Vec<usize>,
+}
+
+#[derive(Debug)]
+struct Tanh;
+
+impl Backward<Flex, 1> for Tanh {
+    type State = TanhSaved;
+
+    fn backward(self, ops: Ops<TanhSaved, 1>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let [node_x] = ops.parents;
+        let dy = grads.consume::<Flex>(&ops.node);
+        if let Some(node) = node_x {
+            let s = ops.state;
+            let dy = contiguous(&dy);
+            let dx = tanh_kernel::backward(values(&s.y), values(&dy));
+            grads.register::<Flex>(node.id, tensor(dx, &s.shape));
+        }
+    }
+}
+
+/// tanh on an autodiff tensor, recorded for the backward pass.
+pub fn tanh(x: Tracked, shape: Vec<usize>) -> Tracked {
+    let input = contiguous(x.primitive());
+    let y = tensor(tanh_kernel::forward(values(&input)), &shape);
+    match Tanh
+        .prepare::<NoCheckpointing>([x.node()])
+        .compute_bound()
+        .stateful()
+    {
+        OpsKind::Tracked(prep) => prep.finish(
+            TanhSaved {
+                y: y.clone(),
+                shape,
             },
             y,
         ),

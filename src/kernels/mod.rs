@@ -1,9 +1,10 @@
 //! pix2paint's own CPU kernels for the layers its networks are made of, plugged into Burn so
 //! that every caller (app, trainer, eval, bench, tests) keeps one model code path.
 //!
-//! [`conv2d`], [`conv_transpose2d`], [`batch_norm_train`] and [`leaky_relu`] take and return
-//! Burn tensors like `burn::tensor::module::{conv2d, conv_transpose2d, batch_norm_train}` and
-//! `burn::tensor::activation::leaky_relu`. On a flex device (with
+//! [`conv2d`], [`conv_transpose2d`], [`batch_norm_train`], [`leaky_relu`] and [`tanh`] take and
+//! return Burn tensors like `burn::tensor::module::{conv2d, conv_transpose2d, batch_norm_train}`,
+//! `burn::tensor::activation::leaky_relu` and `Tensor::tanh`; [`adam_update`] is Adam's step for
+//! one parameter. On a flex device (with
 //! or without autodiff) they run the im2col + GEMM kernels of [`conv`] and the two-pass
 //! batch-norm kernels of [`batch_norm`], with handwritten backward passes ([`autodiff`]); on
 //! every other device (wgpu) and for what they do not cover (groups, dilation, non-f32) they
@@ -25,6 +26,7 @@ mod im2col;
 mod matmul;
 mod norm;
 mod plan;
+mod tanh;
 
 pub use adam::AdamStep;
 use burn::backend::{Autodiff, Flex};
@@ -208,6 +210,23 @@ fn activation_ours<const D: usize>(x: &Tensor<D>, slope: f32) -> Option<Tensor<D
         return Some(Tensor::from_primitive::<Autodiff<Flex>>(y));
     }
     None
+}
+
+/// tanh; see the module docs for where it runs (ours on flex, with or without autodiff: Burn's
+/// calls the C library's scalar `tanhf` per element).
+pub fn tanh<const D: usize>(x: Tensor<D>) -> Tensor<D> {
+    if enabled() && x.dtype() == DType::F32 {
+        let shape = x.dims().to_vec();
+        if let Ok(xp) = x.clone().try_into_primitive::<Flex>() {
+            let input = flex::contiguous(&xp);
+            let y = flex::tensor(tanh::forward(flex::values(&input)), &shape);
+            return Tensor::from_primitive::<Flex>(y);
+        }
+        if let Ok(xp) = x.clone().try_into_primitive::<Autodiff<Flex>>() {
+            return Tensor::from_primitive::<Autodiff<Flex>>(autodiff::tanh(xp, shape));
+        }
+    }
+    x.tanh()
 }
 
 /// Adam's update of one parameter in one pass ([`adam`]), in place where nothing else holds

@@ -317,7 +317,7 @@ impl Generator {
             h = conv_transpose_forward(&block.conv, h); // [B, c', 2h, 2w]
             match &block.norm {
                 Some(norm) => h = norm_forward(norm, h, stats),
-                None => h = h.tanh(),
+                None => h = crate::kernels::tanh(h),
             }
             if let Some(noise) = noise.as_deref_mut()
                 && dropout_decoders.contains(&j)
