@@ -229,6 +229,57 @@ pub fn tanh<const D: usize>(x: Tensor<D>) -> Tensor<D> {
     x.tanh()
 }
 
+/// `f` applied in place to the f32 values of `t` (with the values of `other`, same shape, when
+/// given), threads over chunks of `chunk` elements (a multiple of whatever `f` works on), for
+/// flex tensors with or without autodiff (the result is then untracked: for weights between
+/// steps). Anything else is handed back (`Err`) for Burn's ops.
+pub fn update_values<const D: usize>(
+    t: Tensor<D>,
+    other: Option<&Tensor<D>>,
+    chunk: usize,
+    f: impl Fn(&mut [f32], &[f32]) + Sync,
+) -> Result<Tensor<D>, Tensor<D>> {
+    use rayon::prelude::*;
+    let fits = |x: &Tensor<D>| x.dtype() == DType::F32 && x.dims() == t.dims();
+    if !enabled() || !fits(&t) || other.is_some_and(|o| !fits(o)) {
+        return Err(t);
+    }
+    // The plain flex tensor under `x` (its inner one under autodiff), or `x` back.
+    let plain = |x: Tensor<D>| -> Result<(Tensor<D>, bool), Tensor<D>> {
+        if x.clone().try_into_primitive::<Flex>().is_ok() {
+            Ok((x, false))
+        } else if x.clone().try_into_primitive::<Autodiff<Flex>>().is_ok() {
+            Ok((x.inner(), true))
+        } else {
+            Err(x)
+        }
+    };
+    let other = match other.map(|o| plain(o.clone())) {
+        Some(Err(_)) => return Err(t),
+        Some(Ok((o, _))) => Some(flex::contiguous(
+            &o.try_into_primitive::<Flex>().expect("probed above"),
+        )),
+        None => None,
+    };
+    let (t, tracked) = plain(t)?;
+    let mut values = t.try_into_primitive::<Flex>().expect("probed above");
+    let chunk = chunk.max(1);
+    let data = flex::values_mut(&mut values);
+    match &other {
+        Some(o) => data
+            .par_chunks_mut(chunk)
+            .zip(flex::values(o).par_chunks(chunk))
+            .for_each(|(x, y)| f(x, y)),
+        None => data.par_chunks_mut(chunk).for_each(|x| f(x, &[])),
+    }
+    let updated = Tensor::from_primitive::<Flex>(values);
+    Ok(if tracked {
+        Tensor::from_inner(updated)
+    } else {
+        updated
+    })
+}
+
 /// Adam's update of one parameter in one pass ([`adam`]), in place where nothing else holds
 /// the tensors: `(param, m, v)` → their updated values. Only for f32 flex tensors of one
 /// shape; anything else is handed back untouched (`Err`) for Burn's optimizer.

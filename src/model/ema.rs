@@ -38,7 +38,15 @@ pub fn update<M: Module>(average: M, current: &M, decay: f64) -> M {
             let decay = self.decay;
             param.map(|avg| {
                 let cur: Tensor<D> = cur.reshape(avg.dims());
-                avg.mul_scalar(decay) + cur.mul_scalar(1.0 - decay)
+                // On the CPU one pass in place (Burn's ops: three single-threaded passes and two
+                // new tensors per parameter, every step).
+                let (keep, take) = (decay as f32, (1.0 - decay) as f32);
+                crate::kernels::update_values(avg, Some(&cur), 64 * 1024, |a, c| {
+                    a.iter_mut()
+                        .zip(c)
+                        .for_each(|(a, &c)| *a = *a * keep + c * take)
+                })
+                .unwrap_or_else(|avg| avg.mul_scalar(decay) + cur.mul_scalar(1.0 - decay))
             })
         }
     }

@@ -69,6 +69,36 @@ pub fn icnr_weight(w: Tensor<4>) -> Tensor<4> {
 /// # Shapes
 /// `w`: [C_in, C_out, 4, 4] → [C_in, C_out, 4, 4]
 pub fn tie_phases(w: Tensor<4>) -> Tensor<4> {
+    let [_, _, kh, kw] = w.dims();
+    if (kh, kw) == (4, 4) {
+        // On the CPU one pass over the kernels (Burn's broadcasting ops run one thread each,
+        // about 8 passes: a tenth of a training step).
+        match crate::kernels::update_values(w, None, 16 * 1024, |k, _| {
+            k.chunks_exact_mut(16).for_each(project)
+        }) {
+            Ok(tied) => return tied,
+            Err(w) => return tie_phases_with_ops(w),
+        }
+    }
+    tie_phases_with_ops(w)
+}
+
+/// [`tie_phases`] of one 4×4 kernel (row-major), in the order of [`tie_phases_with_ops`]: the
+/// alternating component along y removed first, then along x.
+fn project(k: &mut [f32]) {
+    const V: [f32; 4] = [1.0, -1.0, 1.0, -1.0];
+    for x in 0..4 {
+        let along_y: f32 = (0..4).map(|y| k[y * 4 + x] * V[y]).sum();
+        (0..4).for_each(|y| k[y * 4 + x] -= V[y] * (along_y / 4.0));
+    }
+    for y in 0..4 {
+        let along_x: f32 = (0..4).map(|x| k[y * 4 + x] * V[x]).sum();
+        (0..4).for_each(|x| k[y * 4 + x] -= V[x] * (along_x / 4.0));
+    }
+}
+
+/// [`tie_phases`] with Burn's tensor ops (any device, any kernel shape's 4×4 trailing dims).
+fn tie_phases_with_ops(w: Tensor<4>) -> Tensor<4> {
     let device = w.device();
     let alternating = |shape: [usize; 4]| {
         Tensor::<4>::from_data(TensorData::new(vec![1f32, -1.0, 1.0, -1.0], shape), &device)
@@ -78,4 +108,43 @@ pub fn tie_phases(w: Tensor<4>) -> Tensor<4> {
     let w = w - vy * along_y / 4.0;
     let along_x = (w.clone() * vx.clone()).sum_dim(3); // [C_in, C_out, 4, 1]
     w - vx * along_x / 4.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::tensor::Device;
+
+    #[test]
+    fn the_cpu_pass_equals_the_tensor_ops() {
+        let device = Device::flex();
+        device.seed(5);
+        let w = Tensor::<4>::random([3, 5, 4, 4], Distribution::Normal(0.0, 1.0), &device);
+        let fast = tie_phases(w.clone()).into_data().convert::<f32>();
+        let ops = tie_phases_with_ops(w).into_data().convert::<f32>();
+        let (a, b) = (
+            fast.try_to_vec::<f32>().expect("f32"),
+            ops.try_to_vec::<f32>().expect("f32"),
+        );
+        let worst = a
+            .iter()
+            .zip(&b)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0f32, f32::max);
+        assert!(worst <= 1e-6, "differ by {worst}");
+        // And under autodiff, where training calls it.
+        let ad = device.autodiff();
+        let wa = Tensor::<4>::from_data(ops.clone(), &ad);
+        let again = tie_phases(wa).inner().into_data().convert::<f32>();
+        let again = again.try_to_vec::<f32>().expect("f32");
+        let worst = again
+            .iter()
+            .zip(&b)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0f32, f32::max);
+        assert!(
+            worst <= 1e-6,
+            "projection not idempotent under autodiff: {worst}"
+        );
+    }
 }
