@@ -93,7 +93,7 @@ pub fn gather_gemm(image: &[f32], batch: usize, geo: &Geometry, w: &[f32], m: us
     let ld = batch * positions;
     let w = View::row_major(w, m, rows);
     let mut out = vec![0.0; batch * m * positions];
-    if let Some(band) = band_rows(rows, geo, batch) {
+    if let Some(band) = band_rows(rows, m, geo, batch) {
         gather_gemm_banded(image, batch, geo, (w, m), &mut out, band);
         return out;
     }
@@ -117,14 +117,28 @@ const BAND_BYTES: usize = 512 * 1024;
 /// Whole column matrices up to this size are gathered in one go (they stay in cache anyway).
 const UNBANDED_BYTES: usize = 4 * 1024 * 1024;
 
-/// The output rows per band when [`gather_gemm`] should work band by band, else `None`:
-/// large column matrices only, and at least a few bands per thread.
-fn band_rows(rows: usize, geo: &Geometry, batch: usize) -> Option<usize> {
+/// Every band multiplies with the whole of the other operand (the weight forward, the weight
+/// gradient's running sum backward): it must stay in the core's cache too, or each band
+/// brings it back from memory (measured 1.3× slower than no bands on the PatchGAN's
+/// 512 × 4096 weight at ndf 64).
+const STATIONARY_BYTES: usize = 1024 * 1024;
+/// Narrower bands make GEMMs too thin to run at speed.
+const MIN_BAND_POSITIONS: usize = 128;
+
+/// The output rows per band when [`gather_gemm`] or [`weight_grad`] should work band by band,
+/// else `None`: large column matrices only, a small `m × rows` operand, bands of a useful
+/// width and at least a few bands per thread.
+fn band_rows(rows: usize, m: usize, geo: &Geometry, batch: usize) -> Option<usize> {
     let [oh, ow] = geo.out;
-    let bytes = rows * oh * ow * batch * std::mem::size_of::<f32>();
-    let band = (BAND_BYTES / (rows * ow * std::mem::size_of::<f32>()).max(1)).clamp(1, oh);
+    let f32s = std::mem::size_of::<f32>();
+    let bytes = rows * oh * ow * batch * f32s;
+    let band = (BAND_BYTES / (rows * ow * f32s).max(1)).clamp(1, oh);
     let bands = batch * oh.div_ceil(band);
-    (bytes > UNBANDED_BYTES && bands >= 4 * rayon::current_num_threads()).then_some(band)
+    (bytes > UNBANDED_BYTES
+        && m * rows * f32s <= STATIONARY_BYTES
+        && band * ow >= MIN_BAND_POSITIONS
+        && bands >= 4 * rayon::current_num_threads())
+    .then_some(band)
 }
 
 /// [`gather_gemm`] band by band: each task gathers a band of output rows of one image into
@@ -206,7 +220,7 @@ pub fn weight_grad(a: &[f32], image: &[f32], batch: usize, geo: &Geometry, m: us
         batch * per_image,
         "image does not match its geometry"
     );
-    if let Some(band) = band_rows(rows, geo, batch) {
+    if let Some(band) = band_rows(rows, m, geo, batch) {
         return weight_grad_banded(a, image, batch, geo, m, band);
     }
     let ld = batch * positions;
