@@ -371,3 +371,25 @@ fn tanh_matches_burn_with_and_without_autodiff() {
     assert!(rel(&ours.0, &burn.0) <= 1e-6, "outputs differ");
     assert!(rel(&ours.1, &burn.1) <= 1e-5, "gradients differ");
 }
+
+#[test]
+fn rectified_concatenation_matches_burn() {
+    use burn::tensor::activation::relu;
+    let device = Device::flex();
+    for batch in [1, 3] {
+        let a = kernels_test_tensor([batch, 5, 7, 6], 3, &device);
+        let b = kernels_test_tensor([batch, 2, 7, 6], 9, &device);
+        let ours = values(kernels::cat_relu(a.clone(), b.clone()));
+        let burn = values(relu(Tensor::cat(vec![a, b], 1)));
+        assert_eq!(ours, burn, "batch {batch}");
+    }
+}
+
+/// A tensor of `dims` with values of both signs (and some exact zeros) from `seed`.
+fn kernels_test_tensor(dims: [usize; 4], seed: usize, device: &Device) -> Tensor<4> {
+    let n: usize = dims.iter().product();
+    let data: Vec<f32> = (0..n)
+        .map(|i| (((i + seed) * 37 % 101) as f32 - 50.0) / 10.0)
+        .collect();
+    Tensor::<4>::from_data(burn::tensor::TensorData::new(data, dims), device)
+}

@@ -1,6 +1,7 @@
 //! LeakyReLU (ReLU at slope 0) as one pass forward and one pass backward, threads over
-//! chunks. Burn's generic versions build a mask tensor and select through it, each step a pass
-//! with its own allocation, forward and again backward.
+//! chunks; and the decoders' rectified concatenation in one pass. Burn's generic versions
+//! build a mask tensor and select through it, each step a pass with its own allocation,
+//! forward and again backward.
 
 use rayon::prelude::*;
 
@@ -17,6 +18,32 @@ pub fn forward(x: &[f32], slope: f32) -> Vec<f32> {
                 *o = if v > 0.0 { v } else { v * slope };
             }
         });
+    y
+}
+
+/// `max(cat([a, b]), 0)` per item of a batch of `batch`: `a` and `b` hold `batch` equal
+/// blocks each, and item `n` of the output is item `n` of `a` then item `n` of `b`.
+pub fn cat_relu(a: &[f32], b: &[f32], batch: usize) -> Vec<f32> {
+    let batch = batch.max(1);
+    let (la, lb) = (a.len() / batch, b.len() / batch);
+    let mut y = vec![0.0; a.len() + b.len()];
+    // (destination, source) pairs of at most CHUNK elements, in output order.
+    let mut pieces: Vec<(&mut [f32], &[f32])> = Vec::new();
+    let mut rest = y.as_mut_slice();
+    for n in 0..batch {
+        for src in [&a[n * la..(n + 1) * la], &b[n * lb..(n + 1) * lb]] {
+            for part in src.chunks(CHUNK) {
+                let (dst, tail) = std::mem::take(&mut rest).split_at_mut(part.len());
+                pieces.push((dst, part));
+                rest = tail;
+            }
+        }
+    }
+    pieces.into_par_iter().for_each(|(dst, src)| {
+        for (d, &v) in dst.iter_mut().zip(src) {
+            *d = if v > 0.0 { v } else { v * 0.0 }; // NaN stays NaN, as in `forward`
+        }
+    });
     y
 }
 

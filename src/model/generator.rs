@@ -309,11 +309,12 @@ impl Generator {
         }
         skips.pop(); // the innermost output is `h` itself
         for (j, block) in self.up.iter().enumerate() {
-            if j > 0 {
+            h = if j > 0 {
                 let skip = skips.pop().expect("one skip per decoder after the first");
-                h = Tensor::cat(vec![h, skip], 1); // [B, 2c, h, w]
-            }
-            h = crate::kernels::leaky_relu(h, 0.0); // ReLU
+                crate::kernels::cat_relu(h, skip) // ReLU of [B, 2c, h, w]
+            } else {
+                crate::kernels::leaky_relu(h, 0.0) // ReLU
+            };
             h = conv_transpose_forward(&block.conv, h); // [B, c', 2h, 2w]
             match &block.norm {
                 Some(norm) => h = norm_forward(norm, h, stats),
