@@ -213,3 +213,70 @@ fn export_averages_snapshots_and_records_what_it_did() {
     );
     assert!(!bad.exists());
 }
+
+#[test]
+fn export_can_pick_the_raw_training_generator() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = Device::flex();
+    let (average, raw) = (tiny_generator(1, &d), tiny_generator(2, &d));
+    let both = dir.path().join("run.safetensors");
+    pix2paint::weights::save(
+        &both,
+        &pix2paint::weights::SaveRequest {
+            generator: &average,
+            generator_config: &tiny_config(),
+            training_generator: Some(&raw),
+            discriminator: None,
+            info: &pix2paint::weights::ModelInfo::named("run"),
+            extras: &Default::default(),
+            precision: Precision::Full,
+        },
+    )
+    .unwrap();
+    let first_weight = |g: &pix2paint::model::Generator| -> Vec<f32> {
+        g.down[0]
+            .conv
+            .weight
+            .val()
+            .into_data()
+            .convert::<f32>()
+            .try_to_vec::<f32>()
+            .unwrap()
+    };
+    let out = dir.path().join("raw.safetensors");
+    let o = pix2paint(&[
+        &"export",
+        &both,
+        &"--training-generator",
+        &"--to",
+        &"safetensors",
+        &"-o",
+        &out,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let m = pix2paint::weights::load(&out, &d).unwrap();
+    assert_eq!(first_weight(&m.generator), first_weight(&raw));
+    assert_ne!(first_weight(&m.generator), first_weight(&average));
+    assert!(m.info.description.contains("raw training generator"));
+
+    // A file without one: a clear refusal, no output.
+    let plain = dir.path().join("plain.safetensors");
+    save_tiny(&plain, &average, None, Precision::Full);
+    let none = dir.path().join("none.safetensors");
+    let o = pix2paint(&[
+        &"export",
+        &plain,
+        &"--training-generator",
+        &"--to",
+        &"safetensors",
+        &"-o",
+        &none,
+    ]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("no separate training generator"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!none.exists());
+}

@@ -46,6 +46,10 @@ pub struct ExportArgs {
     /// Record that the model turns A images into B images.
     #[arg(long)]
     atob: bool,
+    /// Export the raw generator a run trains (kept in checkpoints and models of runs with
+    /// `--ema`) instead of its moving average, e.g. to compare the two with `eval`.
+    #[arg(long)]
+    training_generator: bool,
 }
 
 /// Convert the model.
@@ -59,6 +63,22 @@ pub fn run(args: ExportArgs) -> Result<()> {
                 .with_context(|| format!("loading the model {}", p.display()))?;
             // A checkpoint's own steps live in its trainer state, which the export drops.
             m.info.steps = m.trained_steps();
+            if args.training_generator {
+                let Some(raw) = m.training_generator.take() else {
+                    bail!(
+                        "{} holds no separate training generator (only runs with --ema keep one); \
+                         leave out --training-generator",
+                        p.display()
+                    );
+                };
+                m.generator = raw;
+                m.info.description = format!(
+                    "{} The raw training generator, not its moving average.",
+                    m.info.description
+                )
+                .trim()
+                .to_string();
+            }
             Ok(m)
         })
         .collect::<Result<Vec<_>>>()?;
