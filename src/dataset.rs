@@ -16,8 +16,8 @@ use std::path::{Path, PathBuf};
 /// How the files of a dataset are laid out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Layout {
-    /// Decide from the folder: `A/` + `B/` → folders; images twice as wide as high → aligned;
-    /// otherwise photos.
+    /// Decide from the folder: `A/` + `B/` → folders; images (within 2 % of) twice as wide as
+    /// high → aligned; otherwise photos.
     Auto,
     /// A|B side by side in one image.
     Aligned,
@@ -170,8 +170,11 @@ impl Dataset {
             Layout::Aligned => {
                 for p in images_in(root)? {
                     match dimensions(&p) {
-                        // Two side by side: at least half as wide again as high.
-                        Ok((w, h)) if w % 2 == 0 && 2 * w >= 3 * h => items.push(Item::Aligned(p)),
+                        // Two side by side: at least half as wide again as high (an odd
+                        // width loses its last column when split).
+                        Ok((w, h)) if 2 * u64::from(w) >= 3 * u64::from(h) => {
+                            items.push(Item::Aligned(p))
+                        }
                         Ok((w, h)) => skipped
                             .push((p, format!("{w}×{h} is not two images side by side (A|B)"))),
                         Err(e) => skipped.push((p, e)),
@@ -382,6 +385,15 @@ fn fit_mask(mask: GrayImage, photo: &RgbImage) -> GrayImage {
     }
 }
 
+/// Whether a `w × h` image looks like two square-ish images side by side: within 2 % (and at
+/// least 2 pixels) of twice as wide as high. A pair saved one pixel off (513×256, an editor's
+/// rounding) is still a pair; a 16:9 or 3:2 photo is not.
+fn side_by_side(w: u32, h: u32) -> bool {
+    let (w, h) = (u64::from(w), u64::from(h));
+    let tolerance = (2 * h / 50).max(2);
+    w.abs_diff(2 * h) <= tolerance
+}
+
 fn detect(root: &Path) -> Result<Layout, DatasetError> {
     if root.join("A").is_dir() && root.join("B").is_dir() {
         return Ok(Layout::Folders);
@@ -399,7 +411,7 @@ fn detect(root: &Path) -> Result<Layout, DatasetError> {
             hint: "point at a folder of photos, of A|B pairs, or with A/ and B/ inside".into(),
         });
     }
-    let wide = sample.iter().filter(|(w, h)| *w == 2 * *h).count();
+    let wide = sample.iter().filter(|&&(w, h)| side_by_side(w, h)).count();
     Ok(if wide * 2 > sample.len() {
         Layout::Aligned
     } else {

@@ -68,6 +68,33 @@ fn each_layout_loads_and_bad_files_are_skipped_and_counted() {
         "BtoA swaps the halves"
     );
 
+    // (a′) pairs saved one pixel off 2:1 are still pairs (not photos to draw lines from), and a
+    // 3:2 photo folder stays photos.
+    let off = dir.path().join("off_by_one");
+    std::fs::create_dir_all(&off).unwrap();
+    for i in 0..3 {
+        let pair = image::open(aligned.join(format!("p{i}.png")))
+            .unwrap()
+            .to_rgb8();
+        let wider = image::imageops::resize(
+            &pair,
+            pair.width() + 1,
+            pair.height(),
+            image::imageops::FilterType::Nearest,
+        );
+        wider.save(off.join(format!("{i}.png"))).unwrap();
+    }
+    let d = Dataset::open(&off, Layout::Auto, Direction::AtoB, None).unwrap();
+    assert_eq!((d.layout, d.len()), (Layout::Aligned, 3));
+    assert_eq!(d.load(0).unwrap().sketch.dimensions(), (64, 64));
+    let wide_photos = dir.path().join("three_two");
+    std::fs::create_dir_all(&wide_photos).unwrap();
+    photo_for(96, 64, 3)
+        .save(wide_photos.join("p.png"))
+        .unwrap();
+    let d = Dataset::open(&wide_photos, Layout::Auto, Direction::AtoB, None).unwrap();
+    assert_eq!(d.layout, Layout::Photos);
+
     // (b) A/ and B/ matched by name, with one unmatched file on each side.
     let folders = dir.path().join("folders");
     for sub in ["A", "B"] {
