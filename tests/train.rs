@@ -453,3 +453,31 @@ fn tied_phases_stay_tied_through_training() {
         .into_scalar::<f32>();
     assert!(moved > 0.0, "the tied weights still train");
 }
+
+#[test]
+fn unusable_settings_are_never_written_and_an_old_checkpoint_holding_them_says_the_way_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let ckpt = dir.path().join("run.ckpt.safetensors");
+    let d = Device::flex().autodiff();
+    let config = tiny_train_config();
+    let gan = Gan::new(&config, "t", &d);
+    // A NaN learning rate (which old builds let through) is refused at writing time.
+    let nan = TrainConfig {
+        lr: f64::NAN,
+        ..config.clone()
+    };
+    let e = gan.save_checkpoint(&ckpt, &nan).unwrap_err();
+    assert!(e.to_string().contains("learning rate"), "{e}");
+    assert!(!ckpt.exists());
+    // A checkpoint from such a build (its lr stored as null) is refused on resume with the
+    // way out, instead of failing every run after.
+    gan.save_checkpoint(&ckpt, &config).unwrap();
+    let mut model = weights::load(&ckpt, &Device::flex()).unwrap();
+    let state = String::from_utf8(model.extras[weights::TRAINER_EXTRA].clone()).unwrap();
+    let broken = state.replace("\"lr\":0.0002", "\"lr\":null");
+    assert_ne!(state, broken, "the state stores the learning rate as expected");
+    model.extras.insert(weights::TRAINER_EXTRA.into(), broken.into_bytes());
+    weights::save_model_file(&ckpt, &model, weights::Precision::Full).unwrap();
+    let e = Gan::resume(&ckpt, &d).err().expect("refused").to_string();
+    assert!(e.contains("trainer state") && e.contains("--fresh"), "{e}");
+}

@@ -86,6 +86,28 @@ impl Default for TrainConfig {
 }
 
 impl TrainConfig {
+    /// What makes these settings unusable (non-finite or out-of-range numbers, as an old
+    /// checkpoint written before flags were checked may hold), or `None`.
+    pub fn problem(&self) -> Option<String> {
+        let bad = |what: &str, v: f64| Some(format!("its {what} is {v}"));
+        if !(self.lr.is_finite() && self.lr > 0.0) {
+            return bad("learning rate", self.lr);
+        }
+        if !(self.lambda_l1.is_finite() && self.lambda_l1 >= 0.0) {
+            return bad("L1 weight", self.lambda_l1);
+        }
+        if !(0.0..1.0).contains(&self.beta1) {
+            return bad("Adam β1", f64::from(self.beta1));
+        }
+        if let Some(decay) = self.ema_decay.filter(|d| !(0.0..1.0).contains(d)) {
+            return bad("weight-average decay", decay);
+        }
+        if self.batch_size == 0 || self.resolution == 0 || self.ngf == 0 || self.ndf == 0 {
+            return Some("its batch size, resolution or network width is 0".into());
+        }
+        None
+    }
+
     /// The learning rate at `step`.
     pub fn lr_at(&self, step: u64) -> f64 {
         match self.decay_from {

@@ -311,6 +311,12 @@ impl Gan {
 
     /// Write a checkpoint atomically: networks, optimizer states, step, RNG and config.
     pub fn save_checkpoint(&self, path: &Path, config: &TrainConfig) -> Result<(), TrainError> {
+        if let Some(problem) = config.problem() {
+            return Err(TrainError::Checkpoint {
+                path: path.to_owned(),
+                detail: format!("not written: the settings cannot train ({problem})"),
+            });
+        }
         let mut extras = BTreeMap::new();
         let state = TrainerState {
             step: self.step,
@@ -342,7 +348,9 @@ impl Gan {
         let model = weights::load(path, device)?;
         let bad = |detail: String| TrainError::Checkpoint {
             path: path.to_owned(),
-            detail,
+            detail: format!(
+                "{detail} (to start over without it, train with --fresh or move the file away)"
+            ),
         };
         let state: TrainerState = model
             .extras
@@ -353,6 +361,9 @@ impl Gan {
             .and_then(|b| {
                 serde_json::from_slice(b).map_err(|e| bad(format!("trainer state: {e}")))
             })?;
+        if let Some(problem) = state.config.problem() {
+            return Err(bad(format!("its settings cannot train: {problem}")));
+        }
         let (d, d_config) = model
             .discriminator
             .ok_or_else(|| bad("the checkpoint has no discriminator".into()))?;
