@@ -475,8 +475,13 @@ fn unusable_settings_are_never_written_and_an_old_checkpoint_holding_them_says_t
     let mut model = weights::load(&ckpt, &Device::flex()).unwrap();
     let state = String::from_utf8(model.extras[weights::TRAINER_EXTRA].clone()).unwrap();
     let broken = state.replace("\"lr\":0.0002", "\"lr\":null");
-    assert_ne!(state, broken, "the state stores the learning rate as expected");
-    model.extras.insert(weights::TRAINER_EXTRA.into(), broken.into_bytes());
+    assert_ne!(
+        state, broken,
+        "the state stores the learning rate as expected"
+    );
+    model
+        .extras
+        .insert(weights::TRAINER_EXTRA.into(), broken.into_bytes());
     weights::save_model_file(&ckpt, &model, weights::Precision::Full).unwrap();
     let e = Gan::resume(&ckpt, &d).err().expect("refused").to_string();
     assert!(e.contains("trainer state") && e.contains("--fresh"), "{e}");

@@ -299,3 +299,33 @@ fn temporaries_of_killed_writes_are_removed_and_live_ones_kept() {
     assert_eq!(removed, 1);
     assert!(!dead.exists() && live.exists() && other.exists());
 }
+
+#[test]
+fn huge_files_are_refused_from_their_size_or_header() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = Device::flex();
+    // Larger than any model (sparse: nothing is written to disk).
+    let huge = dir.path().join("video.safetensors");
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len(20 << 30)
+        .unwrap();
+    let e = weights::load(&huge, &d).err().expect("refused").to_string();
+    assert!(e.contains("larger than any model"), "{e}");
+    // A 3 GB safetensors file of another program: refused from its header.
+    let foreign = dir.path().join("llm.safetensors");
+    let header =
+        br#"{"__metadata__":{"format":"pt"},"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#;
+    let mut bytes = (header.len() as u64).to_le_bytes().to_vec();
+    bytes.extend_from_slice(header);
+    std::fs::write(&foreign, &bytes).unwrap();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&foreign)
+        .unwrap()
+        .set_len(3 << 30)
+        .unwrap();
+    let e = weights::load(&foreign, &d).err().expect("refused");
+    assert!(matches!(e, WeightsError::NotWeights { .. }), "{e}");
+    assert!(e.to_string().contains("another program"), "{e}");
+}

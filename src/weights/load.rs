@@ -14,14 +14,97 @@ use std::path::Path;
 /// generator (`.pth`) or a pix2pix web demo model (`.pict`), told apart by their contents.
 pub fn load(path: &Path, device: &Device) -> Result<ModelFile, WeightsError> {
     use crate::import::{self, FileKind};
-    let bytes = std::fs::read(path).map_err(|source| WeightsError::Io {
+    use std::io::Read;
+    let io = |source| WeightsError::Io {
         path: path.to_owned(),
         source,
-    })?;
-    match import::sniff(&bytes[..bytes.len().min(16)]) {
-        FileKind::Pytorch => from_imported(import::pth::read(path)?, path, device),
+    };
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let len = file.metadata().map_err(io)?.len();
+    if len > MAX_FILE_BYTES {
+        return Err(WeightsError::NotWeights {
+            path: path.to_owned(),
+            reason: format!(
+                "{} GB, larger than any model ({} GB at most)",
+                len >> 30,
+                MAX_FILE_BYTES >> 30
+            ),
+        });
+    }
+    let mut head = Vec::with_capacity(16);
+    (&mut file).take(16).read_to_end(&mut head).map_err(io)?;
+    let kind = import::sniff(&head);
+    if kind == FileKind::Pytorch {
+        return from_imported(import::pth::read(path)?, path, device);
+    }
+    if kind == FileKind::Pix2paint {
+        // Refuse a file that is not ours from its header, before reading the whole of it.
+        check_header(&mut file, &mut head, len, path)?;
+    }
+    let mut bytes = head;
+    file.read_to_end(&mut bytes).map_err(io)?;
+    match kind {
         FileKind::Pict => from_imported(import::pict::parse(&bytes, path)?, path, device),
-        FileKind::Pix2paint => from_bytes(&bytes, path, device),
+        _ => from_bytes(&bytes, path, device),
+    }
+}
+
+/// No model pix2paint reads is larger (a width-64 checkpoint with both optimizers is ~1.3 GB).
+const MAX_FILE_BYTES: u64 = 16 << 30;
+/// The safetensors crate's own limit on a header.
+const MAX_HEADER_BYTES: u64 = 100 << 20;
+
+/// From the 8-byte length and the JSON header that follows it (read here, after `head`):
+/// whether this is a pix2paint safetensors file at all. Leaves `file` after the header, and
+/// appends what it read to `head`.
+fn check_header(
+    file: &mut std::fs::File,
+    head: &mut Vec<u8>,
+    len: u64,
+    path: &Path,
+) -> Result<(), WeightsError> {
+    use std::io::Read;
+    let not_weights = |reason: &str| WeightsError::NotWeights {
+        path: path.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let Some(size) = head.get(..8) else {
+        return Err(not_weights("it is shorter than any model file"));
+    };
+    let header_len = u64::from_le_bytes(size.try_into().expect("8 bytes"));
+    if header_len > MAX_HEADER_BYTES {
+        return Err(not_weights("no safetensors header at its start"));
+    }
+    if header_len > len.saturating_sub(8) {
+        return Err(WeightsError::Truncated {
+            path: path.to_owned(),
+            reason: "the header is cut off".into(),
+        });
+    }
+    let wanted = 8 + header_len as usize;
+    if head.len() < wanted {
+        let more = (wanted - head.len()) as u64;
+        file.take(more)
+            .read_to_end(head)
+            .map_err(|source| WeightsError::Io {
+                path: path.to_owned(),
+                source,
+            })?;
+    }
+    let header: serde_json::Value = serde_json::from_slice(&head[8..wanted])
+        .map_err(|e| not_weights(&format!("no safetensors header: {e}")))?;
+    let format = header
+        .get("__metadata__")
+        .and_then(|m| m.get("format"))
+        .and_then(|f| f.as_str());
+    match format {
+        Some(FORMAT) => Ok(()),
+        Some(_) | None if header.get("__metadata__").is_none() => {
+            Err(not_weights("a safetensors file without pix2paint metadata"))
+        }
+        _ => Err(not_weights(
+            "a safetensors file written by another program (no format=pix2paint in its header)",
+        )),
     }
 }
 
