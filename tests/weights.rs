@@ -310,7 +310,7 @@ fn huge_files_are_refused_from_their_size_or_header() {
         .unwrap()
         .set_len(20 << 30)
         .unwrap();
-    let e = weights::load(&huge, &d).err().expect("refused").to_string();
+    let e = weights::load(&huge, &d).expect_err("refused").to_string();
     assert!(e.contains("larger than any model"), "{e}");
     // A 3 GB safetensors file of another program: refused from its header.
     let foreign = dir.path().join("llm.safetensors");
@@ -325,7 +325,7 @@ fn huge_files_are_refused_from_their_size_or_header() {
         .unwrap()
         .set_len(3 << 30)
         .unwrap();
-    let e = weights::load(&foreign, &d).err().expect("refused");
+    let e = weights::load(&foreign, &d).expect_err("refused");
     assert!(matches!(e, WeightsError::NotWeights { .. }), "{e}");
     assert!(e.to_string().contains("another program"), "{e}");
 }

@@ -211,15 +211,18 @@ pub fn leaky_relu<const D: usize>(x: Tensor<D>, slope: f64) -> Tensor<D> {
 pub fn cat_relu(a: Tensor<4>, b: Tensor<4>) -> Tensor<4> {
     let ([n, c1, h, w], [n2, c2, h2, w2]) = (a.dims(), b.dims());
     let same = n == n2 && (h, w) == (h2, w2);
-    if enabled() && same && a.dtype() == DType::F32 && b.dtype() == DType::F32 {
-        if let (Ok(ap), Ok(bp)) = (
+    if enabled()
+        && same
+        && a.dtype() == DType::F32
+        && b.dtype() == DType::F32
+        && let (Ok(ap), Ok(bp)) = (
             a.clone().try_into_primitive::<Flex>(),
             b.clone().try_into_primitive::<Flex>(),
-        ) {
-            let (ap, bp) = (flex::contiguous(&ap), flex::contiguous(&bp));
-            let out = activation::cat_relu(flex::values(&ap), flex::values(&bp), n);
-            return Tensor::from_primitive::<Flex>(flex::tensor(out, &[n, c1 + c2, h, w]));
-        }
+        )
+    {
+        let (ap, bp) = (flex::contiguous(&ap), flex::contiguous(&bp));
+        let out = activation::cat_relu(flex::values(&ap), flex::values(&bp), n);
+        return Tensor::from_primitive::<Flex>(flex::tensor(out, &[n, c1 + c2, h, w]));
     }
     leaky_relu(Tensor::cat(vec![a, b], 1), 0.0)
 }
@@ -256,6 +259,8 @@ pub fn tanh<const D: usize>(x: Tensor<D>) -> Tensor<D> {
 /// given), threads over chunks of `chunk` elements (a multiple of whatever `f` works on), for
 /// flex tensors with or without autodiff (the result is then untracked: for weights between
 /// steps). Anything else is handed back (`Err`) for Burn's ops.
+// The tensor handed back is moved once per call; boxing it would only add an allocation.
+#[allow(clippy::result_large_err)]
 pub fn update_values<const D: usize>(
     t: Tensor<D>,
     other: Option<&Tensor<D>>,
@@ -306,7 +311,7 @@ pub fn update_values<const D: usize>(
 /// Adam's update of one parameter in one pass ([`adam`]), in place where nothing else holds
 /// the tensors: `(param, m, v)` → their updated values. Only for f32 flex tensors of one
 /// shape; anything else is handed back untouched (`Err`) for Burn's optimizer.
-#[allow(clippy::type_complexity)]
+#[allow(clippy::type_complexity, clippy::result_large_err)]
 pub fn adam_update<const D: usize>(
     param: Tensor<D>,
     grad: Tensor<D>,
