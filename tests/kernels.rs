@@ -319,22 +319,8 @@ fn leaky_relu_and_relu_match_burn_zeros_included() {
             }
         };
         // Under autodiff, where pix2paint's kernel runs: outputs and gradients.
-        let ad = device.clone().autodiff();
-        let run = |ours: bool| {
-            let xa = Tensor::<4>::from_inner(x.clone())
-                .to_device(&ad)
-                .require_grad();
-            let up = Tensor::<4>::from_inner(upstream.clone()).to_device(&ad);
-            let y = if ours {
-                kernels::leaky_relu(xa.clone(), slope)
-            } else {
-                reference(xa.clone())
-            };
-            let out = values(y.clone().inner());
-            let g = (y * up).sum().backward();
-            (out, values(xa.grad(&g).expect("input gradient")))
-        };
-        let (ours, burn) = (run(true), run(false));
+        let ours = output_and_gradient(&x, &upstream, |t| kernels::leaky_relu(t, slope));
+        let burn = output_and_gradient(&x, &upstream, reference);
         assert_eq!(ours.0, burn.0, "slope {slope}: outputs differ");
         assert_eq!(ours.1, burn.1, "slope {slope}: gradients differ");
     }
@@ -352,22 +338,8 @@ fn tanh_matches_burn_with_and_without_autodiff() {
     assert!(plain <= 1e-6, "outputs differ by {plain}");
     // Under autodiff (training): outputs and input gradients.
     let upstream = Tensor::<4>::random([2, 3, 17, 13], Distribution::Normal(0.0, 1.0), &device);
-    let ad = device.autodiff();
-    let run = |ours: bool| {
-        let xa = Tensor::<4>::from_inner(x.clone())
-            .to_device(&ad)
-            .require_grad();
-        let up = Tensor::<4>::from_inner(upstream.clone()).to_device(&ad);
-        let y = if ours {
-            kernels::tanh(xa.clone())
-        } else {
-            xa.clone().tanh()
-        };
-        let out = values(y.clone().inner());
-        let g = (y * up).sum().backward();
-        (out, values(xa.grad(&g).expect("input gradient")))
-    };
-    let (ours, burn) = (run(true), run(false));
+    let ours = output_and_gradient(&x, &upstream, kernels::tanh);
+    let burn = output_and_gradient(&x, &upstream, |t| t.tanh());
     assert!(rel(&ours.0, &burn.0) <= 1e-6, "outputs differ");
     assert!(rel(&ours.1, &burn.1) <= 1e-5, "gradients differ");
 }
@@ -392,4 +364,21 @@ fn kernels_test_tensor(dims: [usize; 4], seed: usize, device: &Device) -> Tensor
         .map(|i| (((i + seed) * 37 % 101) as f32 - 50.0) / 10.0)
         .collect();
     Tensor::<4>::from_data(burn::tensor::TensorData::new(data, dims), device)
+}
+
+/// `f(x)` under autodiff: its output and the input gradient of `Σ f(x) · upstream`.
+fn output_and_gradient(
+    x: &Tensor<4>,
+    upstream: &Tensor<4>,
+    f: impl Fn(Tensor<4>) -> Tensor<4>,
+) -> (Vec<f32>, Vec<f32>) {
+    let ad = x.device().autodiff();
+    let xa = Tensor::<4>::from_inner(x.clone())
+        .to_device(&ad)
+        .require_grad();
+    let up = Tensor::<4>::from_inner(upstream.clone()).to_device(&ad);
+    let y = f(xa.clone());
+    let out = values(y.clone().inner());
+    let g = (y * up).sum().backward();
+    (out, values(xa.grad(&g).expect("input gradient")))
 }

@@ -113,7 +113,7 @@ fn few_columns(
     accumulate: bool,
     threads: gemm::Parallelism,
 ) {
-    let (m, k, n) = (lhs.rows, lhs.cols, rhs.cols);
+    let (m, n) = (lhs.rows, rhs.cols);
     FEW_COLUMNS_SCRATCH.with(|cell| {
         let mut fresh = Vec::new();
         let mut borrowed = cell.try_borrow_mut();
@@ -126,30 +126,18 @@ fn few_columns(
             scratch.resize(m * n, 0.0);
         }
         let scratch = &mut scratch[..m * n];
-        // SAFETY: as in `run`; `scratch` holds m·n elements at column stride m.
+        // SAFETY: the views are in bounds (see `run`); `scratch` holds m·n elements at column
+        // stride m and cannot alias them (it is `&mut`).
         unsafe {
-            gemm::gemm(
-                m,
-                n,
-                k,
+            product(
                 scratch.as_mut_ptr(),
-                m as isize,
-                1,
+                [m as isize, 1],
                 false,
-                lhs.data.as_ptr(),
-                lhs.col_stride as isize,
-                lhs.row_stride as isize,
-                rhs.data.as_ptr(),
-                rhs.col_stride as isize,
-                rhs.row_stride as isize,
-                1.0,
-                1.0,
-                false,
-                false,
-                false,
+                lhs,
+                rhs,
                 threads,
-            );
-        }
+            )
+        };
         for (i, row) in dst.chunks_exact_mut(n).enumerate() {
             for (j, d) in row.iter_mut().enumerate() {
                 let v = scratch[j * m + i];
@@ -260,28 +248,15 @@ pub unsafe fn matmul_block(dst: SharedDst<'_>, offset: usize, lhs: View<'_>, rhs
     // SAFETY: the views are in bounds (see `run`), the block is inside `dst` (checked above)
     // and, by this function's contract, no other thread touches it.
     unsafe {
-        gemm::gemm(
-            m,
-            n,
-            k,
+        product(
             dst.ptr.add(offset),
-            1,
-            dst.row_stride as isize,
+            [1, dst.row_stride as isize],
             false,
-            lhs.data.as_ptr(),
-            lhs.col_stride as isize,
-            lhs.row_stride as isize,
-            rhs.data.as_ptr(),
-            rhs.col_stride as isize,
-            rhs.row_stride as isize,
-            1.0,
-            1.0,
-            false,
-            false,
-            false,
+            lhs,
+            rhs,
             gemm::Parallelism::None,
-        );
-    }
+        )
+    };
 }
 
 /// `dst = lhs · rhs` on this thread only.
@@ -315,19 +290,47 @@ fn run(
     accumulate: bool,
     threads: gemm::Parallelism,
 ) {
-    let (m, k, n) = (lhs.rows, lhs.cols, rhs.cols);
+    let n = rhs.cols;
     // SAFETY: `View::row_major` ties each view to a slice holding every index its strides reach
     // (the largest is (rows−1)·row_stride + (cols−1)·col_stride < len, which `t`, `columns` and
     // `rows` preserve), `dst` holds m·n elements at row stride n, and `dst` cannot alias the
     // views (it is `&mut`).
     unsafe {
+        product(
+            dst.as_mut_ptr(),
+            [1, n as isize],
+            accumulate,
+            lhs,
+            rhs,
+            threads,
+        )
+    };
+}
+
+/// The one `gemm::gemm` call: `dst = lhs · rhs` (or `+=`), `dst` element `(i, j)` at
+/// `i · strides[1] + j · strides[0]` (column stride first, as `gemm` takes them).
+///
+/// # Safety
+/// `dst` must be valid for writes (and reads, when `accumulate`) at every element of the
+/// `lhs.rows × rhs.cols` product, not alias the views, and the shapes must chain.
+unsafe fn product(
+    dst: *mut f32,
+    strides: [isize; 2],
+    accumulate: bool,
+    lhs: View<'_>,
+    rhs: View<'_>,
+    threads: gemm::Parallelism,
+) {
+    let (m, k, n) = (lhs.rows, lhs.cols, rhs.cols);
+    // SAFETY: the caller's contract; the views stay within their slices (see `View`).
+    unsafe {
         gemm::gemm(
             m,
             n,
             k,
-            dst.as_mut_ptr(),
-            1,
-            n as isize,
+            dst,
+            strides[0],
+            strides[1],
             accumulate,
             lhs.data.as_ptr(),
             lhs.col_stride as isize,
