@@ -6,6 +6,7 @@
 //! architecture travel together in the files [`weights`] reads and writes.
 
 pub mod app;
+pub mod assets;
 pub mod canvas;
 pub mod dataset;
 pub mod device;

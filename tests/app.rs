@@ -629,3 +629,28 @@ fn a_damaged_autosave_is_kept_aside_and_named() {
     assert_eq!(kept.len(), 1);
     assert_eq!(std::fs::read(kept[0].path()).unwrap(), b"{ not json");
 }
+
+#[test]
+fn an_example_sketch_opens_onto_the_canvas_and_undo_takes_it_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(app_with_tiny_model(dir.path()));
+    h.step();
+    let ctx = egui::Context::default();
+    let ink = |h: &Harness<'_, PaintApp>| dark_pixels(&h.state().canvas.rasterize(256));
+    assert_eq!(ink(&h), 0, "a fresh canvas is blank");
+    h.state_mut()
+        .apply(&ctx, pix2paint::app::Command::OpenExample(2));
+    h.step();
+    assert!(ink(&h) > 500, "the sitting cat is on the canvas");
+    assert!(h.state().problem().is_none());
+    step_until(&mut h, "a painting of the example", |app| {
+        app.result().is_some()
+    });
+    h.state_mut().apply(&ctx, pix2paint::app::Command::Undo);
+    h.step();
+    assert_eq!(ink(&h), 0, "undo took it back");
+    // Past the list: nothing happens, nothing breaks.
+    h.state_mut()
+        .apply(&ctx, pix2paint::app::Command::OpenExample(99));
+    assert!(h.state().problem().is_none());
+}

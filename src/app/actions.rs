@@ -56,6 +56,14 @@ impl PaintApp {
                 }
             }
             Command::OpenSketch(path) => self.open_sketch(&path),
+            Command::OpenExample(n) => match crate::assets::example(n) {
+                Some(Ok(sketch)) => {
+                    let lines = lines_from_rgb(&image::DynamicImage::ImageLuma8(sketch).to_rgb8());
+                    self.edit(|c| c.set_background(lines));
+                }
+                Some(Err(e)) => self.error = Some(format!("the example sketch is damaged: {e}")),
+                None => {}
+            },
             Command::OpenPhotoDialog => {
                 if let Some(p) = self.image_dialog().pick_file() {
                     self.apply(ctx, Command::OpenPhoto(p));

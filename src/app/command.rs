@@ -37,6 +37,8 @@ pub enum Command {
     OpenSketchDialog,
     /// Open this sketch file.
     OpenSketch(PathBuf),
+    /// Open example sketch `n` of [`crate::assets::EXAMPLES`] (undoable).
+    OpenExample(usize),
     /// Ask for a photo to turn into lines (dialog).
     OpenPhotoDialog,
     /// Turn this photo into a line drawing on the canvas.

@@ -42,6 +42,13 @@ pub fn show(ui: &mut Ui, s: &ToolbarState, seed: &mut u64) -> Vec<Command> {
             if ui.button("Open sketch…  (Ctrl+O)").clicked() {
                 out.push(Command::OpenSketchDialog);
             }
+            ui.menu_button("Open example", |ui| {
+                for (n, (name, _)) in crate::assets::EXAMPLES.iter().enumerate() {
+                    if ui.button(*name).clicked() {
+                        out.push(Command::OpenExample(n));
+                    }
+                }
+            });
             if ui.button("Open photo as lines…").clicked() {
                 out.push(Command::OpenPhotoDialog);
             }

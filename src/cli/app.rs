@@ -21,6 +21,14 @@ pub fn run(weights_arg: Option<PathBuf>, cpu: bool, gpu: bool) -> Result<()> {
             .with_drag_and_drop(true),
         ..Default::default()
     };
+    if let Ok(icon) = pix2paint::assets::icon() {
+        let (width, height) = icon.dimensions();
+        options.viewport = options.viewport.with_icon(egui::IconData {
+            rgba: icon.into_raw(),
+            width,
+            height,
+        });
+    }
     // One GPU, one device: the renderer draws with the handles the model runs on. Not on a
     // software renderer (`--gpu` with lavapipe): there a kernel runs for seconds, and the
     // window's surface cannot wait that long for the shared device to go idle when it is

@@ -72,18 +72,16 @@ pub(super) fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-/// A fixed synthetic sketch: a few circles and lines, dark on white.
+/// The sketch every case paints: the first example of `assets/` (a cat's head drawn in the
+/// app) at 256², or, should it not decode, a blank page (the timing is the same).
 fn test_sketch() -> image::RgbImage {
-    image::RgbImage::from_fn(256, 256, |x, y| {
-        let (fx, fy) = (x as f32 - 128.0, y as f32 - 140.0);
-        let r = (fx * fx + fy * fy).sqrt();
-        let ear = (x as i32 - 2 * (y as i32) + 40).abs() < 3 && y < 90;
-        if (r - 80.0).abs() < 2.0 || (r - 20.0).abs() < 1.5 || ear {
-            image::Rgb([0, 0, 0])
-        } else {
-            image::Rgb([255, 255, 255])
+    match pix2paint::assets::example(0) {
+        Some(Ok(head)) => {
+            let rgb = image::DynamicImage::ImageLuma8(head).to_rgb8();
+            image::imageops::resize(&rgb, 256, 256, image::imageops::FilterType::Triangle)
         }
-    })
+        _ => image::RgbImage::from_pixel(256, 256, image::Rgb([255, 255, 255])),
+    }
 }
 
 /// Time `runs` forwards of the generator, returning the median in ms and the last output.
