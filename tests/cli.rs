@@ -280,3 +280,25 @@ fn export_can_pick_the_raw_training_generator() {
     );
     assert!(!none.exists());
 }
+
+#[test]
+fn bench_says_where_to_point_it_when_its_peer_scripts_are_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_pix2paint"))
+        .args([
+            "bench", "--no-gpu", "--ngf", "4", "--iters", "1", "--warmup", "0",
+        ])
+        .env("PIX2PAINT_BENCHES", dir.path())
+        .output()
+        .unwrap();
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("peer skipped")
+            && err.contains("PIX2PAINT_BENCHES")
+            && err.contains("--no-peer"),
+        "{err}"
+    );
+    // Its own rows are still there.
+    assert!(String::from_utf8_lossy(&o.stdout).contains("pix2paint kernels"));
+}

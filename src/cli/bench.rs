@@ -125,12 +125,46 @@ fn write_f32(path: &Path, v: &[f32]) -> Result<()> {
         .with_context(|| format!("writing {}", path.display()))
 }
 
+/// Where the peer scripts live: `$PIX2PAINT_BENCHES` when set (and only there), else the
+/// `benches/` folder of the checkout the binary sits in (`target/release/pix2paint` → `../../`),
+/// beside it, or the one it was built from.
+fn peer_script(name: &str) -> Result<std::path::PathBuf> {
+    const VAR: &str = "PIX2PAINT_BENCHES";
+    let candidates: Vec<std::path::PathBuf> = match std::env::var_os(VAR) {
+        Some(dir) => vec![std::path::PathBuf::from(dir)],
+        None => {
+            let exe_dir = std::env::current_exe()
+                .ok()
+                .and_then(|e| e.parent().map(Path::to_path_buf));
+            let mut dirs: Vec<_> = exe_dir
+                .iter()
+                .flat_map(|d| [d.join("../../benches"), d.join("benches")])
+                .collect();
+            dirs.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("benches"));
+            dirs
+        }
+    };
+    candidates
+        .iter()
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "the peer script {name} is not in {}: set {VAR} to the benches/ folder of a \
+                 pix2paint checkout, or pass --no-peer",
+                candidates
+                    .iter()
+                    .map(|d| d.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            )
+        })
+}
+
 /// Run a Python peer script from `benches/` with `args` (plus `--iters`, `--warmup` and the
 /// thread count) and return the JSON object it prints last.
 fn run_python_peer(script: &str, args: &[String], bench: &BenchArgs) -> Result<serde_json::Value> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("benches")
-        .join(script);
+    let script = peer_script(script)?;
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let out = std::process::Command::new("python3")
         .arg(&script)
