@@ -21,5 +21,6 @@ pub mod lines;
 pub mod model;
 pub mod rng;
 pub mod tensor_image;
+pub mod tiles;
 pub mod train;
 pub mod weights;

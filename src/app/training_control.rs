@@ -208,11 +208,5 @@ impl PaintApp {
 
 /// Two images side by side (for dataset and sample previews).
 pub(super) fn side_by_side(a: &image::RgbImage, b: &image::RgbImage) -> image::RgbImage {
-    use image::GenericImage;
-    let h = a.height().max(b.height());
-    let mut out =
-        image::RgbImage::from_pixel(a.width() + b.width(), h, image::Rgb([255, 255, 255]));
-    let _ = out.copy_from(a, 0, 0);
-    let _ = out.copy_from(b, a.width(), 0);
-    out
+    crate::tiles::row(&[a, b])
 }

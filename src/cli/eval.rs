@@ -166,7 +166,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
             strip.push(&ex.photo);
             let path = dir.join(format!("{k:03}.png"));
             std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-            files::save_image(&side_by_side(&strip), &path)
+            files::save_image(&pix2paint::tiles::row(&strip), &path)
                 .with_context(|| format!("writing {}", path.display()))?;
         }
     }
@@ -247,16 +247,4 @@ pub fn run(args: EvalArgs) -> Result<()> {
         "–".into(),
     );
     Ok(())
-}
-
-fn side_by_side(images: &[&image::RgbImage]) -> image::RgbImage {
-    let h = images.iter().map(|i| i.height()).max().unwrap_or(0);
-    let w = images.iter().map(|i| i.width()).sum();
-    let mut out = image::RgbImage::from_pixel(w, h, image::Rgb([255, 255, 255]));
-    let mut x = 0;
-    for img in images {
-        image::imageops::replace(&mut out, *img, i64::from(x), 0);
-        x += img.width();
-    }
-    out
 }

@@ -2,7 +2,7 @@
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
-use image::{GenericImage, RgbImage};
+use image::RgbImage;
 use indicatif::{ProgressBar, ProgressStyle};
 use pix2paint::files::save_image;
 use pix2paint::lines::{LineConfig, extract_lines};
@@ -52,11 +52,8 @@ fn pair(photo: &Path, mask_dir: Option<&Path>, size: u32, cfg: &LineConfig) -> R
         None => None,
     };
     let lines = extract_lines(&rgb, mask.as_ref(), cfg);
-    let mut out = RgbImage::new(2 * size, size);
     let lines_rgb = image::DynamicImage::ImageLuma8(lines).to_rgb8();
-    out.copy_from(&lines_rgb, 0, 0)?;
-    out.copy_from(&rgb, size, 0)?;
-    Ok(out)
+    Ok(pix2paint::tiles::row(&[&lines_rgb, &rgb]))
 }
 
 /// Run over the folder; unreadable photos are listed and skipped.

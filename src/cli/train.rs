@@ -337,18 +337,15 @@ fn save_samples(
     step: u64,
     images: &[(image::RgbImage, image::RgbImage, image::RgbImage)],
 ) -> Result<()> {
-    use image::GenericImage;
-    let Some((first, _, _)) = images.first() else {
+    use pix2paint::tiles;
+    if images.is_empty() {
         return Ok(());
-    };
-    let (w, h) = first.dimensions();
-    let mut sheet = image::RgbImage::new(3 * w, h * images.len() as u32);
-    for (row, (s, g, t)) in images.iter().enumerate() {
-        let y = row as u32 * h;
-        sheet.copy_from(s, 0, y)?;
-        sheet.copy_from(g, w, y)?;
-        sheet.copy_from(t, 2 * w, y)?;
     }
+    let rows: Vec<_> = images
+        .iter()
+        .map(|(s, g, t)| tiles::row(&[s, g, t]))
+        .collect();
+    let sheet = tiles::column(&rows);
     pix2paint::files::save_image(&sheet, &dir.join(format!("step-{step:07}.png")))?;
     Ok(())
 }
