@@ -88,8 +88,6 @@ pub struct Dataset {
     pub lines: LineConfig,
 }
 
-const EXTENSIONS: [&str; 5] = ["png", "jpg", "jpeg", "webp", "bmp"];
-
 fn images_in(dir: &Path) -> Result<Vec<PathBuf>, DatasetError> {
     let rd = std::fs::read_dir(dir).map_err(|source| DatasetError::Io {
         path: dir.to_owned(),
@@ -99,9 +97,9 @@ fn images_in(dir: &Path) -> Result<Vec<PathBuf>, DatasetError> {
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
             p.is_file()
-                && p.extension()
-                    .and_then(|e| e.to_str())
-                    .is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+                && p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+                    crate::files::IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str())
+                })
         })
         .collect();
     v.sort();
@@ -439,6 +437,15 @@ pub struct Augment {
     pub flip: bool,
     /// Sketch-side changes so hand-drawn strokes work: line width, displacement, drops, breaks.
     pub sketch: bool,
+}
+
+impl Augment {
+    /// No augmentation: the examples as the model sees them at test time.
+    pub const NONE: Self = Self {
+        jitter: false,
+        flip: false,
+        sketch: false,
+    };
 }
 
 impl Default for Augment {

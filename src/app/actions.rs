@@ -213,8 +213,7 @@ impl PaintApp {
     }
 
     pub(super) fn image_dialog(&self) -> rfd::FileDialog {
-        let mut d =
-            rfd::FileDialog::new().add_filter("Images", &["png", "jpg", "jpeg", "webp", "bmp"]);
+        let mut d = rfd::FileDialog::new().add_filter("Images", &crate::files::IMAGE_EXTENSIONS);
         if let Some(dir) = &self.settings.last_image_dir {
             d = d.set_directory(dir);
         }

@@ -16,11 +16,7 @@ impl PaintApp {
         self.dataset = None;
         self.training.message = Some("reading the dataset…".into());
         self.run_background(ctx, move || {
-            let direction = if btoa {
-                crate::weights::Direction::BtoA
-            } else {
-                crate::weights::Direction::AtoB
-            };
+            let direction = crate::weights::Direction::from_btoa(btoa);
             Background::Dataset(
                 Dataset::open(&dir, layout, direction, masks)
                     .map_err(|e| e.to_string())

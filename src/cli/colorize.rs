@@ -3,6 +3,7 @@
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
+use pix2paint::files::IMAGE_EXTENSIONS;
 use pix2paint::files::save_image;
 use pix2paint::hints::read_hint_layer;
 use pix2paint::tensor_image::{read_image, to_sketch};
@@ -31,8 +32,6 @@ pub struct ColorizeArgs {
     #[arg(long)]
     hints: Option<PathBuf>,
 }
-
-const IMAGE_EXTENSIONS: [&str; 5] = ["png", "jpg", "jpeg", "webp", "bmp"];
 
 fn is_image(p: &Path) -> bool {
     p.extension()

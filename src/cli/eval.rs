@@ -60,11 +60,7 @@ pub struct EvalArgs {
 
 /// Score the models and print a Markdown table.
 pub fn run(args: EvalArgs) -> Result<()> {
-    let direction = if args.btoa {
-        Direction::BtoA
-    } else {
-        Direction::AtoB
-    };
+    let direction = Direction::from_btoa(args.btoa);
     let data = Dataset::open(&args.data, Layout::Auto, direction, args.masks.clone())?;
     if !data.skipped.is_empty() {
         eprintln!("pix2paint: skipped {} unreadable files", data.skipped.len());
@@ -86,11 +82,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
     }
 
     // The examples as the model sees them at test time: resized, no augmentation.
-    let plain = Augment {
-        jitter: false,
-        flip: false,
-        sketch: false,
-    };
+    let plain = Augment::NONE;
     let mut rng = Rng::seed_from_u64(0);
     let mut examples: Vec<Example> = Vec::with_capacity(n);
     let mut hint_rng = Rng::seed_from_u64(1);

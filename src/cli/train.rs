@@ -128,11 +128,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
         LayoutArg::Folders => Layout::Folders,
         LayoutArg::Photos => Layout::Photos,
     };
-    let direction = if args.btoa {
-        Direction::BtoA
-    } else {
-        Direction::AtoB
-    };
+    let direction = Direction::from_btoa(args.btoa);
     let data = Dataset::open(&args.data, layout, direction, args.masks.clone())?;
     eprintln!(
         "pix2paint: {} examples ({:?} layout) in {}",
@@ -175,11 +171,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
         decay_from: args.decay.then_some(steps / 2),
         resolution: args.resolution,
         augment: if args.no_augment {
-            Augment {
-                jitter: false,
-                flip: false,
-                sketch: false,
-            }
+            Augment::NONE
         } else {
             Augment::default()
         },

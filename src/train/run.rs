@@ -263,11 +263,7 @@ pub fn samples(
 ) -> Vec<(RgbImage, RgbImage, RgbImage)> {
     let g = gan.inference_generator();
     let device = g.devices().first().cloned().unwrap_or_else(Device::flex);
-    let plain = Augment {
-        jitter: false,
-        flip: false,
-        sketch: false,
-    };
+    let plain = Augment::NONE;
     let mut rng = TrainRng::seed_from_u64(0);
     held_out
         .iter()

@@ -62,6 +62,13 @@ pub enum Direction {
     BtoA,
 }
 
+impl Direction {
+    /// B → A when `btoa` (a `--btoa` flag, the panel's box), else A → B.
+    pub fn from_btoa(btoa: bool) -> Self {
+        if btoa { Self::BtoA } else { Self::AtoB }
+    }
+}
+
 /// What a model says about itself.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelInfo {
