@@ -58,7 +58,9 @@ impl PaintApp {
             Command::OpenSketch(path) => self.open_sketch(&path),
             Command::OpenExample(n) => match crate::assets::example(n) {
                 Some(Ok(sketch)) => {
-                    let lines = lines_from_rgb(&image::DynamicImage::ImageLuma8(sketch).to_rgb8());
+                    // As a sketch file opens (without a hint layer to look for).
+                    let lines =
+                        lines_from_rgb(&to_sketch(&image::DynamicImage::ImageLuma8(sketch)));
                     self.edit(|c| c.set_background(lines));
                 }
                 Some(Err(e)) => self.error = Some(format!("the example sketch is damaged: {e}")),

@@ -11,13 +11,7 @@ const CHUNK: usize = 1 << 15;
 /// `max(x, 0) + slope · min(x, 0)`.
 pub fn forward(x: &[f32], slope: f32) -> Vec<f32> {
     let mut y = vec![0.0; x.len()];
-    y.par_chunks_mut(CHUNK)
-        .zip(x.par_chunks(CHUNK))
-        .for_each(|(out, inp)| {
-            for (o, &v) in out.iter_mut().zip(inp) {
-                *o = if v > 0.0 { v } else { v * slope };
-            }
-        });
+    rectify_into(&mut y, x, slope);
     y
 }
 
@@ -27,24 +21,23 @@ pub fn cat_relu(a: &[f32], b: &[f32], batch: usize) -> Vec<f32> {
     let batch = batch.max(1);
     let (la, lb) = (a.len() / batch, b.len() / batch);
     let mut y = vec![0.0; a.len() + b.len()];
-    // (destination, source) pairs of at most CHUNK elements, in output order.
-    let mut pieces: Vec<(&mut [f32], &[f32])> = Vec::new();
-    let mut rest = y.as_mut_slice();
-    for n in 0..batch {
-        for src in [&a[n * la..(n + 1) * la], &b[n * lb..(n + 1) * lb]] {
-            for part in src.chunks(CHUNK) {
-                let (dst, tail) = std::mem::take(&mut rest).split_at_mut(part.len());
-                pieces.push((dst, part));
-                rest = tail;
-            }
-        }
+    for (n, item) in y.chunks_mut((la + lb).max(1)).enumerate() {
+        let (ya, yb) = item.split_at_mut(la);
+        rectify_into(ya, &a[n * la..(n + 1) * la], 0.0);
+        rectify_into(yb, &b[n * lb..(n + 1) * lb], 0.0);
     }
-    pieces.into_par_iter().for_each(|(dst, src)| {
-        for (d, &v) in dst.iter_mut().zip(src) {
-            *d = if v > 0.0 { v } else { v * 0.0 }; // NaN stays NaN, as in `forward`
-        }
-    });
     y
+}
+
+/// [`forward`] of `x` into `y` (equally long), threads over chunks; NaN stays NaN.
+fn rectify_into(y: &mut [f32], x: &[f32], slope: f32) {
+    y.par_chunks_mut(CHUNK)
+        .zip(x.par_chunks(CHUNK))
+        .for_each(|(out, inp)| {
+            for (o, &v) in out.iter_mut().zip(inp) {
+                *o = if v > 0.0 { v } else { v * slope };
+            }
+        });
 }
 
 /// The input gradient from the input `x` and the output gradient `dy`. At exactly 0 (dropout

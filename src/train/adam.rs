@@ -127,29 +127,27 @@ mod tests {
             }
             all
         };
-        let (x, y) = (flat(&d_fused), flat(&d_burn));
-        assert_eq!(x.len(), y.len());
-        let worst = x
-            .iter()
-            .zip(&y)
-            .map(|(p, q)| (p - q).abs())
-            .fold(0.0f32, f32::max);
-        assert!(worst <= 1e-6, "fused and Burn's Adam differ by {worst}");
+        // The largest weight difference between two networks.
+        let worst = |a: &crate::model::Discriminator, b: &crate::model::Discriminator| {
+            let (x, y) = (flat(a), flat(b));
+            assert_eq!(x.len(), y.len());
+            x.iter()
+                .zip(&y)
+                .map(|(p, q)| (p - q).abs())
+                .fold(0.0f32, f32::max)
+        };
+        let differ = worst(&d_fused, &d_burn);
+        assert!(differ <= 1e-6, "fused and Burn's Adam differ by {differ}");
         // The state carries over: Burn's optimizer loaded from the fused one's record takes the
         // same fourth step as the fused one.
         let mut resumed = AdamConfig::new()
             .with_beta_1(0.5)
             .init()
             .load_record(fused.to_record());
-        let (x, y) = (
-            flat(&steps(&d_fused, &mut fused, 1)),
-            flat(&steps(&d_fused, &mut resumed, 1)),
+        let differ = worst(
+            &steps(&d_fused, &mut fused, 1),
+            &steps(&d_fused, &mut resumed, 1),
         );
-        let worst = x
-            .iter()
-            .zip(&y)
-            .map(|(p, q)| (p - q).abs())
-            .fold(0.0f32, f32::max);
-        assert!(worst <= 1e-6, "resumed state differs by {worst}");
+        assert!(differ <= 1e-6, "resumed state differs by {differ}");
     }
 }

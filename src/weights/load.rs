@@ -93,18 +93,15 @@ fn check_header(
     }
     let header: serde_json::Value = serde_json::from_slice(&head[8..wanted])
         .map_err(|e| not_weights(&format!("no safetensors header: {e}")))?;
-    let format = header
-        .get("__metadata__")
-        .and_then(|m| m.get("format"))
-        .and_then(|f| f.as_str());
-    match format {
-        Some(FORMAT) => Ok(()),
-        Some(_) | None if header.get("__metadata__").is_none() => {
-            Err(not_weights("a safetensors file without pix2paint metadata"))
-        }
-        _ => Err(not_weights(
+    let Some(metadata) = header.get("__metadata__") else {
+        return Err(not_weights("a safetensors file without pix2paint metadata"));
+    };
+    if metadata.get("format").and_then(|f| f.as_str()) == Some(FORMAT) {
+        Ok(())
+    } else {
+        Err(not_weights(
             "a safetensors file written by another program (no format=pix2paint in its header)",
-        )),
+        ))
     }
 }
 
