@@ -148,6 +148,9 @@ pub fn col2im(cols: &[f32], geo: &Geometry, image: &mut [f32], ld: usize) {
     debug_assert_eq!(image.len(), geo.channels * geo.plane());
     assert!(ld >= positions && cols.len() >= (geo.rows() - 1) * ld + positions);
     let taps = kh * kw;
+    if doubles(geo) {
+        return col2im_doubling(cols, geo, image, ld);
+    }
     image
         .par_chunks_mut(geo.plane())
         .enumerate()
@@ -177,6 +180,54 @@ pub fn col2im(cols: &[f32], geo: &Geometry, image: &mut [f32], ld: usize) {
                         for (j, s) in src.iter().enumerate() {
                             dst[ix0 + j * sx] += s;
                         }
+                    }
+                }
+            }
+        });
+}
+
+/// Whether `geo` is the 4×4, stride 2, padding 1 convolution of an image exactly twice its
+/// output grid: every decoder layer of the U-Net and every stride-2 layer's input gradient.
+fn doubles(geo: &Geometry) -> bool {
+    geo.kernel == [4, 4]
+        && geo.stride == [2, 2]
+        && geo.pad == [1, 1]
+        && geo.height == 2 * geo.out[0]
+        && geo.width == 2 * geo.out[1]
+}
+
+/// [`col2im`] for the geometries [`doubles`] accepts, as a gather: each image pixel is the sum
+/// of exactly 2 × 2 column entries, so every pixel is written once, with no clearing pass and
+/// no strided read-modify-write per tap (the scatter writes each pixel 4 times with stride 2).
+///
+/// With `T(ky, kx)` the column row of one tap over the `out` grid: image row `2i + 0` takes
+/// `ky = 1` at grid row `i` and `ky = 3` at `i − 1`; row `2i + 1` takes `ky = 2` at `i` and
+/// `ky = 0` at `i + 1`; columns alike with `kx`.
+fn col2im_doubling(cols: &[f32], geo: &Geometry, image: &mut [f32], ld: usize) {
+    let [oh, ow] = geo.out;
+    // The (tap, grid offset) pairs of output parity 0 and 1.
+    const PAIRS: [[(usize, isize); 2]; 2] = [[(1, 0), (3, -1)], [(2, 0), (0, 1)]];
+    image
+        .par_chunks_mut(geo.plane())
+        .enumerate()
+        .for_each(|(c, plane)| {
+            let tap_row = |ky: usize, kx: usize| &cols[(c * 16 + ky * 4 + kx) * ld..][..oh * ow];
+            for (iy, dst) in plane.chunks_exact_mut(geo.width).enumerate() {
+                let (i, py) = (iy / 2, iy % 2);
+                dst.fill(0.0);
+                for &(ky, dy) in &PAIRS[py] {
+                    let Some(gy) = i.checked_add_signed(dy).filter(|&g| g < oh) else {
+                        continue;
+                    };
+                    // Even pixels: kx = 1 at j, kx = 3 at j − 1; odd: kx = 2 at j, kx = 0 at j + 1.
+                    let row = |kx| &tap_row(ky, kx)[gy * ow..(gy + 1) * ow];
+                    let (t0, t1, t2, t3) = (row(0), row(1), row(2), row(3));
+                    let pairs = dst.chunks_exact_mut(2);
+                    for (j, px) in pairs.enumerate() {
+                        let left = if j > 0 { t3[j - 1] } else { 0.0 };
+                        let right = if j + 1 < ow { t0[j + 1] } else { 0.0 };
+                        px[0] += t1[j] + left;
+                        px[1] += t2[j] + right;
                     }
                 }
             }

@@ -90,11 +90,20 @@ pub fn matmul(dst: &mut [f32], lhs: View<'_>, rhs: View<'_>, accumulate: bool) {
     if n < FEW_COLUMNS && m >= MANY_ROWS && lhs.row_stride == 1 {
         return few_columns(dst, lhs, rhs, accumulate, threads);
     }
+    if n <= DOT_COLUMNS
+        && m >= MANY_ROWS
+        && k >= DOT_DEPTH
+        && lhs.col_stride == 1
+        && lhs.row_stride == k
+        && super::dot::available()
+    {
+        return dot_columns(dst, lhs, rhs, accumulate);
+    }
     run(dst, lhs, rhs, accumulate, threads);
 }
 
 /// A product this narrow (`n` below this) ...
-const FEW_COLUMNS: usize = 16;
+const FEW_COLUMNS: usize = 32;
 /// ... and this tall is computed column-major (see [`few_columns`]).
 const MANY_ROWS: usize = 64;
 
@@ -147,8 +156,41 @@ fn few_columns(
     });
 }
 
+/// A product with a row-major left side, at most this many columns ...
+const DOT_COLUMNS: usize = 16;
+/// ... and an inner dimension this long is computed as dot products (see [`dot_columns`]).
+const DOT_DEPTH: usize = 256;
+
+/// `dst = lhs · rhs` (or `+=`) for a tall product with a few columns and a row-major `lhs`
+/// (a convolution weight: the encoder's forward pass, the decoder's input gradient at its
+/// innermost layers): `rhs` is transposed into a scratch and the rows multiplied in place by
+/// [`super::dot::rows_dot`], without packing the weight.
+fn dot_columns(dst: &mut [f32], lhs: View<'_>, rhs: View<'_>, accumulate: bool) {
+    let (m, k, n) = (lhs.rows, lhs.cols, rhs.cols);
+    FEW_COLUMNS_SCRATCH.with(|cell| {
+        let mut fresh = Vec::new();
+        let mut borrowed = cell.try_borrow_mut();
+        let xt = match borrowed.as_mut() {
+            Ok(buf) => &mut **buf,
+            // Re-entered (cannot happen here, but never panic on it): use a fresh one.
+            Err(_) => &mut fresh,
+        };
+        if xt.len() < n * k {
+            xt.resize(n * k, 0.0);
+        }
+        let xt = &mut xt[..n * k];
+        for (j, row) in xt.chunks_exact_mut(k).enumerate() {
+            let column = rhs.columns(j, 1);
+            for (l, v) in row.iter_mut().enumerate() {
+                *v = column.data[l * column.row_stride];
+            }
+        }
+        super::dot::rows_dot(dst, &lhs.data[..m * k], xt, [m, k, n], accumulate);
+    });
+}
+
 thread_local! {
-    /// The column-major scratch of [`few_columns`], reused between calls.
+    /// The scratch of [`few_columns`] and [`dot_columns`], reused between calls.
     static FEW_COLUMNS_SCRATCH: std::cell::RefCell<Vec<f32>> =
         const { std::cell::RefCell::new(Vec::new()) };
 }

@@ -21,6 +21,7 @@ mod adam;
 mod autodiff;
 mod batch_norm;
 mod conv;
+mod dot;
 mod flex;
 mod im2col;
 mod matmul;
