@@ -3,7 +3,7 @@
 
 use super::command::Command;
 use crate::canvas::{Canvas, Point};
-use egui::{Color32, ColorImage, Rect, Sense, TextureHandle, TextureOptions, Ui, Vec2};
+use egui::{Color32, Rect, Sense, TextureHandle, Ui, Vec2};
 
 /// Cached display texture of the canvas (re-rasterised when the canvas or its size changes),
 /// and whether the pen is down on it.
@@ -23,17 +23,7 @@ impl CanvasView {
         let key = (canvas.revision(), px);
         if self.drawn != Some(key) || self.texture.is_none() {
             let img = canvas.rasterize_display(px);
-            let color = ColorImage::from_rgb([px as usize, px as usize], img.as_raw());
-            match &mut self.texture {
-                Some(t) => t.set(color, TextureOptions::LINEAR),
-                None => {
-                    self.texture = Some(ui.ctx().load_texture(
-                        "sketch",
-                        color,
-                        TextureOptions::LINEAR,
-                    ))
-                }
-            }
+            super::texture::replace(&mut self.texture, ui.ctx(), "sketch", &img);
             self.drawn = Some(key);
         }
         if let Some(t) = &self.texture {

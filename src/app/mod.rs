@@ -8,6 +8,7 @@ pub mod canvas_view;
 pub mod command;
 pub mod result_view;
 pub mod settings;
+pub mod texture;
 pub mod toolbar;
 pub mod training;
 

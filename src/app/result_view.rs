@@ -2,7 +2,7 @@
 
 use super::command::Command;
 use crate::canvas::Point;
-use egui::{Color32, ColorImage, Rect, TextureHandle, TextureOptions, Ui, Vec2};
+use egui::{Color32, Rect, TextureHandle, Ui, Vec2};
 use image::RgbImage;
 
 /// The result texture.
@@ -16,12 +16,7 @@ pub struct ResultView {
 impl ResultView {
     /// Upload a new result.
     pub fn set(&mut self, ctx: &egui::Context, image: &RgbImage) {
-        let (w, h) = image.dimensions();
-        let color = ColorImage::from_rgb([w as usize, h as usize], image.as_raw());
-        match &mut self.texture {
-            Some(t) => t.set(color, TextureOptions::LINEAR),
-            None => self.texture = Some(ctx.load_texture("result", color, TextureOptions::LINEAR)),
-        }
+        super::texture::replace(&mut self.texture, ctx, "result", image);
         self.native = None;
     }
 

@@ -4,8 +4,7 @@
 use super::command::Command;
 use crate::dataset::Layout;
 use crate::train::{Losses, TrainConfig};
-use egui::{ColorImage, TextureHandle, TextureOptions, Ui};
-use image::RgbImage;
+use egui::{TextureHandle, Ui};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -74,16 +73,6 @@ impl Default for TrainingPanel {
             latest: None,
         }
     }
-}
-
-/// Upload an image as a texture.
-pub fn texture(ctx: &egui::Context, name: &str, img: &RgbImage) -> TextureHandle {
-    let (w, h) = img.dimensions();
-    ctx.load_texture(
-        name,
-        ColorImage::from_rgb([w as usize, h as usize], img.as_raw()),
-        TextureOptions::LINEAR,
-    )
 }
 
 impl TrainingPanel {

@@ -60,8 +60,17 @@ impl PaintApp {
         };
         let mut config = self.training.config.clone();
         if self.training.by_epochs {
-            config.steps = (self.training.epochs * data.len() as u64)
-                .div_ceil(config.batch_size.max(1) as u64);
+            let Some(steps) =
+                crate::train::steps_for_epochs(self.training.epochs, data.len(), config.batch_size)
+            else {
+                self.training.message = Some(format!(
+                    "{} epochs over {} pairs is more than a billion steps; give fewer epochs.",
+                    self.training.epochs,
+                    data.len()
+                ));
+                return;
+            };
+            config.steps = steps;
         }
         self.training.previous_run = None;
         let job = Job {
@@ -100,7 +109,7 @@ impl PaintApp {
                         let textures = previews
                             .iter()
                             .enumerate()
-                            .map(|(i, p)| training::texture(ctx, &format!("pair{i}"), p))
+                            .map(|(i, p)| super::texture::upload(ctx, &format!("pair{i}"), p))
                             .collect();
                         self.training.summary = Some((d.len(), d.skipped.len(), textures));
                         self.training.message = None;
@@ -168,7 +177,7 @@ impl PaintApp {
                     .enumerate()
                     .map(|(i, (s, g, t))| {
                         let row = side_by_side(&side_by_side(s, g), t);
-                        training::texture(ctx, &format!("sample{i}"), &row)
+                        super::texture::upload(ctx, &format!("sample{i}"), &row)
                     })
                     .collect();
             }

@@ -61,7 +61,7 @@ pub fn batch_size(s: &str) -> Result<usize, String> {
 
 /// A count of steps or epochs: 1 to a billion.
 pub fn count(s: &str) -> Result<u64, String> {
-    integer(s, 1..=1_000_000_000, "how long to train")
+    integer(s, 1..=pix2paint::train::MAX_STEPS, "how long to train")
 }
 
 /// A learning rate: finite, above 0, at most 1.

@@ -151,10 +151,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
 
     let steps = match (args.steps, args.epochs) {
         (Some(s), _) => s,
-        (None, Some(e)) => e
-            .checked_mul(data.len() as u64)
-            .filter(|&n| n <= 1_000_000_000 * args.batch_size as u64)
-            .map(|n| n.div_ceil(args.batch_size as u64))
+        (None, Some(e)) => pix2paint::train::steps_for_epochs(e, data.len(), args.batch_size)
             .with_context(|| {
                 format!(
                     "--epochs {e} over {} examples is more than a billion steps; give fewer",

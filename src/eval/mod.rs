@@ -73,6 +73,10 @@ fn gaussian(sigma: f64, radius: usize) -> Vec<f64> {
 }
 
 /// Separable weighted average with the kernel clipped (and renormalised) at the borders.
+///
+/// SSIM's own window, not [`crate::lines::gaussian_blur`] (the sketch extractor's, also used by
+/// the detail measure): SSIM's local moments are defined with the window renormalised at the
+/// borders (Wang et al. 2004), and `E[x²] − E[x]²` needs f64 to avoid cancellation.
 fn blur(plane: &[f64], w: usize, h: usize, kernel: &[f64]) -> Vec<f64> {
     let r = kernel.len() / 2;
     let pass = |src: &[f64], horizontal: bool| -> Vec<f64> {

@@ -85,6 +85,18 @@ impl Default for TrainConfig {
     }
 }
 
+/// The longest run these settings may ask for (a billion steps: years on any machine).
+pub const MAX_STEPS: u64 = 1_000_000_000;
+
+/// The steps of `epochs` passes over `examples` pairs, `batch_size` at a time, or `None` past
+/// [`MAX_STEPS`].
+pub fn steps_for_epochs(epochs: u64, examples: usize, batch_size: usize) -> Option<u64> {
+    epochs
+        .checked_mul(examples as u64)
+        .map(|n| n.div_ceil(batch_size.max(1) as u64))
+        .filter(|&n| n <= MAX_STEPS)
+}
+
 impl TrainConfig {
     /// What makes these settings unusable (non-finite or out-of-range numbers, as an old
     /// checkpoint written before flags were checked may hold), or `None`.
@@ -165,4 +177,20 @@ pub enum TrainError {
     /// A setting that cannot work.
     #[error("{0}")]
     Settings(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn epochs_become_steps_rounded_up_and_bounded() {
+        assert_eq!(steps_for_epochs(3, 10, 4), Some(8)); // 30 pairs, 4 at a time
+        assert_eq!(steps_for_epochs(2, 9, 1), Some(18));
+        assert_eq!(steps_for_epochs(1, 0, 1), Some(0));
+        assert_eq!(steps_for_epochs(MAX_STEPS, 1, 1), Some(MAX_STEPS));
+        assert_eq!(steps_for_epochs(MAX_STEPS, 2, 1), None);
+        // A product that overflows u64 is refused, not wrapped into a short run.
+        assert_eq!(steps_for_epochs(u64::MAX / 2, 3, 1), None);
+    }
 }
