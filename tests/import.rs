@@ -588,3 +588,24 @@ fn a_pict_whose_shapes_overflow_is_refused_before_anything_is_built() {
         .to_string();
     assert!(e.contains("more elements than any file can hold"), "{e}");
 }
+
+#[test]
+fn a_pict_declaring_a_giant_network_is_refused_before_it_is_built() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("giant.pict");
+    // An ngf-4 generator whose first kernel claims ngf 1024: the width is read from that
+    // kernel, and an ngf-1024 U-Net needs about 60 GB, from a file of a few hundred kilobytes.
+    let g = random_generator(&GeneratorConfig::new().with_ngf(4), 8);
+    let mut vars = as_tensorflow(&g, false);
+    let first = vars
+        .iter_mut()
+        .find(|v| v.0.contains("encoder_1/") && v.0.ends_with("kernel"))
+        .expect("the first encoder's kernel");
+    first.1 = vec![4, 4, 3, 1024];
+    first.2 = vec![0.01; 4 * 4 * 3 * 1024];
+    write_pict(&path, &vars);
+    let e = weights::load(&path, &Device::flex())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("declare"), "{e}");
+}

@@ -156,6 +156,37 @@ fn tensors_of_another_architecture_are_refused() {
     std::fs::write(&path, bytes).unwrap();
     let err = weights::load(&path, &d).unwrap_err();
     assert!(matches!(err, WeightsError::Architecture { .. }), "{err}");
+    // Refused from the header, before a network of the declared size is built.
+    assert!(err.to_string().contains("declare"), "{err}");
+
+    // A header declaring ngf 1024 (about 60 GB of weights) over a few kilobytes: refused at
+    // once, not an abort on allocation.
+    let bytes = weights::to_bytes(&SaveRequest {
+        generator: &g,
+        generator_config: &tiny_config().with_ngf(1024),
+        training_generator: None,
+        discriminator: None,
+        info: &ModelInfo::named("giant"),
+        extras: &Default::default(),
+        precision: Precision::Full,
+    });
+    std::fs::write(&path, bytes).unwrap();
+    let err = weights::load(&path, &d).unwrap_err();
+    assert!(err.to_string().contains("declare"), "{err}");
+
+    // More weights than declared (ngf 8 under ngf 4), so in the wrong shapes: refused by shape.
+    let wide = seeded(&d, 1, || tiny_config().with_ngf(8).init(&d));
+    let bytes = weights::to_bytes(&SaveRequest {
+        generator: &wide,
+        generator_config: &tiny_config().with_ngf(4),
+        training_generator: None,
+        discriminator: None,
+        info: &ModelInfo::named("liar"),
+        extras: &Default::default(),
+        precision: Precision::Full,
+    });
+    std::fs::write(&path, bytes).unwrap();
+    let err = weights::load(&path, &d).unwrap_err();
     assert!(err.to_string().contains("shape"), "{err}");
 
     // Same tensors, but the header says the TensorFlow biases are absent: extra tensors.

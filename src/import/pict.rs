@@ -175,12 +175,12 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<Imported, WeightsError> {
         .with_innermost_encoder_norm(innermost_norm);
 
     // Refuse absurd sizes before building anything from them.
-    crate::weights::check_generator_config(&config).map_err(|detail| {
-        WeightsError::Architecture {
+    crate::weights::check_generator_config(&config)
+        .and_then(|()| crate::weights::check_holds(config.conv_weights(), total as u64))
+        .map_err(|detail| WeightsError::Architecture {
             path: path.to_owned(),
             detail,
-        }
-    })?;
+        })?;
 
     // Fill in what this generation of the format leaves out: zero biases (the first
     // pix2pix-tensorflow had none), and running statistics (never used: the demo normalised

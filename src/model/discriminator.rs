@@ -105,6 +105,17 @@ impl DiscriminatorConfig {
     pub fn flops(&self, h: usize, w: usize) -> u64 {
         self.conv_shapes(h, w).iter().map(ConvShape::flops).sum()
     }
+
+    /// The convolution weights of the network this config builds (see
+    /// [`crate::model::GeneratorConfig::conv_weights`]).
+    pub fn conv_weights(&self) -> u64 {
+        // Large enough for every stride-2 layer and the two stride-1 layers after them.
+        let side = 8 << self.layers.min(16);
+        self.conv_shapes(side, side)
+            .iter()
+            .map(ConvShape::weights)
+            .sum()
+    }
 }
 
 impl Discriminator {

@@ -234,6 +234,15 @@ impl GeneratorConfig {
     pub fn flops(&self, h: usize, w: usize) -> u64 {
         self.conv_shapes(h, w).iter().map(ConvShape::flops).sum()
     }
+
+    /// The convolution weights of the network this config builds: what a file declaring it
+    /// must hold, checked before anything is allocated.
+    pub fn conv_weights(&self) -> u64 {
+        self.conv_shapes(SIZE_MULTIPLE, SIZE_MULTIPLE)
+            .iter()
+            .map(ConvShape::weights)
+            .sum()
+    }
 }
 
 impl Generator {

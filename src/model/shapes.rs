@@ -31,6 +31,11 @@ impl ConvShape {
         })
     }
 
+    /// The kernel's weights (`C_in · C_out · 16`; biases and norms add under 1 %).
+    pub fn weights(&self) -> u64 {
+        16 * self.cin as u64 * self.cout as u64
+    }
+
     /// Floating-point operations of one forward pass (multiply-add = 2): every output pixel
     /// of a convolution, every input pixel of a transposed one, meets a 4×4×C_in kernel.
     pub fn flops(&self) -> u64 {

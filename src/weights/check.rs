@@ -37,6 +37,19 @@ pub(crate) fn check_generator_config(c: &GeneratorConfig) -> Result<(), String> 
     Ok(())
 }
 
+/// Refuse a file whose configs declare more weights than its tensors hold, before a network is
+/// built from them: a few bytes of config could otherwise ask for terabytes.
+pub(crate) fn check_holds(declared: u64, held: u64) -> Result<(), String> {
+    if declared > held {
+        return Err(format!(
+            "its configs declare networks of {:.1} M weights but it holds only {:.1} M",
+            declared as f64 / 1e6,
+            held as f64 / 1e6
+        ));
+    }
+    Ok(())
+}
+
 pub(super) fn check_discriminator_config(c: &DiscriminatorConfig) -> Result<(), String> {
     if c.ndf == 0 || c.ndf > 1024 || c.in_channels == 0 || c.in_channels > 128 || c.layers > 8 {
         return Err(format!(

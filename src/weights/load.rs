@@ -209,6 +209,28 @@ pub fn from_bytes(bytes: &[u8], path: &Path, device: &Device) -> Result<ModelFil
     };
 
     let tensors: HashMap<&str, TensorView<'_>> = st.iter().collect();
+    let training_prefix = format!("{TRAINING_GENERATOR}.");
+    let has_training_generator = tensors.keys().any(|n| n.starts_with(&training_prefix));
+    let discriminator_config = match meta.get("discriminator_config") {
+        None => None,
+        Some(s) => {
+            let config = DiscriminatorConfig::load_binary(s.as_bytes())
+                .map_err(|e| arch(format!("unreadable discriminator_config: {e}")))?;
+            check_discriminator_config(&config).map_err(arch)?;
+            Some(config)
+        }
+    };
+    // Every tensor's shape was checked against the bytes it spans when the file was parsed.
+    let held: u64 = tensors
+        .values()
+        .map(|v| v.shape().iter().product::<usize>() as u64)
+        .sum();
+    let generators = if has_training_generator { 2 } else { 1 };
+    let declared = generators * generator_config.conv_weights()
+        + discriminator_config
+            .as_ref()
+            .map_or(0, |c| c.conv_weights());
+    check_holds(declared, held).map_err(arch)?;
     let generator = fill(
         generator_config.init(device),
         "generator",
@@ -217,8 +239,7 @@ pub fn from_bytes(bytes: &[u8], path: &Path, device: &Device) -> Result<ModelFil
         device,
     )
     .map_err(arch)?;
-    let training_prefix = format!("{TRAINING_GENERATOR}.");
-    let training_generator = if tensors.keys().any(|n| n.starts_with(&training_prefix)) {
+    let training_generator = if has_training_generator {
         Some(
             fill(
                 generator_config.init(device),
@@ -232,12 +253,9 @@ pub fn from_bytes(bytes: &[u8], path: &Path, device: &Device) -> Result<ModelFil
     } else {
         None
     };
-    let discriminator = match meta.get("discriminator_config") {
+    let discriminator = match discriminator_config {
         None => None,
-        Some(s) => {
-            let config = DiscriminatorConfig::load_binary(s.as_bytes())
-                .map_err(|e| arch(format!("unreadable discriminator_config: {e}")))?;
-            check_discriminator_config(&config).map_err(arch)?;
+        Some(config) => {
             let d =
                 fill(config.init(device), "discriminator", &tensors, &ids, device).map_err(arch)?;
             Some((d, config))

@@ -25,7 +25,7 @@ mod save;
 
 pub use average::average;
 use check::check_discriminator_config;
-pub(crate) use check::check_generator_config;
+pub(crate) use check::{check_generator_config, check_holds};
 pub use error::WeightsError;
 pub use load::{from_bytes, from_imported, load};
 pub use lookup::{DEFAULT_MODEL_FILE, default_model_dir, default_model_path};
