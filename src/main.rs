@@ -6,12 +6,6 @@ mod cli;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
-/// mimalloc keeps freed blocks for reuse: every layer's output is a fresh multi-megabyte
-/// buffer, which the system allocator returns to the kernel and faults back in, zeroed, on
-/// the next layer (about 5 % of a CPU painting in the profile).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// Sketch a cat, watch pix2pix paint it.
 #[derive(Parser)]
 #[command(name = "pix2paint", version, about)]
