@@ -11,11 +11,11 @@ impl PaintApp {
             Command::BeginStroke(p) => {
                 self.canvas
                     .begin_coloured(self.tool, width, self.settings.hint_colour, p);
-                self.last_edit = Instant::now();
+                self.requests.last_edit = Instant::now();
             }
             Command::ExtendStroke(p) => {
                 self.canvas.extend(p);
-                self.last_edit = Instant::now();
+                self.requests.last_edit = Instant::now();
             }
             Command::EndStroke => self.canvas.end(),
             Command::Undo => self.edit(|c| c.undo()),
@@ -44,11 +44,11 @@ impl PaintApp {
             Command::Variation(seed) => {
                 self.variation = Some(seed);
                 self.seed = seed.wrapping_add(1);
-                self.sent_revision = None;
+                self.requests.sent_revision = None;
             }
             Command::PlainResult => {
                 self.variation = None;
-                self.sent_revision = None;
+                self.requests.sent_revision = None;
             }
             Command::OpenSketchDialog => {
                 if let Some(p) = self.image_dialog().pick_file() {
@@ -63,7 +63,9 @@ impl PaintApp {
                         lines_from_rgb(&to_sketch(&image::DynamicImage::ImageLuma8(sketch)));
                     self.edit(|c| c.set_background(lines));
                 }
-                Some(Err(e)) => self.error = Some(format!("the example sketch is damaged: {e}")),
+                Some(Err(e)) => {
+                    self.windows.error = Some(format!("the example sketch is damaged: {e}"))
+                }
                 None => {}
             },
             Command::OpenPhotoDialog => {
@@ -93,7 +95,7 @@ impl PaintApp {
                 });
                 match saved {
                     Ok(()) => self.saved_revision = self.canvas.revision(),
-                    Err(e) => self.error = Some(e.to_string()),
+                    Err(e) => self.windows.error = Some(e.to_string()),
                 }
             }
             Command::SaveResultDialog => {
@@ -102,7 +104,7 @@ impl PaintApp {
                 {
                     self.remember_image_dir(&p);
                     if let Err(e) = crate::files::save_image(&result, &p) {
-                        self.error = Some(e.to_string());
+                        self.windows.error = Some(e.to_string());
                     }
                 }
             }
@@ -133,8 +135,8 @@ impl PaintApp {
                 self.settings.model_path = Some(path.clone());
                 self.worker.load_model(path);
             }
-            Command::ToggleOverlay => self.overlay = !self.overlay,
-            Command::ToggleModelInfo => self.model_window = !self.model_window,
+            Command::ToggleOverlay => self.windows.overlay = !self.windows.overlay,
+            Command::ToggleModelInfo => self.windows.model_window = !self.windows.model_window,
             Command::SetModelDirection(d) => {
                 if let Some(m) = &mut self.model {
                     m.direction = d;
@@ -211,7 +213,7 @@ impl PaintApp {
 
     pub(super) fn edit(&mut self, f: impl FnOnce(&mut Canvas)) {
         f(&mut self.canvas);
-        self.last_edit = Instant::now();
+        self.requests.last_edit = Instant::now();
     }
 
     pub(super) fn image_dialog(&self) -> rfd::FileDialog {
@@ -239,12 +241,13 @@ impl PaintApp {
                     match crate::hints::read_hint_layer(&hints_path, w, h) {
                         Ok(layer) => self.edit(|c| c.set_hint_background(layer)),
                         Err(e) => {
-                            self.error = Some(format!("the sketch opened, its hints did not: {e}"))
+                            self.windows.error =
+                                Some(format!("the sketch opened, its hints did not: {e}"))
                         }
                     }
                 }
             }
-            Err(e) => self.error = Some(e.to_string()),
+            Err(e) => self.windows.error = Some(e.to_string()),
         }
     }
 
@@ -264,7 +267,7 @@ impl PaintApp {
                     crate::lines::extract_lines(&rgb, None, &crate::lines::LineConfig::default());
                 self.edit(|c| c.set_background(lines));
             }
-            Err(e) => self.error = Some(e.to_string()),
+            Err(e) => self.windows.error = Some(e.to_string()),
         }
     }
 }

@@ -6,12 +6,12 @@ use super::*;
 impl PaintApp {
     /// Bookkeeping when the result of request `id` is on screen: latency, in-flight list.
     pub(super) fn result_shown(&mut self, id: u64, elapsed: Duration) {
-        self.last_result_id = id;
-        self.latency.last_inference = Some(elapsed);
-        if let Some(t0) = self.in_flight.get(&id) {
+        self.requests.last_result_id = id;
+        self.requests.latency.last_inference = Some(elapsed);
+        if let Some(t0) = self.requests.in_flight.get(&id) {
             let latency = t0.elapsed();
-            self.latency.samples.push(latency);
-            if self.overlay {
+            self.requests.latency.samples.push(latency);
+            if self.windows.overlay {
                 eprintln!(
                     "latency: pointer → result {:.0} ms (model {:.0} ms)",
                     latency.as_secs_f64() * 1e3,
@@ -19,7 +19,7 @@ impl PaintApp {
                 );
             }
         }
-        self.in_flight.retain(|&k, _| k > id);
+        self.requests.in_flight.retain(|&k, _| k > id);
     }
 
     /// The last result as an image (read back from the GPU if it lives there).
@@ -39,7 +39,7 @@ impl PaintApp {
                 Event::Painted {
                     id, image, elapsed, ..
                 } => {
-                    if id < self.last_result_id {
+                    if id < self.requests.last_result_id {
                         continue;
                     }
                     self.result_view.set(ctx, &image);
@@ -53,7 +53,7 @@ impl PaintApp {
                     elapsed,
                     ..
                 } => {
-                    if id < self.last_result_id {
+                    if id < self.requests.last_result_id {
                         continue;
                     }
                     let output = *output;
@@ -78,9 +78,9 @@ impl PaintApp {
                     self.result_shown(id, elapsed);
                 }
                 Event::Failed { id, message } => {
-                    self.in_flight.retain(|&k, _| k > id);
+                    self.requests.in_flight.retain(|&k, _| k > id);
                     if self.model.is_some() {
-                        self.error = Some(message);
+                        self.windows.error = Some(message);
                     }
                 }
                 Event::ModelChanged {
@@ -95,14 +95,14 @@ impl PaintApp {
                     self.resolution = info.resolution.clamp(64, 1024) as u32;
                     self.model = Some(info);
                     self.model_problem = None;
-                    self.sent_revision = None;
+                    self.requests.sent_revision = None;
                 }
                 Event::ModelLoadFailed { path, message } => {
                     let text = format!("Could not open the model: {message}");
                     if self.model.is_none() {
                         self.model_problem = Some(format!("{text}\n\n{}", no_model_text()));
                     }
-                    self.error = Some(text);
+                    self.windows.error = Some(text);
                     if self.settings.model_path.as_deref() == Some(path.as_path()) {
                         self.settings.model_path = None;
                     }
@@ -118,19 +118,19 @@ impl PaintApp {
             return;
         }
         let state = (self.canvas.revision(), self.variation);
-        if self.sent_revision == Some(state) {
+        if self.requests.sent_revision == Some(state) {
             return;
         }
         let drawing = self.canvas.current().is_some();
         if drawing
-            && let Some(t) = self.last_send
+            && let Some(t) = self.requests.last_send
             && t.elapsed() < LIVE_INTERVAL
         {
             ctx.request_repaint_after(LIVE_INTERVAL - t.elapsed());
             return;
         }
-        let id = self.next_id;
-        self.next_id += 1;
+        let id = self.requests.next_id;
+        self.requests.next_id += 1;
         self.worker.request(Request {
             id,
             sketch: self.canvas.rasterize(self.resolution),
@@ -138,9 +138,9 @@ impl PaintApp {
             hints: (self.model_takes_hints && self.canvas.has_hints())
                 .then(|| self.canvas.rasterize_hints(self.resolution)),
         });
-        self.in_flight.insert(id, self.last_edit);
-        self.sent_revision = Some(state);
-        self.last_send = Some(Instant::now());
+        self.requests.in_flight.insert(id, self.requests.last_edit);
+        self.requests.sent_revision = Some(state);
+        self.requests.last_send = Some(Instant::now());
     }
 
     pub(super) fn autosave(&mut self, ctx: &egui::Context) {
@@ -157,7 +157,7 @@ impl PaintApp {
             return;
         }
         if let Err(e) = a.save(&self.canvas) {
-            self.error = Some(format!("autosave to {} failed: {e}", a.dir().display()));
+            self.windows.error = Some(format!("autosave to {} failed: {e}", a.dir().display()));
         }
         self.autosaved_revision = rev;
         self.last_autosave = Instant::now();

@@ -73,6 +73,51 @@ impl LatencyStats {
     }
 }
 
+/// The live loop's bookkeeping of what was sent to the inference worker and what came back.
+pub struct Requests {
+    next_id: u64,
+    /// The canvas revision and the variation seed of the last request.
+    sent_revision: Option<(u64, Option<u64>)>,
+    last_send: Option<Instant>,
+    last_edit: Instant,
+    /// Requests not yet answered, with the time of the edit that made each.
+    in_flight: BTreeMap<u64, Instant>,
+    last_result_id: u64,
+    /// Live-loop latency figures.
+    pub latency: LatencyStats,
+}
+
+impl Requests {
+    fn new() -> Self {
+        Self {
+            next_id: 1,
+            sent_revision: None,
+            last_send: None,
+            last_edit: Instant::now(),
+            in_flight: BTreeMap::new(),
+            last_result_id: 0,
+            latency: LatencyStats::default(),
+        }
+    }
+}
+
+/// What the windows and bars around the two panels show (drawn by `windows.rs`).
+#[derive(Default)]
+struct Windows {
+    /// An error to show in its window until dismissed.
+    error: Option<String>,
+    /// The quit confirmation (unsaved sketch) is open.
+    confirm_quit: bool,
+    /// The user confirmed quitting.
+    allowed_to_close: bool,
+    /// The latency overlay is shown.
+    overlay: bool,
+    /// The model info window is open.
+    model_window: bool,
+    /// The last finished file job, for the status bar.
+    notice: Option<String>,
+}
+
 /// The painting app's state: the sketch, the model and its live results, the training panel,
 /// settings and dialogs. Panels read it and return commands; `actions.rs` changes it.
 pub struct PaintApp {
@@ -89,28 +134,16 @@ pub struct PaintApp {
     canvas_view: canvas_view::CanvasView,
     result_view: result_view::ResultView,
     result: Option<image::RgbImage>,
-    next_id: u64,
-    sent_revision: Option<(u64, Option<u64>)>,
-    last_send: Option<Instant>,
-    last_edit: Instant,
-    in_flight: BTreeMap<u64, Instant>,
-    last_result_id: u64,
-    /// Live-loop latency figures.
-    pub latency: LatencyStats,
+    /// The live loop's requests to the worker and their latency.
+    pub requests: Requests,
     seed: u64,
     variation: Option<u64>,
     saved_revision: u64,
     autosave: Option<Autosave>,
     autosaved_revision: u64,
     last_autosave: Instant,
-    error: Option<String>,
-    confirm_quit: bool,
-    allowed_to_close: bool,
-    overlay: bool,
-    /// Whether the model info window is open.
-    model_window: bool,
-    /// The last finished file job, for the status bar.
-    notice: Option<String>,
+    /// What the windows around the panels show.
+    windows: Windows,
     /// The training panel's state.
     pub training: training::TrainingPanel,
     trainer: Option<TrainerThread>,
@@ -163,25 +196,18 @@ impl PaintApp {
             canvas_view: Default::default(),
             result_view: Default::default(),
             result: None,
-            next_id: 1,
-            sent_revision: None,
-            last_send: None,
-            last_edit: Instant::now(),
-            in_flight: BTreeMap::new(),
-            last_result_id: 0,
-            latency: Default::default(),
+            requests: Requests::new(),
             seed: 1,
             variation: None,
             saved_revision: revision,
             autosave,
             autosaved_revision: revision,
             last_autosave: Instant::now(),
-            error: restore_problem,
-            confirm_quit: false,
-            allowed_to_close: false,
-            overlay: std::env::var_os("PIX2PAINT_LATENCY").is_some(),
-            model_window: false,
-            notice: None,
+            windows: Windows {
+                error: restore_problem,
+                overlay: std::env::var_os("PIX2PAINT_LATENCY").is_some(),
+                ..Windows::default()
+            },
             training: Default::default(),
             trainer: None,
             dataset: None,
@@ -210,17 +236,20 @@ impl PaintApp {
 
     /// Whether a painting is on its way.
     pub fn is_busy(&self) -> bool {
-        !self.in_flight.is_empty()
+        !self.requests.in_flight.is_empty()
     }
 
     /// Requests sent to the worker so far.
     pub fn requests_sent(&self) -> u64 {
-        self.next_id - 1
+        self.requests.next_id - 1
     }
 
     /// The message shown in place of a result or in the error window, if any.
     pub fn problem(&self) -> Option<&str> {
-        self.error.as_deref().or(self.model_problem.as_deref())
+        self.windows
+            .error
+            .as_deref()
+            .or(self.model_problem.as_deref())
     }
 
     fn width(&self) -> f32 {
@@ -270,7 +299,7 @@ impl PaintApp {
             ui.horizontal(|ui| {
                 commands.extend(self.canvas_view.show(ui, &self.canvas, side));
                 ui.add_space(16.0);
-                let busy = !self.in_flight.is_empty();
+                let busy = !self.requests.in_flight.is_empty();
                 let message = if self.model.is_none() {
                     self.model_problem.as_deref()
                 } else if self.canvas.is_blank() {
@@ -289,14 +318,14 @@ impl PaintApp {
         self.autosave(&ctx);
         self.error_window(&ctx);
         self.quit_guard(&ctx);
-        if self.overlay {
+        if self.windows.overlay {
             self.latency_overlay(&ctx);
         }
-        if self.model_window {
+        if self.windows.model_window {
             let mut open = true;
             let mut commands = Vec::new();
             self.model_info_window(&ctx, &mut open, &mut commands);
-            self.model_window &= open;
+            self.windows.model_window &= open;
             for c in commands {
                 self.apply(&ctx, c);
             }

@@ -119,8 +119,8 @@ impl PaintApp {
                         self.training.message = Some(e)
                     }
                     Background::Message(Ok(m)) => self.training.message = Some(m),
-                    Background::Notice(Ok(m)) => self.notice = Some(m),
-                    Background::Notice(Err(e)) => self.error = Some(e),
+                    Background::Notice(Ok(m)) => self.windows.notice = Some(m),
+                    Background::Notice(Err(e)) => self.windows.error = Some(e),
                 }
             }
         }

@@ -86,13 +86,13 @@ impl PaintApp {
                 None => "no model".into(),
             };
             if ui
-                .selectable_label(self.model_window, label)
+                .selectable_label(self.windows.model_window, label)
                 .on_hover_text("What the model says about itself")
                 .clicked()
             {
                 commands.push(Command::ToggleModelInfo);
             }
-            if let Some(t) = self.latency.last_inference {
+            if let Some(t) = self.requests.latency.last_inference {
                 ui.separator();
                 ui.label(format!("inference {:.0} ms", t.as_secs_f64() * 1e3));
             }
@@ -104,7 +104,7 @@ impl PaintApp {
                 ui.separator();
                 ui.label("CPU fallback").on_hover_text(why);
             }
-            if let Some(n) = &self.notice {
+            if let Some(n) = &self.windows.notice {
                 ui.separator();
                 ui.label(n);
             }
@@ -119,17 +119,17 @@ impl PaintApp {
                 let ms = |d: Duration| format!("{:.0} ms", d.as_secs_f64() * 1e3);
                 ui.label(format!(
                     "pointer to result, median of {}: {}",
-                    self.latency.samples.len(),
-                    self.latency.median().map_or("–".into(), ms)
+                    self.requests.latency.samples.len(),
+                    self.requests.latency.median().map_or("–".into(), ms)
                 ));
-                if let Some(last) = self.latency.samples.last() {
+                if let Some(last) = self.requests.latency.samples.last() {
                     ui.label(format!("last: {}", ms(*last)));
                 }
             });
     }
 
     pub(super) fn error_window(&mut self, ctx: &egui::Context) {
-        let Some(msg) = self.error.clone() else {
+        let Some(msg) = self.windows.error.clone() else {
             return;
         };
         let mut open = true;
@@ -141,22 +141,22 @@ impl PaintApp {
             .show(ctx, |ui| {
                 ui.label(&msg);
                 if ui.button("OK").clicked() {
-                    self.error = None;
+                    self.windows.error = None;
                 }
             });
         if !open {
-            self.error = None;
+            self.windows.error = None;
         }
     }
 
     /// Ask before quitting with unsaved changes (the autosave keeps them either way).
     pub(super) fn quit_guard(&mut self, ctx: &egui::Context) {
         let close = ctx.input(|i| i.viewport().close_requested());
-        if close && !self.allowed_to_close && self.has_unsaved_changes() {
+        if close && !self.windows.allowed_to_close && self.has_unsaved_changes() {
             ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
-            self.confirm_quit = true;
+            self.windows.confirm_quit = true;
         }
-        if !self.confirm_quit {
+        if !self.windows.confirm_quit {
             return;
         }
         egui::Window::new("Unsaved sketch")
@@ -167,19 +167,19 @@ impl PaintApp {
                 ui.label("The sketch has changes you have not saved. (It is autosaved and comes back next time.)");
                 ui.horizontal(|ui| {
                     if ui.button("Save…").clicked() {
-                        self.confirm_quit = false;
+                        self.windows.confirm_quit = false;
                         self.apply(ctx, Command::SaveSketchDialog);
                     }
                     if ui.button("Quit").clicked() {
-                        self.allowed_to_close = true;
-                        self.confirm_quit = false;
+                        self.windows.allowed_to_close = true;
+                        self.windows.confirm_quit = false;
                         if let Some(a) = &self.autosave {
                             let _ = a.save(&self.canvas);
                         }
                         ctx.send_viewport_cmd(egui::ViewportCommand::Close);
                     }
                     if ui.button("Cancel").clicked() {
-                        self.confirm_quit = false;
+                        self.windows.confirm_quit = false;
                     }
                 });
             });
