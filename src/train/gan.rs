@@ -3,19 +3,15 @@
 
 use super::adam::FusedAdam;
 use super::config::{Losses, TrainConfig, TrainError};
-use crate::dataset::{Dataset, prepare_example};
-use crate::hints::{self, sample_hints};
+use crate::hints;
 use crate::model::{
     Discriminator, DiscriminatorConfig, DropoutNoise, Generator, GeneratorConfig, NormStats,
 };
 use crate::rng::Rng as TrainRng;
-use crate::tensor_image::{hints_to_tensor, images_to_tensor};
 use crate::weights::{self, ModelFile, ModelInfo, Precision, SaveRequest, WeightsError};
 use burn::module::Module;
 use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor};
-use image::RgbImage;
-use rand::Rng;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -400,57 +396,9 @@ impl Gan {
         Ok((gan, state.config))
     }
 
-    /// Draw a batch of examples (with augmentation) as tensors on `device`.
-    pub fn batch(
-        &mut self,
-        data: &Dataset,
-        indices: &[usize],
-        config: &TrainConfig,
-        device: &Device,
-    ) -> Result<(Tensor<4>, Tensor<4>), TrainError> {
-        let mut sketches = Vec::with_capacity(config.batch_size);
-        let mut photos = Vec::with_capacity(config.batch_size);
-        let mut hint_layers = Vec::with_capacity(config.batch_size);
-        let mut failures = 0;
-        while sketches.len() < config.batch_size {
-            let i = indices[self.rng.random_range(0..indices.len())];
-            let loaded = if config.augment.sketch {
-                data.load_varied(i, &mut self.rng)
-            } else {
-                data.load(i)
-            };
-            match loaded {
-                Ok(ex) => {
-                    let ex =
-                        prepare_example(&ex, config.resolution, &config.augment, &mut self.rng);
-                    if let Some(hint_config) = &config.hints
-                        && self.g_config.hint_channels > 0
-                    {
-                        hint_layers.push(sample_hints(
-                            &ex.photo,
-                            ex.mask.as_ref(),
-                            hint_config,
-                            &mut self.rng,
-                        ));
-                    }
-                    sketches.push(ex.sketch);
-                    photos.push(ex.photo);
-                }
-                Err(e) => {
-                    failures += 1;
-                    if failures > 20 {
-                        return Err(TrainError::NoData(e));
-                    }
-                }
-            }
-        }
-        let s: Vec<&RgbImage> = sketches.iter().collect();
-        let p: Vec<&RgbImage> = photos.iter().collect();
-        let mut input = images_to_tensor(&s, device); // [B, 3, H, W]
-        if !hint_layers.is_empty() {
-            let h: Vec<&image::RgbaImage> = hint_layers.iter().collect();
-            input = Tensor::cat(vec![input, hints_to_tensor(&h, device)], 1); // [B, 7, H, W]
-        }
-        Ok((input, images_to_tensor(&p, device)))
+    /// The run's random state, which the data draws from too (so a resumed run draws the same
+    /// examples, augmentations and hints).
+    pub fn rng(&mut self) -> &mut TrainRng {
+        &mut self.rng
     }
 }

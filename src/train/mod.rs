@@ -6,9 +6,11 @@
 //! and dropout in the generator while training, and optional linear learning-rate decay.
 //!
 //! One file a concern: [`config`] (settings, losses, errors), [`gan`] (the networks and the
-//! step), [`adam`] (the optimizer), [`run`] (the loop and its reports), [`thread`] (the loop on its own thread).
+//! step), [`adam`] (the optimizer), [`batch`] (examples drawn into tensors), [`run`] (the loop
+//! and its reports), [`thread`] (the loop on its own thread).
 
 pub mod adam;
+pub mod batch;
 pub mod config;
 pub mod gan;
 pub mod run;

@@ -189,7 +189,10 @@ pub fn run(
             Err(TryRecvError::Empty) => {}
         }
         let t = Instant::now();
-        let (sketch, photo) = gan.batch(&job.data, &train, &config, device)?;
+        let (sketch, photo) = {
+            let hint_channels = gan.g_config.hint_channels;
+            super::batch::draw(&job.data, &train, &config, hint_channels, gan.rng(), device)?
+        };
         let data_time = t.elapsed();
         let losses = gan.step(sketch, photo, &config);
         if !losses.finite() {
