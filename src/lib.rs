@@ -14,7 +14,6 @@ pub mod eval;
 pub mod files;
 pub mod gpu_image;
 pub mod hints;
-pub mod import;
 pub mod inference;
 pub mod kernels;
 pub mod lines;

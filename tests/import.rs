@@ -7,8 +7,8 @@ mod common;
 
 use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
 use burn::tensor::{Device, Distribution, Tensor};
-use pix2paint::import::pth;
 use pix2paint::model::{Generator, GeneratorConfig, NormStats};
+use pix2paint::weights::import::pth;
 use pix2paint::weights::{self, Direction, WeightsError};
 use std::collections::BTreeMap;
 use std::io::Write;

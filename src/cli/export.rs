@@ -5,7 +5,7 @@
 use anyhow::{Context, Result, bail};
 use burn::tensor::Device;
 use clap::{Args, ValueEnum};
-use pix2paint::import::pth;
+use pix2paint::weights::import::pth;
 use pix2paint::weights::{self, Direction, Precision};
 use std::path::PathBuf;
 

@@ -13,7 +13,7 @@ use std::path::Path;
 /// Read a model file onto `device`: a pix2paint safetensors file, a PyTorch pix2pix
 /// generator (`.pth`) or a pix2pix web demo model (`.pict`), told apart by their contents.
 pub fn load(path: &Path, device: &Device) -> Result<ModelFile, WeightsError> {
-    use crate::import::{self, FileKind};
+    use super::import::{self, FileKind};
     use std::io::Read;
     let io = |source| WeightsError::Io {
         path: path.to_owned(),
@@ -108,7 +108,7 @@ fn check_header(
 /// Build a model from an importer's tensors (named by module path under the generator),
 /// through the same checks as a pix2paint file.
 pub fn from_imported(
-    imported: crate::import::Imported,
+    imported: super::import::Imported,
     path: &Path,
     device: &Device,
 ) -> Result<ModelFile, WeightsError> {

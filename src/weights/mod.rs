@@ -15,10 +15,15 @@
 //! Loading reads the configs first, builds the networks from them, then fills every parameter,
 //! checking names and shapes: a file never needs its architecture known in advance, and a file
 //! that does not match what it declares is refused with the tensor that differs.
+//!
+//! Every model file format lives here: [`load`] tells them apart by their bytes, and the
+//! other implementations' formats (PyTorch `.pth`, read and written; the 2017 web demo's
+//! `.pict`) are in [`import`], which maps them onto this loader.
 
 mod average;
 mod check;
 mod error;
+pub mod import;
 mod load;
 mod lookup;
 mod save;

@@ -4,7 +4,7 @@
 //!
 //! An importer maps the file's tensors onto pix2paint's module paths and layouts, chooses the
 //! [`GeneratorConfig`] that reproduces the original network, and hands the result to the
-//! ordinary loader ([`crate::weights`]), so shapes and counts are checked in one place.
+//! ordinary loader ([`super::load`]), so shapes and counts are checked in one place.
 
 pub mod pict;
 pub mod pth;
