@@ -1,6 +1,7 @@
 //! A fuzz harness of our own, on stable Rust: valid files of the kinds pix2paint opens
-//! (its model files in full and half precision, PyTorch `.pth` exports, PNG sketches and
-//! photos, dataset folders, autosaves), mutated — truncated at random offsets, bits flipped,
+//! (its model files in full and half precision, PyTorch `.pth` files as pix2paint exports and
+//! as PyTorch pix2pix writes them, the web demo's `.pict`, PNG sketches and photos, dataset
+//! folders, autosaves), mutated — truncated at random offsets, bits flipped,
 //! binary fields overwritten with 0 / huge / overflowing integers, header numbers (shapes,
 //! offsets, lengths) replaced by 0 or huge values, spans duplicated — and opened through the
 //! same entry points the app and the CLI use. Every case must end in `Ok` or an error: no
@@ -198,6 +199,20 @@ fn mutated_model_files_load_or_are_refused() {
     let good = weights::import::pth::to_bytes(&g, &config).unwrap();
     let path = dir.path().join("m.pth");
     fuzz("pth", 20, &good, &path, |p| weights::load(p, &d).is_ok());
+    // A junyanz pix2pix state dict as PyTorch writes it (uncompressed ZIP members).
+    let written = dir.path().join("written.pth");
+    common::foreign::write_pth(&written, &common::foreign::as_junyanz(&g));
+    let good = std::fs::read(&written).unwrap();
+    fuzz("pth (state dict)", 21, &good, &path, |p| {
+        weights::load(p, &d).is_ok()
+    });
+    // The 2017 web demo's quantised .pict of a TensorFlow-layout generator.
+    let tf = seeded(&d, 3, || tiny_config().init(&d));
+    let written = dir.path().join("written.pict");
+    common::foreign::write_pict(&written, &common::foreign::as_tensorflow(&tf, false));
+    let good = std::fs::read(&written).unwrap();
+    let path = dir.path().join("m.pict");
+    fuzz("pict", 22, &good, &path, |p| weights::load(p, &d).is_ok());
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: tiny models and sketches the tests draw themselves.
 #![allow(dead_code)]
 
+pub mod foreign;
+
 use burn::tensor::Device;
 use image::{Rgb, RgbImage};
 use pix2paint::model::{Discriminator, DiscriminatorConfig, Generator, GeneratorConfig};
