@@ -55,7 +55,7 @@ pub fn average(mut models: Vec<ModelFile>, device: &Device) -> Result<ModelFile,
     let mut last = models.pop().expect("at least one model");
     let mean = |module_prefix: &'static str| Averager {
         prefix: module_prefix,
-        path: Vec::new(),
+        path: Default::default(),
         sums: &sums,
         n: n as f64,
         device,
@@ -81,7 +81,7 @@ pub fn average(mut models: Vec<ModelFile>, device: &Device) -> Result<ModelFile,
 /// Replaces every tensor of a module by the mean that [`average`] summed up for its path.
 pub(super) struct Averager<'a> {
     prefix: &'static str,
-    path: Vec<String>,
+    path: super::module_path::ModulePath,
     sums: &'a HashMap<String, Vec<f64>>,
     n: f64,
     device: &'a Device,
@@ -89,13 +89,13 @@ pub(super) struct Averager<'a> {
 
 impl ModuleMapper for Averager<'_> {
     fn enter_module(&mut self, name: &str, _container_type: &str) {
-        self.path.push(name.to_string());
+        self.path.enter(name);
     }
     fn exit_module(&mut self, _name: &str, _container_type: &str) {
-        self.path.pop();
+        self.path.exit();
     }
     fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
-        let name = format!("{}.{}", self.prefix, self.path.join("."));
+        let name = self.path.name(self.prefix);
         let sum = &self.sums[&name];
         let values: Vec<f32> = sum.iter().map(|s| (s / self.n) as f32).collect();
         let shape = param.lazy_shape().to_vec();

@@ -316,7 +316,7 @@ pub(super) fn looks_like_header(bytes: &[u8]) -> bool {
 /// Loads tensors onto a freshly built module by path, checking shapes.
 pub(super) struct Filler<'a, 'b> {
     prefix: &'static str,
-    path: Vec<String>,
+    path: super::module_path::ModulePath,
     tensors: &'a HashMap<&'b str, TensorView<'b>>,
     ids: &'a HashMap<String, u64>,
     device: &'a Device,
@@ -325,16 +325,16 @@ pub(super) struct Filler<'a, 'b> {
 
 impl ModuleMapper for Filler<'_, '_> {
     fn enter_module(&mut self, name: &str, _container_type: &str) {
-        self.path.push(name.to_string());
+        self.path.enter(name);
     }
     fn exit_module(&mut self, _name: &str, _container_type: &str) {
-        self.path.pop();
+        self.path.exit();
     }
     fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
         if self.error.is_some() {
             return param;
         }
-        let name = format!("{}.{}", self.prefix, self.path.join("."));
+        let name = self.path.name(self.prefix);
         let expected = param.lazy_shape().to_vec();
         let Some(view) = self.tensors.get(name.as_str()) else {
             self.error = Some(format!("tensor {name} is missing"));
@@ -402,7 +402,7 @@ pub(super) fn fill<M: Module>(
 ) -> Result<M, String> {
     let mut filler = Filler {
         prefix,
-        path: Vec::new(),
+        path: Default::default(),
         tensors,
         ids,
         device,

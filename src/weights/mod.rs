@@ -26,6 +26,7 @@ mod error;
 pub mod import;
 mod load;
 mod lookup;
+mod module_path;
 mod save;
 
 pub use average::average;

@@ -11,19 +11,19 @@ use std::path::Path;
 /// Collects float parameters with their module paths.
 pub(super) struct Collector {
     prefix: &'static str,
-    path: Vec<String>,
+    path: super::module_path::ModulePath,
     out: Vec<(String, ParamId, TensorData)>,
 }
 
 impl ModuleVisitor for Collector {
     fn enter_module(&mut self, name: &str, _container_type: &str) {
-        self.path.push(name.to_string());
+        self.path.enter(name);
     }
     fn exit_module(&mut self, _name: &str, _container_type: &str) {
-        self.path.pop();
+        self.path.exit();
     }
     fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-        let name = format!("{}.{}", self.prefix, self.path.join("."));
+        let name = self.path.name(self.prefix);
         self.out.push((name, param.id, param.val().into_data()));
     }
 }
@@ -35,7 +35,7 @@ pub(crate) fn collect<M: Module>(
 ) -> Vec<(String, ParamId, TensorData)> {
     let mut c = Collector {
         prefix,
-        path: Vec::new(),
+        path: Default::default(),
         out: Vec::new(),
     };
     module.visit(&mut c);

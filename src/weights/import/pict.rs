@@ -15,6 +15,7 @@
 //! statistics: the demo normalised each batch norm with the current image's own statistics
 //! and ran no dropout, which is how pix2paint runs these models.
 
+use super::super::module_path::ModulePath;
 use super::{Imported, tf_kernel_to_burn};
 use crate::model::{BiasStyle, DEPTH, GeneratorConfig, NormStats};
 use crate::weights::{Direction, ModelInfo, WeightsError};
@@ -188,22 +189,25 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<Imported, WeightsError> {
     let mut out = Vec::new();
     let generator = config.init(&burn::tensor::Device::flex());
     let mut expected: Vec<(String, Vec<usize>)> = Vec::new();
-    struct Shapes<'a>(&'a mut Vec<(String, Vec<usize>)>, Vec<String>);
+    struct Shapes<'a>(&'a mut Vec<(String, Vec<usize>)>, ModulePath);
     impl burn::module::ModuleVisitor for Shapes<'_> {
         fn enter_module(&mut self, name: &str, _: &str) {
-            self.1.push(name.to_owned());
+            self.1.enter(name);
         }
         fn exit_module(&mut self, _: &str, _: &str) {
-            self.1.pop();
+            self.1.exit();
         }
         fn visit_float<const D: usize>(
             &mut self,
             param: &burn::module::Param<burn::tensor::Tensor<D>>,
         ) {
-            self.0.push((self.1.join("."), param.lazy_shape().to_vec()));
+            self.0.push((self.1.name(""), param.lazy_shape().to_vec()));
         }
     }
-    burn::module::Module::visit(&generator, &mut Shapes(&mut expected, Vec::new()));
+    burn::module::Module::visit(
+        &generator,
+        &mut Shapes(&mut expected, ModulePath::default()),
+    );
     for (name, shape) in expected {
         let n: usize = shape.iter().product();
         let fill = if name.ends_with("running_var") {
