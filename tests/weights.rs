@@ -4,7 +4,7 @@ mod common;
 
 use burn::tensor::{Device, Distribution, Tensor};
 use common::*;
-use pix2paint::model::{DiscriminatorConfig, NormStats};
+use pix2paint::model::{DiscriminatorConfig, Generator, GeneratorConfig, NormStats};
 use pix2paint::weights::{self, ModelInfo, Precision, SaveRequest, WeightsError};
 use std::collections::BTreeMap;
 
@@ -137,16 +137,13 @@ fn non_weights_files_are_refused_by_name() {
     assert!(matches!(missing, WeightsError::Io { .. }), "{missing}");
 }
 
-#[test]
-fn tensors_of_another_architecture_are_refused() {
-    let d = Device::flex();
+/// Load `g` saved under a header that declares `config`: the error, if refused.
+fn load_under(g: &Generator, config: &GeneratorConfig, d: &Device) -> Option<WeightsError> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("m.safetensors");
-    // ngf-4 tensors under a header that declares ngf 8.
-    let g = tiny_generator(4, &d);
     let bytes = weights::to_bytes(&SaveRequest {
-        generator: &g,
-        generator_config: &tiny_config().with_ngf(8),
+        generator: g,
+        generator_config: config,
         training_generator: None,
         discriminator: None,
         info: &ModelInfo::named("liar"),
@@ -154,54 +151,36 @@ fn tensors_of_another_architecture_are_refused() {
         precision: Precision::Full,
     });
     std::fs::write(&path, bytes).unwrap();
-    let err = weights::load(&path, &d).unwrap_err();
+    weights::load(&path, d).err()
+}
+
+#[test]
+fn tensors_of_another_architecture_are_refused() {
+    let d = Device::flex();
+    let g = tiny_generator(4, &d); // ngf 4
+    // ngf-4 tensors under a header that declares ngf 8: refused from the header, before a
+    // network of the declared size is built.
+    let err = load_under(&g, &tiny_config().with_ngf(8), &d).unwrap();
     assert!(matches!(err, WeightsError::Architecture { .. }), "{err}");
-    // Refused from the header, before a network of the declared size is built.
     assert!(err.to_string().contains("declare"), "{err}");
 
     // A header declaring ngf 1024 (about 60 GB of weights) over a few kilobytes: refused at
     // once, not an abort on allocation.
-    let bytes = weights::to_bytes(&SaveRequest {
-        generator: &g,
-        generator_config: &tiny_config().with_ngf(1024),
-        training_generator: None,
-        discriminator: None,
-        info: &ModelInfo::named("giant"),
-        extras: &Default::default(),
-        precision: Precision::Full,
-    });
-    std::fs::write(&path, bytes).unwrap();
-    let err = weights::load(&path, &d).unwrap_err();
+    let err = load_under(&g, &tiny_config().with_ngf(1024), &d).unwrap();
     assert!(err.to_string().contains("declare"), "{err}");
 
     // More weights than declared (ngf 8 under ngf 4), so in the wrong shapes: refused by shape.
     let wide = seeded(&d, 1, || tiny_config().with_ngf(8).init(&d));
-    let bytes = weights::to_bytes(&SaveRequest {
-        generator: &wide,
-        generator_config: &tiny_config().with_ngf(4),
-        training_generator: None,
-        discriminator: None,
-        info: &ModelInfo::named("liar"),
-        extras: &Default::default(),
-        precision: Precision::Full,
-    });
-    std::fs::write(&path, bytes).unwrap();
-    let err = weights::load(&path, &d).unwrap_err();
+    let err = load_under(&wide, &tiny_config(), &d).unwrap();
     assert!(err.to_string().contains("shape"), "{err}");
 
     // Same tensors, but the header says the TensorFlow biases are absent: extra tensors.
-    let bytes = weights::to_bytes(&SaveRequest {
-        generator: &g,
-        generator_config: &tiny_config().with_bias(pix2paint::model::BiasStyle::OutputOnly),
-        training_generator: None,
-        discriminator: None,
-        info: &ModelInfo::named("liar"),
-        extras: &Default::default(),
-        precision: Precision::Full,
-    });
-    std::fs::write(&path, bytes).unwrap();
-    let err = weights::load(&path, &d).unwrap_err();
+    let no_biases = tiny_config().with_bias(pix2paint::model::BiasStyle::OutputOnly);
+    let err = load_under(&g, &no_biases, &d).unwrap();
     assert!(matches!(err, WeightsError::Architecture { .. }), "{err}");
+
+    // The header that matches loads.
+    assert!(load_under(&g, &tiny_config(), &d).is_none());
 }
 
 #[test]

@@ -20,7 +20,9 @@
 //! their result.
 
 use super::im2col::{Geometry, col2im, im2col, im2col_rows};
-use super::matmul::{SharedDst, View, matmul, matmul_add_here, matmul_block, matmul_split_inner};
+use super::matmul::{
+    SharedDst, View, matmul, matmul_add_here, matmul_block, matmul_split_inner, with_buffer,
+};
 use rayon::prelude::*;
 use std::cell::RefCell;
 
@@ -30,16 +32,7 @@ thread_local! {
 
 /// Run `f` with this thread's column buffer, grown to `len` (contents unspecified).
 fn with_cols<R>(len: usize, f: impl FnOnce(&mut [f32]) -> R) -> R {
-    SCRATCH.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut buf) => {
-            if buf.len() < len {
-                buf.resize(len, 0.0);
-            }
-            f(&mut buf[..len])
-        }
-        // Re-entered (cannot happen with these kernels, but never panic on it): use a fresh one.
-        Err(_) => f(&mut vec![0.0; len]),
-    })
+    with_buffer(&SCRATCH, len, f)
 }
 
 /// The `(image n, row o)` block pairs of `[batch, m, positions]` (offset there) and of

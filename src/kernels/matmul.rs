@@ -123,18 +123,7 @@ fn few_columns(
     threads: gemm::Parallelism,
 ) {
     let (m, n) = (lhs.rows, rhs.cols);
-    FEW_COLUMNS_SCRATCH.with(|cell| {
-        let mut fresh = Vec::new();
-        let mut borrowed = cell.try_borrow_mut();
-        let scratch = match borrowed.as_mut() {
-            Ok(buf) => &mut **buf,
-            // Re-entered (cannot happen here, but never panic on it): use a fresh one.
-            Err(_) => &mut fresh,
-        };
-        if scratch.len() < m * n {
-            scratch.resize(m * n, 0.0);
-        }
-        let scratch = &mut scratch[..m * n];
+    with_scratch(m * n, |scratch| {
         // SAFETY: the views are in bounds (see `run`); `scratch` holds m·n elements at column
         // stride m and cannot alias them (it is `&mut`).
         unsafe {
@@ -167,18 +156,7 @@ const DOT_DEPTH: usize = 256;
 /// [`super::dot::rows_dot`], without packing the weight.
 fn dot_columns(dst: &mut [f32], lhs: View<'_>, rhs: View<'_>, accumulate: bool) {
     let (m, k, n) = (lhs.rows, lhs.cols, rhs.cols);
-    FEW_COLUMNS_SCRATCH.with(|cell| {
-        let mut fresh = Vec::new();
-        let mut borrowed = cell.try_borrow_mut();
-        let xt = match borrowed.as_mut() {
-            Ok(buf) => &mut **buf,
-            // Re-entered (cannot happen here, but never panic on it): use a fresh one.
-            Err(_) => &mut fresh,
-        };
-        if xt.len() < n * k {
-            xt.resize(n * k, 0.0);
-        }
-        let xt = &mut xt[..n * k];
+    with_scratch(n * k, |xt| {
         for (j, row) in xt.chunks_exact_mut(k).enumerate() {
             let column = rhs.columns(j, 1);
             for (l, v) in row.iter_mut().enumerate() {
@@ -193,6 +171,30 @@ thread_local! {
     /// The scratch of [`few_columns`] and [`dot_columns`], reused between calls.
     static FEW_COLUMNS_SCRATCH: std::cell::RefCell<Vec<f32>> =
         const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Run `f` with this thread's scratch, grown to `len` (contents unspecified).
+fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [f32]) -> R) -> R {
+    with_buffer(&FEW_COLUMNS_SCRATCH, len, f)
+}
+
+/// Run `f` with the thread-local buffer `key`, grown to `len` (contents unspecified): the
+/// kernels' scratch space, reused between calls so steady-state calls do not allocate.
+pub(super) fn with_buffer<R>(
+    key: &'static std::thread::LocalKey<std::cell::RefCell<Vec<f32>>>,
+    len: usize,
+    f: impl FnOnce(&mut [f32]) -> R,
+) -> R {
+    key.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut buf) => {
+            if buf.len() < len {
+                buf.resize(len, 0.0);
+            }
+            f(&mut buf[..len])
+        }
+        // Re-entered (cannot happen with these kernels, but never panic on it): a fresh one.
+        Err(_) => f(&mut vec![0.0; len]),
+    })
 }
 
 /// `dst = lhs · rhs` (or `+=`) for a small product over a long inner dimension, the shape of
