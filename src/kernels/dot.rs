@@ -1,11 +1,11 @@
 //! `dst = w · x` for a row-major weight and only a few columns: the U-Net's innermost layers
-//! (1 to 64 pixels against weights of 4–8 MB), as dot products along the weight's rows.
+//! (1 to 16 pixels against weights of 4–8 MB), as dot products along the weight's rows.
 //!
 //! A GEMM library first packs both operands into its own layout. For these products packing
 //! the weight costs more than multiplying it (every call, since the weights are read once), and
 //! `gemm` then vectorises along the short pixel direction. Here the weight is read where it
 //! lies, once, row by row; `x` is transposed once into rows as long as the weight's (small:
-//! ≤ 64 × 4096 values), and each block of 4 weight rows × 4 `x` rows becomes 16 dot products
+//! ≤ 16 × 4096 values), and each block of 4 weight rows × 4 `x` rows becomes 16 dot products
 //! whose partial sums stay in vector registers. The inner dimension is cut into blocks whose
 //! `x` rows stay in the core's L2 cache while the weight streams past them.
 //!

@@ -197,8 +197,9 @@ fn doubles(geo: &Geometry) -> bool {
 }
 
 /// [`col2im`] for the geometries [`doubles`] accepts, as a gather: each image pixel is the sum
-/// of exactly 2 × 2 column entries, so every pixel is written once, with no clearing pass and
-/// no strided read-modify-write per tap (the scatter writes each pixel 4 times with stride 2).
+/// of at most 2 × 2 column entries, so each image row is cleared (in cache) and takes one
+/// contiguous pass per kernel row that reaches it (two), each adding both of a pixel pair's
+/// horizontal taps — instead of 16 strided scatter passes over the whole plane.
 ///
 /// With `T(ky, kx)` the column row of one tap over the `out` grid: image row `2i + 0` takes
 /// `ky = 1` at grid row `i` and `ky = 3` at `i − 1`; row `2i + 1` takes `ky = 2` at `i` and
