@@ -5,6 +5,7 @@
 
 mod common;
 
+use common::fixed_input;
 use common::foreign::*;
 
 use burn::module::{Module, ModuleMapper, Param};
@@ -49,15 +50,7 @@ fn random_generator(config: &GeneratorConfig, seed: u64) -> Generator {
 }
 
 fn output(g: &Generator, stats: NormStats) -> Vec<f32> {
-    // The input comes from a local generator: the device's seeded one is shared by the tests
-    // running in parallel, so two calls could otherwise draw different inputs.
-    use rand::Rng as _;
-    let d = Device::flex();
-    let mut rng = pix2paint::rng::Rng::seed_from_u64(99);
-    let values: Vec<f32> = (0..3 * 256 * 256)
-        .map(|_| rng.random_range(-1.0..1.0))
-        .collect();
-    let x = Tensor::<4>::from_data(burn::tensor::TensorData::new(values, [1, 3, 256, 256]), &d);
+    let x = fixed_input(99, &Device::flex());
     g.forward(x, stats, None, &[])
         .into_data()
         .convert::<f32>()

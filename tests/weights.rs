@@ -8,14 +8,8 @@ use pix2paint::model::{DiscriminatorConfig, Generator, GeneratorConfig, NormStat
 use pix2paint::weights::{self, ModelInfo, Precision, SaveRequest, WeightsError};
 use std::collections::BTreeMap;
 
-/// The generator's output for one fixed input. The input is a formula, not Burn's shared
-/// random generator: tests that build networks in parallel draw from that generator without
-/// its lock, so two seeded draws here could differ.
 fn output(g: &pix2paint::model::Generator, d: &Device) -> Vec<f32> {
-    let values: Vec<f32> = (0..3 * 256 * 256u32)
-        .map(|i| (i.wrapping_mul(2_654_435_761) >> 8) as f32 / (1u32 << 24) as f32 * 2.0 - 1.0)
-        .collect();
-    let x = Tensor::<4>::from_data(burn::tensor::TensorData::new(values, [1, 3, 256, 256]), d);
+    let x = fixed_input(11, d);
     g.forward(x, NormStats::Batch, None, &[])
         .into_data()
         .try_into_vec::<f32>()

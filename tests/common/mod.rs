@@ -18,6 +18,21 @@ pub fn tiny_generator(seed: u64, device: &Device) -> Generator {
     seeded(device, seed, || tiny_config().init(device))
 }
 
+/// A fixed `[1, 3, 256, 256]` input in [-1, 1] from a local generator: the device's seeded
+/// one is shared by the tests running in parallel (and drawn from without its lock whenever a
+/// network is built), so two seeded draws could differ.
+pub fn fixed_input(seed: u64, device: &Device) -> burn::tensor::Tensor<4> {
+    use rand::Rng as _;
+    let mut rng = pix2paint::rng::Rng::seed_from_u64(seed);
+    let values: Vec<f32> = (0..3 * 256 * 256)
+        .map(|_| rng.random_range(-1.0..1.0))
+        .collect();
+    burn::tensor::Tensor::from_data(
+        burn::tensor::TensorData::new(values, [1, 3, 256, 256]),
+        device,
+    )
+}
+
 /// Run `f` right after seeding `device`'s random generator, with no other test thread of this
 /// binary drawing from it in between (Burn's generator is shared by all of them, so without
 /// this a seed does not give the same numbers when tests run in parallel).
