@@ -20,9 +20,7 @@
 //! their result.
 
 use super::im2col::{Geometry, col2im, im2col, im2col_rows};
-use super::matmul::{
-    SharedDst, View, matmul, matmul_add_here, matmul_block, matmul_split_inner, with_buffer,
-};
+use super::matmul::{SharedDst, View, matmul, matmul_add_here, matmul_block, matmul_split_inner};
 use rayon::prelude::*;
 use std::cell::RefCell;
 
@@ -32,7 +30,7 @@ thread_local! {
 
 /// Run `f` with this thread's column buffer, grown to `len` (contents unspecified).
 fn with_cols<R>(len: usize, f: impl FnOnce(&mut [f32]) -> R) -> R {
-    with_buffer(&SCRATCH, len, f)
+    super::scratch::with_buffer(&SCRATCH, len, f)
 }
 
 /// The `(image n, row o)` block pairs of `[batch, m, positions]` (offset there) and of

@@ -175,26 +175,7 @@ thread_local! {
 
 /// Run `f` with this thread's scratch, grown to `len` (contents unspecified).
 fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [f32]) -> R) -> R {
-    with_buffer(&FEW_COLUMNS_SCRATCH, len, f)
-}
-
-/// Run `f` with the thread-local buffer `key`, grown to `len` (contents unspecified): the
-/// kernels' scratch space, reused between calls so steady-state calls do not allocate.
-pub(super) fn with_buffer<R>(
-    key: &'static std::thread::LocalKey<std::cell::RefCell<Vec<f32>>>,
-    len: usize,
-    f: impl FnOnce(&mut [f32]) -> R,
-) -> R {
-    key.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut buf) => {
-            if buf.len() < len {
-                buf.resize(len, 0.0);
-            }
-            f(&mut buf[..len])
-        }
-        // Re-entered (cannot happen with these kernels, but never panic on it): a fresh one.
-        Err(_) => f(&mut vec![0.0; len]),
-    })
+    super::scratch::with_buffer(&FEW_COLUMNS_SCRATCH, len, f)
 }
 
 /// `dst = lhs · rhs` (or `+=`) for a small product over a long inner dimension, the shape of

@@ -27,6 +27,7 @@ mod im2col;
 mod matmul;
 mod norm;
 mod plan;
+mod scratch;
 mod tanh;
 
 pub use adam::AdamStep;

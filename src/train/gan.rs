@@ -398,7 +398,7 @@ impl Gan {
 
     /// The run's random state, which the data draws from too (so a resumed run draws the same
     /// examples, augmentations and hints).
-    pub fn rng(&mut self) -> &mut TrainRng {
+    pub(crate) fn rng(&mut self) -> &mut TrainRng {
         &mut self.rng
     }
 }
