@@ -22,10 +22,13 @@ if [ "${1:-}" = "--status" ]; then
   tail -n 5 "$run/train.log"
   exit 0
 fi
-if pgrep -f "pix2paint-train train" >/dev/null; then
-  echo "the run is already going: $run/train.log"
-  exit 0
-fi
+# Another run (an experiment branched from this one) may be going in its own folder.
+for pid in $(pgrep -f "pix2paint-train train" || true); do
+  if [ "$(readlink "/proc/$pid/cwd")" = "$run" ]; then
+    echo "the run is already going: $run/train.log"
+    exit 0
+  fi
+done
 
 for split in train test; do
   dir="$cache/cats-$split"

@@ -130,11 +130,22 @@ fn gather_row(
             continue;
         }
         let ix0 = x0 * sx + kx - geo.pad[1];
-        if sx == 1 {
-            dst[x0..x1].copy_from_slice(&src[ix0..ix0 + (x1 - x0)]);
-        } else {
-            for (j, d) in dst[x0..x1].iter_mut().enumerate() {
-                *d = src[ix0 + j * sx];
+        match sx {
+            1 => dst[x0..x1].copy_from_slice(&src[ix0..ix0 + (x1 - x0)]),
+            // Every other element, written as pairs so that the loop vectorises (an index
+            // `ix0 + 2j` kept it scalar: the encoders' gathers were 7 % of inference).
+            2 => {
+                let (dst, n) = (&mut dst[x0..x1], x1 - x0);
+                let pairs = src[ix0..ix0 + 2 * (n - 1)].chunks_exact(2);
+                for (d, pair) in dst[..n - 1].iter_mut().zip(pairs) {
+                    *d = pair[0];
+                }
+                dst[n - 1] = src[ix0 + 2 * (n - 1)];
+            }
+            _ => {
+                for (j, d) in dst[x0..x1].iter_mut().enumerate() {
+                    *d = src[ix0 + j * sx];
+                }
             }
         }
     }
@@ -223,16 +234,34 @@ fn col2im_doubling(cols: &[f32], geo: &Geometry, image: &mut [f32], ld: usize) {
                     // Even pixels: kx = 1 at j, kx = 3 at j − 1; odd: kx = 2 at j, kx = 0 at j + 1.
                     let row = |kx| &tap_row(ky, kx)[gy * ow..(gy + 1) * ow];
                     let (t0, t1, t2, t3) = (row(0), row(1), row(2), row(3));
-                    let pairs = dst.chunks_exact_mut(2);
-                    for (j, px) in pairs.enumerate() {
-                        let left = if j > 0 { t3[j - 1] } else { 0.0 };
-                        let right = if j + 1 < ow { t0[j + 1] } else { 0.0 };
-                        px[0] += t1[j] + left;
-                        px[1] += t2[j] + right;
-                    }
+                    add_pairs(dst, [t0, t1, t2, t3]);
                 }
             }
         });
+}
+
+/// One image row's pixel pairs `j` (`dst[2j]`, `dst[2j + 1]`) of [`col2im_doubling`]: `+= t1[j]
+/// + t3[j − 1]` and `+= t2[j] + t0[j + 1]`, the taps outside the row left out. The edges are
+/// done apart so the middle loop has no tests and vectorises.
+fn add_pairs(dst: &mut [f32], [t0, t1, t2, t3]: [&[f32]; 4]) {
+    let ow = t1.len();
+    debug_assert_eq!(dst.len(), 2 * ow);
+    if ow == 1 {
+        dst[0] += t1[0];
+        dst[1] += t2[0];
+        return;
+    }
+    dst[0] += t1[0];
+    dst[1] += t2[0] + t0[1];
+    let middle = dst[2..2 * (ow - 1)].chunks_exact_mut(2);
+    let even = t1[1..ow - 1].iter().zip(&t3[..ow - 2]);
+    let odd = t2[1..ow - 1].iter().zip(&t0[2..]);
+    for (px, ((a, b), (c, d))) in middle.zip(even.zip(odd)) {
+        px[0] += a + b;
+        px[1] += c + d;
+    }
+    dst[2 * ow - 2] += t1[ow - 1] + t3[ow - 2];
+    dst[2 * ow - 1] += t2[ow - 1];
 }
 
 #[cfg(test)]
@@ -321,7 +350,15 @@ mod tests {
     #[test]
     fn col2im_is_the_adjoint_of_im2col() {
         // <im2col(x), y> = <x, col2im(y)> for all x, y.
-        for (c, h, w, k, s, p) in [(3, 8, 8, 4, 2, 1), (2, 7, 5, 4, 2, 1), (3, 9, 6, 4, 1, 1)] {
+        // The doubling geometries (8×8, 4×6, 2×2, the last two rows or columns at its edges
+        // only) and two general ones.
+        for (c, h, w, k, s, p) in [
+            (3, 8, 8, 4, 2, 1),
+            (2, 4, 6, 4, 2, 1),
+            (2, 2, 2, 4, 2, 1),
+            (2, 7, 5, 4, 2, 1),
+            (3, 9, 6, 4, 1, 1),
+        ] {
             let g = geo(c, h, w, k, s, p);
             let x = values(c * h * w, 3);
             let y = values(g.rows() * g.positions(), 11);
