@@ -106,40 +106,61 @@ fn check_header(
 }
 
 /// Build a model from an importer's tensors (named by module path under the generator),
-/// through the same checks as a pix2paint file.
+/// through the same checks as a pix2paint file: the config's bounds, the weights it declares
+/// against those held, each tensor's name and shape, finite values, nothing left over.
 pub fn from_imported(
     imported: super::import::Imported,
     path: &Path,
     device: &Device,
 ) -> Result<ModelFile, WeightsError> {
-    let tensors: Vec<(String, Raw)> = imported
-        .tensors
-        .into_iter()
-        .map(|(name, shape, values)| {
-            (
-                format!("generator.{name}"),
-                Raw {
-                    dtype: Dtype::F32,
-                    shape,
-                    bytes: bytemuck::cast_slice(&values).to_vec(),
-                },
-            )
-        })
-        .collect();
-    let mut meta = HashMap::new();
-    meta.insert("format".into(), FORMAT.into());
-    meta.insert("format_version".into(), FORMAT_VERSION.to_string());
-    meta.insert("generator_config".into(), imported.config.to_string());
-    meta.insert(
-        "info".into(),
-        serde_json::to_string(&imported.info).expect("ModelInfo serializes"),
-    );
-    let bytes = safetensors::serialize(tensors.iter().map(|(n, r)| (n.as_str(), r)), Some(meta))
-        .map_err(|e| WeightsError::Architecture {
-            path: path.to_owned(),
-            detail: format!("a tensor's values do not fill its shape: {e}"),
-        })?;
-    from_bytes(&bytes, path, device)
+    let arch = |detail: String| WeightsError::Architecture {
+        path: path.to_owned(),
+        detail,
+    };
+    let config = imported.config;
+    check_generator_config(&config).map_err(arch)?;
+    let mut held = 0u64;
+    let mut tensors: HashMap<String, (Vec<usize>, Vec<f32>)> = HashMap::new();
+    for (name, shape, values) in imported.tensors {
+        if shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d)) != Some(values.len()) {
+            return Err(arch(format!(
+                "tensor {name} has {} values for shape {shape:?}",
+                values.len()
+            )));
+        }
+        held = held.saturating_add(values.len() as u64);
+        tensors.insert(name, (shape, values));
+    }
+    check_holds(config.conv_weights(), held).map_err(arch)?;
+    let generator = fill(
+        config.init(device),
+        "",
+        &HashMap::new(),
+        device,
+        |name, expected| match tensors.get(name) {
+            None => Err(format!("tensor {name} is missing")),
+            Some((shape, _)) if shape != expected => Err(format!(
+                "tensor {name} has shape {shape:?}, the config needs {expected:?}"
+            )),
+            Some((_, values)) => Ok(values.clone()),
+        },
+    )
+    .map_err(arch)?;
+    let used = tensor_count(&generator);
+    if used != tensors.len() {
+        return Err(arch(format!(
+            "it holds {} tensors but the generator it describes has {used}",
+            tensors.len()
+        )));
+    }
+    Ok(ModelFile {
+        generator,
+        generator_config: config,
+        training_generator: None,
+        discriminator: None,
+        info: imported.info,
+        extras: Default::default(),
+    })
 }
 
 /// Parse a model from bytes; `path` only names the source in errors.
@@ -231,12 +252,13 @@ pub fn from_bytes(bytes: &[u8], path: &Path, device: &Device) -> Result<ModelFil
             .as_ref()
             .map_or(0, |c| c.conv_weights());
     check_holds(declared, held).map_err(arch)?;
+    let stored = |name: &str, expected: &[usize]| stored_floats(&tensors, name, expected);
     let generator = fill(
         generator_config.init(device),
         "generator",
-        &tensors,
         &ids,
         device,
+        stored,
     )
     .map_err(arch)?;
     let training_generator = if has_training_generator {
@@ -244,9 +266,9 @@ pub fn from_bytes(bytes: &[u8], path: &Path, device: &Device) -> Result<ModelFil
             fill(
                 generator_config.init(device),
                 TRAINING_GENERATOR,
-                &tensors,
                 &ids,
                 device,
+                stored,
             )
             .map_err(arch)?,
         )
@@ -257,7 +279,7 @@ pub fn from_bytes(bytes: &[u8], path: &Path, device: &Device) -> Result<ModelFil
         None => None,
         Some(config) => {
             let d =
-                fill(config.init(device), "discriminator", &tensors, &ids, device).map_err(arch)?;
+                fill(config.init(device), "discriminator", &ids, device, stored).map_err(arch)?;
             Some((d, config))
         }
     };
@@ -313,17 +335,19 @@ pub(super) fn looks_like_header(bytes: &[u8]) -> bool {
     bytes.get(8) == Some(&b'{')
 }
 
-/// Loads tensors onto a freshly built module by path, checking shapes.
-pub(super) struct Filler<'a, 'b> {
-    prefix: &'static str,
+/// Fills a freshly built module's parameters by path: each tensor's values come from
+/// `values(name, shape the module needs)`, are checked to be finite, and keep the parameter id
+/// the file recorded (so a resumed optimizer finds its state).
+struct Filler<'a, F> {
+    prefix: &'a str,
     path: super::module_path::ModulePath,
-    tensors: &'a HashMap<&'b str, TensorView<'b>>,
     ids: &'a HashMap<String, u64>,
     device: &'a Device,
+    values: F,
     error: Option<String>,
 }
 
-impl ModuleMapper for Filler<'_, '_> {
+impl<F: Fn(&str, &[usize]) -> Result<Vec<f32>, String>> ModuleMapper for Filler<'_, F> {
     fn enter_module(&mut self, name: &str, _container_type: &str) {
         self.path.enter(name);
     }
@@ -336,22 +360,10 @@ impl ModuleMapper for Filler<'_, '_> {
         }
         let name = self.path.name(self.prefix);
         let expected = param.lazy_shape().to_vec();
-        let Some(view) = self.tensors.get(name.as_str()) else {
-            self.error = Some(format!("tensor {name} is missing"));
-            return param;
-        };
-        if view.shape() != expected.as_slice() {
-            self.error = Some(format!(
-                "tensor {name} has shape {:?}, the config needs {:?}",
-                view.shape(),
-                expected
-            ));
-            return param;
-        }
-        let values = match decode_floats(view) {
+        let values = match (self.values)(&name, &expected) {
             Ok(v) => v,
             Err(e) => {
-                self.error = Some(format!("tensor {name}: {e}"));
+                self.error = Some(e);
                 return param;
             }
         };
@@ -371,6 +383,24 @@ impl ModuleMapper for Filler<'_, '_> {
             .unwrap_or(param.id);
         param.transform_for_load(tensor, id)
     }
+}
+
+/// The values of the safetensors tensor `name`, which must have `shape`.
+fn stored_floats(
+    tensors: &HashMap<&str, TensorView<'_>>,
+    name: &str,
+    shape: &[usize],
+) -> Result<Vec<f32>, String> {
+    let view = tensors
+        .get(name)
+        .ok_or_else(|| format!("tensor {name} is missing"))?;
+    if view.shape() != shape {
+        return Err(format!(
+            "tensor {name} has shape {:?}, the config needs {shape:?}",
+            view.shape()
+        ));
+    }
+    decode_floats(view).map_err(|e| format!("tensor {name}: {e}"))
 }
 
 /// Decode a stored float tensor (F32, F16 or BF16) to f32, whatever its alignment.
@@ -393,19 +423,21 @@ pub(crate) fn decode_floats(view: &TensorView<'_>) -> Result<Vec<f32>, String> {
     })
 }
 
-pub(super) fn fill<M: Module>(
+/// `module` with every parameter filled through a [`Filler`] (names `prefix.path`, or the
+/// bare path with an empty prefix), or the first problem found.
+fn fill<M: Module>(
     module: M,
-    prefix: &'static str,
-    tensors: &HashMap<&str, TensorView<'_>>,
+    prefix: &str,
     ids: &HashMap<String, u64>,
     device: &Device,
+    values: impl Fn(&str, &[usize]) -> Result<Vec<f32>, String>,
 ) -> Result<M, String> {
     let mut filler = Filler {
         prefix,
         path: Default::default(),
-        tensors,
         ids,
         device,
+        values,
         error: None,
     };
     let module = module.map(&mut filler);

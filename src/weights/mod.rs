@@ -35,7 +35,6 @@ pub(crate) use check::{check_generator_config, check_holds};
 pub use error::WeightsError;
 pub use load::{from_bytes, from_imported, load};
 pub use lookup::{DEFAULT_MODEL_FILE, default_model_dir, default_model_path};
-use save::Raw;
 pub(crate) use save::collect;
 pub use save::{save, save_model_file, to_bytes};
 

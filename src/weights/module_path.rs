@@ -1,5 +1,5 @@
 //! Where a Burn module visitor or mapper is in the module tree: the one piece of bookkeeping
-//! every walk over a network's tensors needs (saving, loading, averaging, the `.pict` import).
+//! every walk over a network's tensors needs (saving, loading, averaging).
 
 /// The path of module names a walk is at, pushed and popped as it enters and leaves modules.
 #[derive(Debug, Default)]

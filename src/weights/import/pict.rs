@@ -15,7 +15,6 @@
 //! statistics: the demo normalised each batch norm with the current image's own statistics
 //! and ran no dropout, which is how pix2paint runs these models.
 
-use super::super::module_path::ModulePath;
 use super::{Imported, tf_kernel_to_burn};
 use crate::model::{BiasStyle, DEPTH, GeneratorConfig, NormStats};
 use crate::weights::{Direction, ModelInfo, WeightsError};
@@ -185,55 +184,33 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<Imported, WeightsError> {
 
     // Fill in what this generation of the format leaves out: zero biases (the first
     // pix2pix-tensorflow had none), and running statistics (never used: the demo normalised
-    // with each image's own).
-    let mut out = Vec::new();
-    let generator = config.init(&burn::tensor::Device::flex());
-    let mut expected: Vec<(String, Vec<usize>)> = Vec::new();
-    struct Shapes<'a>(&'a mut Vec<(String, Vec<usize>)>, ModulePath);
-    impl burn::module::ModuleVisitor for Shapes<'_> {
-        fn enter_module(&mut self, name: &str, _: &str) {
-            self.1.enter(name);
-        }
-        fn exit_module(&mut self, _: &str, _: &str) {
-            self.1.exit();
-        }
-        fn visit_float<const D: usize>(
-            &mut self,
-            param: &burn::module::Param<burn::tensor::Tensor<D>>,
-        ) {
-            self.0.push((self.1.name(""), param.lazy_shape().to_vec()));
-        }
-    }
-    burn::module::Module::visit(
-        &generator,
-        &mut Shapes(&mut expected, ModulePath::default()),
-    );
-    for (name, shape) in expected {
-        let n: usize = shape.iter().product();
-        let fill = if name.ends_with("running_var") {
-            Some(1.0)
-        } else if name.ends_with("running_mean") || name.ends_with("conv.bias") {
-            Some(0.0)
-        } else {
-            None
-        };
-        match (tensors.remove(&name), fill) {
-            (Some((s, v)), _) => out.push((name, s, v)),
-            (None, Some(f)) => out.push((name, shape, vec![f; n])),
-            (None, None) => {
-                return Err(WeightsError::Architecture {
-                    path: path.to_owned(),
-                    detail: format!("it has no variable for {name}"),
-                });
-            }
+    // with each image's own). Their lengths follow from the tensors present; whatever is still
+    // missing or left over, the loader reports.
+    let mut defaults = Vec::new();
+    for (name, (shape, _)) in &tensors {
+        if let Some(block) = name.strip_suffix(".conv.weight") {
+            // Output channels: [out, in, kh, kw] down, [in, out, kh, kw] up.
+            let channels = if block.starts_with("up.") {
+                shape[1]
+            } else {
+                shape[0]
+            };
+            defaults.push((format!("{block}.conv.bias"), channels, 0.0));
+        } else if let Some(block) = name.strip_suffix(".norm.gamma") {
+            let channels = shape.first().copied().unwrap_or(0);
+            defaults.push((format!("{block}.norm.running_mean"), channels, 0.0));
+            defaults.push((format!("{block}.norm.running_var"), channels, 1.0));
         }
     }
-    if let Some(extra) = tensors.keys().next() {
-        return Err(WeightsError::Architecture {
-            path: path.to_owned(),
-            detail: format!("variable for {extra} does not fit the generator"),
-        });
+    for (name, channels, value) in defaults {
+        tensors
+            .entry(name)
+            .or_insert_with(|| (vec![channels], vec![value; channels]));
     }
+    let out: Vec<(String, Vec<usize>, Vec<f32>)> = tensors
+        .into_iter()
+        .map(|(name, (shape, values))| (name, shape, values))
+        .collect();
     let stem = path.file_stem().map_or("web demo model".into(), |s| {
         s.to_string_lossy().into_owned()
     });
