@@ -176,9 +176,9 @@ pub fn run(args: EvalArgs) -> Result<()> {
     );
     println!();
     println!(
-        "| model | hints | steps | mean L1 ↓ | L1 ÷ mean colour ↓ | SSIM ↑ | colourfulness ratio | histogram ∩ ↑ | checkerboard ratio ↓ | detail ratio | ms / image |"
+        "| model | hints | steps | mean L1 ↓ | L1 ÷ mean colour ↓ | SSIM ↑ | colourfulness ratio | histogram ∩ ↑ | checkerboard ratio ↓ | streak ratio ↓ | detail ratio | ms / image |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
     let row = |name: String,
                hints: String,
                steps: String,
@@ -186,13 +186,14 @@ pub fn run(args: EvalArgs) -> Result<()> {
                look: &Appearance,
                ms: String| {
         println!(
-            "| {name} | {hints} | {steps} | {:.4} | {:.3} | {:.4} | {:.2} | {:.3} | {:.2} | {:.2} | {ms} |",
+            "| {name} | {hints} | {steps} | {:.4} | {:.3} | {:.4} | {:.2} | {:.3} | {:.2} | {:.2} | {:.2} | {ms} |",
             s.l1(),
             s.l1() / mean_scores.l1(),
             s.ssim(),
             look.colourfulness_ratio(),
             look.histogram_intersection(),
             look.checkerboard_ratio(),
+            look.streak_ratio(),
             look.detail_ratio(),
         );
     };

@@ -1,7 +1,7 @@
 //! Measures of what people see in a painting, beside the pixel scores: how colourful it is,
 //! whether its colours are the photos', whether it carries the stride-2 checkerboard of
-//! transposed convolutions (Odena et al. 2016, "Deconvolution and Checkerboard Artifacts"), and
-//! how much detail it has. Each is reported as a ratio of the paintings' mean to the photos'
+//! transposed convolutions (Odena et al. 2016, "Deconvolution and Checkerboard Artifacts") or
+//! long horizontal and vertical streaks, and how much detail it has. Each is reported as a ratio of the paintings' mean to the photos'
 //! mean (1.0: like the photos), except the histogram intersection, which compares each
 //! painting with its own photo.
 
@@ -62,6 +62,14 @@ fn luminance(img: &RgbImage) -> Vec<f64> {
         .collect()
 }
 
+/// The spectral power of `l` without its DC term (`N · Σ l² − (Σ l)²` by Parseval), or `None`
+/// for a flat image, whose power is rounding noise (a ratio of two such noises is anything).
+fn ac_power(l: &[f64]) -> Option<f64> {
+    let all = l.len() as f64 * l.iter().map(|v| v * v).sum::<f64>();
+    let total = all - l.iter().sum::<f64>().powi(2);
+    (total > 1e-9 * all).then_some(total)
+}
+
 /// Share of the luminance's spectral power (DC excluded) on the period-2 row and column of its
 /// 2-D DFT, where a stride-2 checkerboard puts its energy. Computed without an FFT: by Parseval
 /// along the other axis, the power on the Nyquist row is `W · Σ_x (Σ_y (−1)^y l(x, y))²`, and
@@ -86,12 +94,33 @@ pub fn checkerboard_share(img: &RgbImage) -> f64 {
         .map(|(x, y)| sign(x) * sign(y) * l[y * w + x])
         .sum::<f64>()
         .powi(2);
-    let total =
-        (w * h) as f64 * l.iter().map(|v| v * v).sum::<f64>() - l.iter().sum::<f64>().powi(2);
-    if total <= 0.0 {
+    let Some(total) = ac_power(&l) else {
+        return 0.0;
+    };
+    (row + col - corner) / total
+}
+
+/// Share of the luminance's spectral power (DC excluded) on the zero-frequency row and column
+/// of its 2-D DFT: what varies along one axis only. Horizontal streaks across the picture (a
+/// decoder spreading a 1-pixel-high feature along a row) and vertical ones put their energy
+/// there; so do a photo's own straight edges and its borders (the DFT wraps around), which is
+/// why it is read as a ratio to the photos'. By Parseval along the summed axis the column's
+/// power is `H · Σ_y (Σ_x l)²`, the row's `W · Σ_x (Σ_y l)²`, each holding the DC term once.
+pub fn streak_share(img: &RgbImage) -> f64 {
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    if w < 2 || h < 2 {
         return 0.0;
     }
-    (row + col - corner) / total
+    let l = luminance(img);
+    let row_sums = (0..h).map(|y| l[y * w..(y + 1) * w].iter().sum::<f64>());
+    let col_sums = (0..w).map(|x| (0..h).map(|y| l[y * w + x]).sum::<f64>());
+    let dc = l.iter().sum::<f64>().powi(2);
+    let along_y = h as f64 * row_sums.map(|r| r * r).sum::<f64>() - dc;
+    let along_x = w as f64 * col_sums.map(|c| c * c).sum::<f64>() - dc;
+    let Some(total) = ac_power(&l) else {
+        return 0.0;
+    };
+    (along_y + along_x) / total
 }
 
 /// Mean gradient magnitude (central differences) of the luminance after a Gaussian blur of
@@ -123,6 +152,7 @@ pub struct Appearance {
     count: usize,
     colour: [f64; 2],
     checker: [f64; 2],
+    streaks: [f64; 2],
     detail: [f64; 2],
     intersection: f64,
 }
@@ -134,6 +164,7 @@ impl Appearance {
         for (sums, f) in [
             (&mut self.colour, colourfulness as fn(&RgbImage) -> f64),
             (&mut self.checker, checkerboard_share),
+            (&mut self.streaks, streak_share),
             (&mut self.detail, detail),
         ] {
             sums[0] += f(painting);
@@ -160,6 +191,11 @@ impl Appearance {
         Self::ratio(self.checker)
     }
 
+    /// Paintings' mean streak share ÷ the photos'.
+    pub fn streak_ratio(&self) -> f64 {
+        Self::ratio(self.streaks)
+    }
+
     /// Paintings' mean detail ÷ the photos'.
     pub fn detail_ratio(&self) -> f64 {
         Self::ratio(self.detail)
@@ -168,5 +204,47 @@ impl Appearance {
     /// Mean histogram intersection of each painting with its photo.
     pub fn histogram_intersection(&self) -> f64 {
         self.intersection / self.count.max(1) as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grey(w: u32, h: u32, f: impl Fn(u32, u32) -> u8) -> RgbImage {
+        RgbImage::from_fn(w, h, |x, y| {
+            let v = f(x, y);
+            image::Rgb([v, v, v])
+        })
+    }
+
+    #[test]
+    fn each_measure_sees_what_it_is_for() {
+        let checker = grey(16, 16, |x, y| if (x + y) % 2 == 0 { 200 } else { 50 });
+        let rows = grey(16, 16, |_, y| (y * 13 % 256) as u8);
+        let columns = grey(16, 16, |x, _| (x * 13 % 256) as u8);
+        // A diagonal pattern: no energy on either axis, none at period 2.
+        let diagonal = grey(16, 16, |x, y| {
+            let t = (x + y) as f64 * std::f64::consts::TAU / 16.0;
+            (128.0 + 100.0 * t.cos()).round() as u8
+        });
+        assert!((checkerboard_share(&checker) - 1.0).abs() < 1e-9);
+        assert!((streak_share(&rows) - 1.0).abs() < 1e-9);
+        assert!((streak_share(&columns) - 1.0).abs() < 1e-9);
+        assert!(
+            streak_share(&diagonal) < 1e-3,
+            "{}",
+            streak_share(&diagonal)
+        );
+        assert!(checkerboard_share(&diagonal) < 1e-3);
+        assert_eq!(streak_share(&grey(8, 8, |_, _| 90)), 0.0);
+        assert_eq!(colourfulness(&checker), 0.0);
+        let red = RgbImage::from_pixel(8, 8, image::Rgb([255, 0, 0]));
+        assert!(colourfulness(&red) > 50.0);
+        assert_eq!(histogram_intersection(&red, &red), 1.0);
+        assert_eq!(histogram_intersection(&red, &checker), 0.0);
+        assert_eq!(checkerboard_share(&grey(8, 8, |_, _| 90)), 0.0);
+        assert_eq!(detail(&grey(8, 8, |_, _| 90)), 0.0);
+        assert!(detail(&rows) > 0.0);
     }
 }
