@@ -240,9 +240,9 @@ fn col2im_doubling(cols: &[f32], geo: &Geometry, image: &mut [f32], ld: usize) {
         });
 }
 
-/// One image row's pixel pairs `j` (`dst[2j]`, `dst[2j + 1]`) of [`col2im_doubling`]: `+= t1[j]
-/// + t3[j − 1]` and `+= t2[j] + t0[j + 1]`, the taps outside the row left out. The edges are
-/// done apart so the middle loop has no tests and vectorises.
+/// One image row's pixel pairs `j` (`dst[2j]`, `dst[2j + 1]`) of [`col2im_doubling`]: the
+/// first gains `t1[j] + t3[j − 1]`, the second `t2[j] + t0[j + 1]`, taps outside the row left
+/// out. The edges are done apart so the middle loop has no tests and vectorises.
 fn add_pairs(dst: &mut [f32], [t0, t1, t2, t3]: [&[f32]; 4]) {
     let ow = t1.len();
     debug_assert_eq!(dst.len(), 2 * ow);
