@@ -112,6 +112,36 @@ fn drawing_a_stroke_paints_a_result_and_undo_removes_it() {
     assert_eq!(h.state().canvas.strokes().len(), 1, "nothing left to redo");
 }
 
+/// The path commands the file dialogs turn into: the result and the model in use saved where
+/// asked, without a dialog.
+#[test]
+fn the_result_and_the_model_save_where_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(app_with_tiny_model(dir.path()));
+    step_until(&mut h, "the model", |a| a.model().is_some());
+    let ctx = h.ctx.clone();
+    let painted = dir.path().join("painted.png");
+    let r = canvas_rect(&h);
+    h.drag_at(at(r, 0.3, 0.3));
+    h.step();
+    h.hover_at(at(r, 0.7, 0.6));
+    h.step();
+    h.drop_at(at(r, 0.7, 0.6));
+    h.step();
+    step_until(&mut h, "a result", |a| a.result().is_some());
+    h.state_mut()
+        .apply(&ctx, pix2paint::app::Command::SaveResult(painted.clone()));
+    let saved = image::open(&painted).unwrap().to_rgb8();
+    assert_eq!(&saved, h.state().result().unwrap());
+
+    let model = dir.path().join("copy.safetensors");
+    h.state_mut()
+        .apply(&ctx, pix2paint::app::Command::SaveModelAs(model.clone()));
+    step_until(&mut h, "the model copy", |_| model.exists());
+    let copy = pix2paint::weights::load(&model, &Device::flex()).unwrap();
+    assert_eq!(copy.info.name, h.state().model().unwrap().name);
+}
+
 #[test]
 fn a_fast_stroke_keeps_every_move_of_a_slow_frame() {
     let dir = tempfile::tempdir().unwrap();

@@ -1,5 +1,5 @@
-//! Carrying out [`Command`]s: every state change, dialog, file job and thread the panels
-//! ask for goes through [`PaintApp::apply`].
+//! Carrying out [`Command`]s: every state change, file job and thread the panels ask for goes
+//! through [`PaintApp::apply`] (the file dialogs through [`super::dialogs`] first).
 
 use super::*;
 
@@ -8,6 +8,19 @@ impl PaintApp {
     pub fn apply(&mut self, ctx: &egui::Context, command: Command) {
         let width = self.width() / self.resolution as f32;
         match command {
+            Command::OpenSketchDialog
+            | Command::OpenPhotoDialog
+            | Command::SaveSketchDialog
+            | Command::SaveResultDialog
+            | Command::OpenModelDialog
+            | Command::SaveModelAsDialog
+            | Command::TrainPickData
+            | Command::TrainPickMasks
+            | Command::TrainSaveAs => {
+                if let Some(next) = self.ask(&command) {
+                    self.apply(ctx, next);
+                }
+            }
             Command::BeginStroke(p) => {
                 self.canvas
                     .begin_coloured(self.tool, width, self.settings.hint_colour, p);
@@ -50,11 +63,6 @@ impl PaintApp {
                 self.variation = None;
                 self.requests.sent_revision = None;
             }
-            Command::OpenSketchDialog => {
-                if let Some(p) = self.image_dialog().pick_file() {
-                    self.apply(ctx, Command::OpenSketch(p));
-                }
-            }
             Command::OpenSketch(path) => self.open_sketch(&path),
             Command::OpenExample(n) => match crate::assets::example(n) {
                 Some(Ok(sketch)) => {
@@ -68,17 +76,7 @@ impl PaintApp {
                 }
                 None => {}
             },
-            Command::OpenPhotoDialog => {
-                if let Some(p) = self.image_dialog().pick_file() {
-                    self.apply(ctx, Command::OpenPhoto(p));
-                }
-            }
             Command::OpenPhoto(path) => self.open_photo(&path),
-            Command::SaveSketchDialog => {
-                if let Some(p) = self.image_dialog().set_file_name("sketch.png").save_file() {
-                    self.apply(ctx, Command::SaveSketch(p));
-                }
-            }
             Command::SaveSketch(p) => {
                 self.remember_image_dir(&p);
                 let img = self.canvas.rasterize(2 * self.resolution);
@@ -98,14 +96,12 @@ impl PaintApp {
                     Err(e) => self.windows.error = Some(e.to_string()),
                 }
             }
-            Command::SaveResultDialog => {
+            Command::SaveResult(p) => {
+                self.remember_image_dir(&p);
                 if let Some(result) = self.result_image()
-                    && let Some(p) = self.image_dialog().set_file_name("painted.png").save_file()
+                    && let Err(e) = crate::files::save_image(&result, &p)
                 {
-                    self.remember_image_dir(&p);
-                    if let Err(e) = crate::files::save_image(&result, &p) {
-                        self.windows.error = Some(e.to_string());
-                    }
+                    self.windows.error = Some(e.to_string());
                 }
             }
             Command::CopyResult => {
@@ -115,19 +111,6 @@ impl PaintApp {
                         [w as usize, h as usize],
                         r.as_raw(),
                     ));
-                }
-            }
-            Command::OpenModelDialog => {
-                let mut d = rfd::FileDialog::new()
-                    .add_filter("Models", &MODEL_EXTENSIONS)
-                    .add_filter("pix2paint model", &["safetensors"])
-                    .add_filter("PyTorch pix2pix generator", &["pth", "pt"])
-                    .add_filter("pix2pix web demo model", &["pict"]);
-                if let Some(dir) = &self.settings.last_model_dir {
-                    d = d.set_directory(dir);
-                }
-                if let Some(p) = d.pick_file() {
-                    self.apply(ctx, Command::OpenModel(p));
                 }
             }
             Command::OpenModel(path) => {
@@ -144,13 +127,8 @@ impl PaintApp {
                     self.training.btoa = d == crate::weights::Direction::BtoA;
                 }
             }
-            Command::SaveModelAsDialog => {
-                if let (Some(src), Some(info)) = (self.model_path.clone(), self.model.clone())
-                    && let Some(dest) = rfd::FileDialog::new()
-                        .add_filter("pix2paint model", &["safetensors"])
-                        .set_file_name(format!("{}.safetensors", info.name))
-                        .save_file()
-                {
+            Command::SaveModelAs(dest) => {
+                if let (Some(src), Some(info)) = (self.model_path.clone(), self.model.clone()) {
                     let done = ctx.clone();
                     self.run_background(ctx, move || {
                         let r = copy_model_with(&src, &dest, Some(info));
@@ -160,11 +138,6 @@ impl PaintApp {
                 }
             }
             Command::ToggleTraining => self.training.open = !self.training.open,
-            Command::TrainPickData => {
-                if let Some(dir) = rfd::FileDialog::new().pick_folder() {
-                    self.apply(ctx, Command::TrainOpenData(dir));
-                }
-            }
             Command::TrainOpenData(dir) => {
                 self.training.data_dir = Some(dir);
                 self.apply(ctx, Command::TrainReloadData);
@@ -172,11 +145,6 @@ impl PaintApp {
             Command::TrainReloadData => self.open_dataset(ctx),
             Command::TrainStart => self.start_training(ctx, false),
             Command::TrainContinue => self.start_training(ctx, true),
-            Command::TrainPickMasks => {
-                if let Some(dir) = rfd::FileDialog::new().pick_folder() {
-                    self.apply(ctx, Command::TrainSetMasks(Some(dir)));
-                }
-            }
             Command::TrainSetMasks(dir) => {
                 self.training.masks_dir = dir;
                 self.apply(ctx, Command::TrainReloadData);
@@ -184,13 +152,8 @@ impl PaintApp {
             Command::TrainPause => self.send_trainer(Control::Pause),
             Command::TrainResume => self.send_trainer(Control::Resume),
             Command::TrainStop => self.send_trainer(Control::Stop),
-            Command::TrainSaveAs => {
-                if let Some(src) = self.training.latest.clone()
-                    && let Some(dest) = rfd::FileDialog::new()
-                        .add_filter("pix2paint model", &["safetensors"])
-                        .set_file_name("my-model.safetensors")
-                        .save_file()
-                {
+            Command::TrainSaveTo(dest) => {
+                if let Some(src) = self.training.latest.clone() {
                     self.run_background(ctx, move || Background::Message(copy_model(&src, &dest)));
                 }
             }
@@ -214,14 +177,6 @@ impl PaintApp {
     pub(super) fn edit(&mut self, f: impl FnOnce(&mut Canvas)) {
         f(&mut self.canvas);
         self.requests.last_edit = Instant::now();
-    }
-
-    pub(super) fn image_dialog(&self) -> rfd::FileDialog {
-        let mut d = rfd::FileDialog::new().add_filter("Images", &crate::files::IMAGE_EXTENSIONS);
-        if let Some(dir) = &self.settings.last_image_dir {
-            d = d.set_directory(dir);
-        }
-        d
     }
 
     pub(super) fn remember_image_dir(&mut self, p: &Path) {

@@ -1,5 +1,7 @@
 //! What panels ask for. Panels only draw state and return commands; [`super::PaintApp`]
-//! applies them in one place.
+//! applies them in one place. A command that needs a file or folder from the user comes in
+//! two: the dialog (`…Dialog`, `TrainPick…`, `TrainSaveAs`), which [`super::dialogs`] turns
+//! into the command that acts on the path.
 
 use crate::canvas::{Point, Tool};
 use std::path::PathBuf;
@@ -49,6 +51,8 @@ pub enum Command {
     SaveSketch(PathBuf),
     /// Ask where to save the result (dialog).
     SaveResultDialog,
+    /// Save the result here.
+    SaveResult(PathBuf),
     /// Copy the result to the clipboard.
     CopyResult,
     /// Ask for a model file (dialog).
@@ -59,8 +63,10 @@ pub enum Command {
     ToggleModelInfo,
     /// Record which side of a pair the model takes as input.
     SetModelDirection(crate::weights::Direction),
-    /// Save the model in use, with its edited description, as a pix2paint file.
+    /// Ask where to save the model in use (dialog).
     SaveModelAsDialog,
+    /// Save the model in use, with its edited description, here as a pix2paint file.
+    SaveModelAs(PathBuf),
     /// Toggle the latency overlay.
     ToggleOverlay,
     /// Show or hide the training panel.
@@ -85,6 +91,8 @@ pub enum Command {
     TrainResume,
     /// Stop training (the model so far is written).
     TrainStop,
-    /// Save the newest trained model elsewhere (dialog).
+    /// Ask where to save the newest trained model (dialog).
     TrainSaveAs,
+    /// Save the newest trained model here, without its training state.
+    TrainSaveTo(PathBuf),
 }

@@ -13,6 +13,7 @@ pub mod toolbar;
 pub mod training;
 
 mod actions;
+mod dialogs;
 mod gpu_display;
 mod live;
 mod shortcuts;
