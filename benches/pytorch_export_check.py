@@ -15,7 +15,6 @@ import sys
 import numpy as np
 import torch
 from torch import nn
-from PIL import Image
 
 
 class Block(nn.Module):
@@ -55,6 +54,8 @@ def unet_256(ngf):
 
 
 def main():
+    from PIL import Image  # only the check needs it; unet_256 is imported by other scripts
+
     model, sketch, ours, ngf = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
     net = unet_256(ngf)
     state = torch.load(model, map_location="cpu", weights_only=True)

@@ -1,6 +1,7 @@
 //! A fuzz harness of our own, on stable Rust: valid files of the kinds pix2paint opens
 //! (its model files in full and half precision, PyTorch `.pth` files as pix2paint exports and
-//! as PyTorch pix2pix writes them, the web demo's `.pict`, PNG sketches and photos, dataset
+//! as PyTorch pix2pix writes them, in the ZIP container and in the legacy stream, the web
+//! demo's `.pict`, PNG sketches and photos, dataset
 //! folders, autosaves), mutated — truncated at random offsets, bits flipped,
 //! binary fields overwritten with 0 / huge / overflowing integers, header numbers (shapes,
 //! offsets, lengths) replaced by 0 or huge values, spans duplicated — and opened through the
@@ -204,6 +205,13 @@ fn mutated_model_files_load_or_are_refused() {
     common::foreign::write_pth(&written, &common::foreign::as_junyanz(&g));
     let good = std::fs::read(&written).unwrap();
     fuzz("pth (state dict)", 21, &good, &path, |p| {
+        weights::load(p, &d).is_ok()
+    });
+    // PyTorch's legacy (pre-1.6, non-ZIP) torch.save stream, as PyTorch itself wrote it
+    // (`benches/legacy_pth_fixture.py`).
+    let legacy = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/unet_ngf1_legacy.pth");
+    let good = std::fs::read(legacy).unwrap();
+    fuzz("pth (legacy stream)", 23, &good, &path, |p| {
         weights::load(p, &d).is_ok()
     });
     // The 2017 web demo's quantised .pict of a TensorFlow-layout generator.

@@ -310,3 +310,57 @@ fn a_pict_declaring_a_giant_network_is_refused_before_it_is_built() {
         .to_string();
     assert!(e.contains("declare"), "{e}");
 }
+
+/// The fixtures written by PyTorch itself (`benches/legacy_pth_fixture.py`).
+fn fixtures() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+/// `0.8 · sin(0.05 x + 0.07 y + c)`, as the fixture script computes it (f64, stored as f32).
+fn formula_input(device: &Device) -> Tensor<4> {
+    let mut v = Vec::with_capacity(3 * 256 * 256);
+    for c in 0..3 {
+        for y in 0..256 {
+            for x in 0..256 {
+                v.push((0.8 * (0.05 * x as f64 + 0.07 * y as f64 + c as f64).sin()) as f32);
+            }
+        }
+    }
+    Tensor::from_data(burn::tensor::TensorData::new(v, [1, 3, 256, 256]), device)
+}
+
+/// A generator saved by PyTorch's legacy (pre-1.6, non-ZIP) `torch.save` stream, as older
+/// pix2pix checkpoints are, loads and paints what PyTorch painted with it.
+#[test]
+fn a_legacy_pytorch_checkpoint_paints_what_pytorch_painted() {
+    let d = Device::flex();
+    let model = weights::load(&fixtures().join("unet_ngf1_legacy.pth"), &d).unwrap();
+    assert_eq!(model.generator_config.ngf, 1);
+    let reference: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(fixtures().join("unet_ngf1_legacy.json")).unwrap(),
+    )
+    .unwrap();
+    let y = model
+        .generator
+        .forward(formula_input(&d), NormStats::Batch, None, &[])
+        .into_data()
+        .convert::<f32>()
+        .to_vec::<f32>()
+        .unwrap();
+    let mean = y.iter().map(|&v| v as f64).sum::<f64>() / y.len() as f64;
+    let want = reference["mean"].as_f64().unwrap();
+    assert!(
+        (mean - want).abs() < 1e-5,
+        "mean {mean} vs PyTorch's {want}"
+    );
+    let pixels = reference["pixels"].as_array().unwrap();
+    assert_eq!(pixels.len(), 64);
+    for p in pixels {
+        let [c, py, px] = [0, 1, 2].map(|i| p[i].as_u64().unwrap() as usize);
+        let (got, want) = (y[(c * 256 + py) * 256 + px], p[3].as_f64().unwrap() as f32);
+        assert!(
+            (got - want).abs() < 1e-4,
+            "pixel ({c}, {py}, {px}): {got} vs PyTorch's {want}"
+        );
+    }
+}
