@@ -270,3 +270,127 @@ fn prepare_and_export_refuse_to_replace_their_inputs() {
         "the full-precision model is intact"
     );
 }
+
+/// Hostile values for every numeric flag of the commands that take user numbers: each run
+/// ends in a result (0), a clean error (1) or a refused flag (2), never a panic (101) or a
+/// signal. Commands run on small real inputs, so a value the parsers accept is carried out.
+#[test]
+fn hostile_flag_values_are_refused_or_carried_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = hint_model(dir.path());
+    let sketch = dir.path().join("sketch.png");
+    draw_sketch(64, 48).save(&sketch).unwrap();
+    let photos = dir.path().join("photos");
+    std::fs::create_dir_all(&photos).unwrap();
+    image::RgbImage::from_fn(64, 64, |x, y| {
+        image::Rgb([(x * 4) as u8, (y * 4) as u8, 80])
+    })
+    .save(photos.join("p.png"))
+    .unwrap();
+    let values = [
+        "0",
+        "-1",
+        "1",
+        "3",
+        "1e-30",
+        "1e308",
+        "-0",
+        "NaN",
+        "inf",
+        "-inf",
+        "",
+        "1e",
+        "0x10",
+        "18446744073709551616",
+        "99999999999999999999999",
+        " 7 ",
+    ];
+    // (command and its fixed arguments, the numeric flags to try)
+    let out = |name: &str| dir.path().join(name);
+    let cases: Vec<(Vec<std::ffi::OsString>, &[&str])> = vec![
+        (
+            vec![
+                "colorize".into(),
+                sketch.clone().into(),
+                "--weights".into(),
+                model.clone().into(),
+                "-o".into(),
+                out("c.png").into(),
+            ],
+            &["--seed"],
+        ),
+        (
+            vec![
+                "prepare".into(),
+                photos.clone().into(),
+                "-o".into(),
+                out("pairs").into(),
+            ],
+            &["--size", "--sigma", "--min-fragment"],
+        ),
+        (
+            vec![
+                "eval".into(),
+                photos.clone().into(),
+                "--weights".into(),
+                model.clone().into(),
+            ],
+            &["--limit", "--sample-count", "--hints"],
+        ),
+        (
+            // An empty dataset: every accepted value ends in the clean "no examples" error.
+            vec![
+                "train".into(),
+                out("empty").into(),
+                "--out".into(),
+                out("m.safetensors").into(),
+            ],
+            &[
+                "--steps",
+                "--epochs",
+                "--batch-size",
+                "--lr",
+                "--lambda",
+                "--ngf",
+                "--ndf",
+                "--resolution",
+                "--checkpoint-every",
+                "--log-every",
+                "--seed",
+                "--hint-rate",
+                "--ema",
+            ],
+        ),
+    ];
+    std::fs::create_dir_all(out("empty")).unwrap();
+    let mut codes = [0usize; 3];
+    for (args, flags) in &cases {
+        for flag in *flags {
+            for value in values {
+                let mut all: Vec<std::ffi::OsString> = args.clone();
+                all.push(format!("{flag}={value}").into());
+                let refs: Vec<&dyn AsRef<std::ffi::OsStr>> = all
+                    .iter()
+                    .map(|a| a as &dyn AsRef<std::ffi::OsStr>)
+                    .collect();
+                let o = pix2paint(&refs);
+                let code = o.status.code();
+                assert!(
+                    matches!(code, Some(0..=2)) && !stderr(&o).contains("panicked"),
+                    "{} {flag}={value:?}: exit {code:?}\n{}",
+                    args[0].to_string_lossy(),
+                    stderr(&o)
+                );
+                codes[code.unwrap_or(0) as usize] += 1;
+            }
+        }
+    }
+    assert_eq!(codes.iter().sum::<usize>(), 20 * values.len());
+    // Not vacuous: the fixed arguments work (some values run to the end) and the parsers
+    // refuse others.
+    assert!(
+        codes[0] > 0 && codes[2] > 0,
+        "exit codes 0 / 1 / 2: {codes:?}"
+    );
+    eprintln!("exit codes 0 / 1 / 2: {codes:?}");
+}
