@@ -345,7 +345,7 @@ fn a_legacy_pytorch_checkpoint_paints_what_pytorch_painted() {
         .forward(formula_input(&d), NormStats::Batch, None, &[])
         .into_data()
         .convert::<f32>()
-        .to_vec::<f32>()
+        .try_into_vec::<f32>()
         .unwrap();
     let mean = y.iter().map(|&v| v as f64).sum::<f64>() / y.len() as f64;
     let want = reference["mean"].as_f64().unwrap();
