@@ -259,6 +259,24 @@ fn export_can_pick_the_raw_training_generator() {
     assert_ne!(first_weight(&m.generator), first_weight(&average));
     assert!(m.info.description.contains("raw training generator"));
 
+    // Or leave it out: the average alone, a smaller file.
+    let slim = dir.path().join("slim.safetensors");
+    let o = pix2paint(&[
+        &"export",
+        &both,
+        &"--average-only",
+        &"--to",
+        &"safetensors",
+        &"-o",
+        &slim,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let m = pix2paint::weights::load(&slim, &d).unwrap();
+    assert!(m.training_generator.is_none());
+    assert_eq!(first_weight(&m.generator), first_weight(&average));
+    let size = |p: &std::path::Path| std::fs::metadata(p).unwrap().len();
+    assert!(size(&slim) < size(&both));
+
     // A file without one: a clear refusal, no output.
     let plain = dir.path().join("plain.safetensors");
     save_tiny(&plain, &average, None, Precision::Full);

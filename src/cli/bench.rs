@@ -558,6 +558,14 @@ fn run_train(args: &BenchArgs) -> Result<()> {
             );
         }
         pix2paint::kernels::set_enabled(true);
+        if let Some(gpu) = &gpu {
+            let worst =
+                super::bench_agreement::step_agreement(&config, &gpu.device, &sketch, &photo)?;
+            lines.push(format!(
+                "ngf {ngf}: {} against the CPU, two steps from one checkpoint: losses within {worst:.1e} (relative)",
+                gpu.description
+            ));
+        }
         if let Some(p) = &peer {
             lines.push(format!(
                 "ngf {ngf}: G {:.2} M + D {:.2} M parameters in both; {:.1} GFLOP per step; PyTorch {}",

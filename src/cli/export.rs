@@ -50,6 +50,11 @@ pub struct ExportArgs {
     /// `--ema`) instead of its moving average, e.g. to compare the two with `eval`.
     #[arg(long)]
     training_generator: bool,
+    /// Leave out the raw generator a run trains, keeping the one that paints (its moving
+    /// average) and the discriminator: a file a third smaller, from which a run continues with
+    /// its raw generator starting at the average.
+    #[arg(long, conflicts_with = "training_generator")]
+    average_only: bool,
 }
 
 /// Convert the model.
@@ -78,6 +83,9 @@ pub fn run(args: ExportArgs) -> Result<()> {
                 )
                 .trim()
                 .to_string();
+            }
+            if args.average_only {
+                m.training_generator = None;
             }
             Ok(m)
         })

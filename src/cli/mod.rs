@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod bench;
+pub mod bench_agreement;
 pub mod bench_layers;
 pub mod bounds;
 pub mod colorize;
