@@ -175,7 +175,8 @@ pub enum Event {
         info: ModelInfo,
         /// Whether it takes colour hints.
         takes_hints: bool,
-        /// The file it was loaded from (none for a painter handed over in memory).
+        /// The file it was loaded from, or that holds the weights of a painter handed over in
+        /// memory (none when no file does).
         path: Option<PathBuf>,
     },
     /// A model file could not be loaded; the previous model (if any) stays in use.
@@ -190,7 +191,7 @@ pub enum Event {
 #[derive(Default)]
 struct Slot {
     request: Option<Request>,
-    new_painter: Option<Box<Painter>>,
+    new_painter: Option<(Box<Painter>, Option<PathBuf>)>,
     load: Option<PathBuf>,
     shutdown: bool,
 }
@@ -243,10 +244,13 @@ impl InferenceWorker {
         cvar.notify_one();
     }
 
-    /// Use another model from the next request on.
-    pub fn swap_painter(&self, painter: Painter) {
+    /// Use another model from the next request on. `file`: where the same weights are saved
+    /// too (a training checkpoint), which the app then names as the model in use (*Save model
+    /// as…* copies it); `None` for weights that exist in memory only.
+    pub fn swap_painter(&self, painter: Painter, file: Option<PathBuf>) {
         let (lock, cvar) = &*self.shared;
-        lock.lock().unwrap_or_else(|p| p.into_inner()).new_painter = Some(Box::new(painter));
+        lock.lock().unwrap_or_else(|p| p.into_inner()).new_painter =
+            Some((Box::new(painter), file));
         cvar.notify_one();
     }
 
@@ -323,7 +327,7 @@ fn run(
                 slot.load.take(),
             )
         };
-        if let Some(p) = new_painter {
+        if let Some((p, file)) = new_painter {
             use burn::module::Module;
             let p = Painter {
                 generator: p.generator.to_device(&device),
@@ -332,7 +336,7 @@ fn run(
             send(Event::ModelChanged {
                 info: p.info.clone(),
                 takes_hints: p.takes_hints(),
-                path: None,
+                path: file,
             });
             painter = Some(p);
         }

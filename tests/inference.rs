@@ -99,7 +99,7 @@ fn variations_follow_their_seed_and_weights_swap_without_restart() {
     assert_eq!(v7, paint(3, Some(7)));
     assert_eq!(plain, paint(4, None));
 
-    w.swap_painter(painter(99, &d));
+    w.swap_painter(painter(99, &d), None);
     match w.recv_timeout(Duration::from_secs(60)) {
         Some(Event::ModelChanged { info, .. }) => assert_eq!(info.name, "tiny 99"),
         other => panic!("expected ModelChanged, got {other:?}"),

@@ -181,11 +181,16 @@ impl PaintApp {
                     })
                     .collect();
             }
-            TrainEvent::Checkpoint { path, step } => {
-                // The live canvas paints with the newest weights.
+            TrainEvent::Checkpoint {
+                path,
+                step,
+                painter,
+            } => {
+                // The live canvas paints with the newest weights, handed over in memory; the
+                // checkpoint file holds the same ones (for Save model as…).
                 self.training.latest = Some(path.clone());
                 self.training.message = Some(format!("step {step}: checkpoint saved"));
-                self.worker.load_model(path);
+                self.worker.swap_painter(*painter, Some(path));
             }
             TrainEvent::Diverged { step, restored } => {
                 self.training.message = Some(format!(

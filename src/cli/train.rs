@@ -269,7 +269,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
                     since_log = (0, [0.0; 4]);
                 }
             }
-            TrainEvent::Checkpoint { step, path } => {
+            TrainEvent::Checkpoint { step, path, .. } => {
                 say(&bar, format!("step {step}: checkpoint {}", path.display()));
                 if let Some(dir) = &args.snapshots
                     && let Err(e) = snapshot(&path, dir, step)

@@ -276,6 +276,16 @@ impl Gan {
         }
     }
 
+    /// What the live canvas paints with at this step: [`Gan::inference_generator`] with its
+    /// architecture and what the checkpoint file says of itself.
+    pub fn painter(&self) -> crate::inference::Painter {
+        crate::inference::Painter {
+            generator: self.inference_generator(),
+            config: self.g_config.clone(),
+            info: self.info_now(),
+        }
+    }
+
     fn request<'a>(
         &'a self,
         info: &'a ModelInfo,

@@ -83,6 +83,9 @@ pub enum TrainEvent {
         step: u64,
         /// The file.
         path: PathBuf,
+        /// The generator that paints at this step, in memory: the live canvas takes it from
+        /// here instead of reading the whole checkpoint (G, D, both optimizers) back from disk.
+        painter: Box<crate::inference::Painter>,
     },
     /// A loss became NaN/infinite: the last good checkpoint was restored and the run stopped.
     Diverged {
@@ -228,6 +231,7 @@ pub fn run(
             report(TrainEvent::Checkpoint {
                 step: gan.step,
                 path: job.checkpoint.clone(),
+                painter: Box::new(gan.painter()),
             });
         }
         if config.sample_every > 0 && gan.step % config.sample_every == 0 {
