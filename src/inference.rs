@@ -90,13 +90,9 @@ impl Painter {
             .filter(|_| self.takes_hints())
             .map(|h| hints_to_tensor(&[h], device)); // [1, 4, H, W]
         let mut noise = variation.map(|seed| DropoutNoise::new(seed, self.config.dropout));
-        let y = self.generator.forward_any_size(
-            x,
-            hints,
-            self.info.inference_stats,
-            noise.as_mut(),
-            &self.config.dropout_decoders,
-        ); // [1, out_channels, H, W]
+        let y =
+            self.generator
+                .forward_any_size(x, hints, self.info.inference_stats, noise.as_mut()); // [1, out_channels, H, W]
         // y − y is NaN exactly where y is NaN or infinite: one reduction finds both.
         if (y.clone() - y.clone()).is_nan().any().into_scalar::<bool>() {
             return Err(NonFinitePainting {

@@ -51,7 +51,7 @@ fn random_generator(config: &GeneratorConfig, seed: u64) -> Generator {
 
 fn output(g: &Generator, stats: NormStats) -> Vec<f32> {
     let x = fixed_input(99, &Device::flex());
-    g.forward(x, stats, None, &[])
+    g.forward(x, stats, None)
         .into_data()
         .convert::<f32>()
         .try_into_vec::<f32>()
@@ -342,7 +342,7 @@ fn a_legacy_pytorch_checkpoint_paints_what_pytorch_painted() {
     .unwrap();
     let y = model
         .generator
-        .forward(formula_input(&d), NormStats::Batch, None, &[])
+        .forward(formula_input(&d), NormStats::Batch, None)
         .into_data()
         .convert::<f32>()
         .try_into_vec::<f32>()

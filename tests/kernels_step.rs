@@ -115,7 +115,7 @@ fn training_steps_and_paintings_match_burns_path() {
     let x = images_to_tensor(&[&draw_sketch(256, 256)], &Device::flex());
     let paint = |on: bool| {
         kernels::set_enabled(on);
-        let y = g.forward(x.clone(), NormStats::Batch, None, &[]);
+        let y = g.forward(x.clone(), NormStats::Batch, None);
         kernels::set_enabled(true);
         y.into_data()
             .convert::<f32>()

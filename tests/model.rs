@@ -16,7 +16,7 @@ fn generator_keeps_256_and_512_shapes() {
     let d = Device::flex();
     let g = tiny_generator(1, &d);
     for side in [256, 512] {
-        let y = g.forward(input(side, side, &d), NormStats::Batch, None, &[]);
+        let y = g.forward(input(side, side, &d), NormStats::Batch, None);
         assert_eq!(y.dims(), [1, 3, side, side]);
     }
 }
@@ -25,7 +25,7 @@ fn generator_keeps_256_and_512_shapes() {
 fn odd_sizes_are_padded_and_cropped_back() {
     let d = Device::flex();
     let g = tiny_generator(1, &d);
-    let y = g.forward_any_size(input(300, 177, &d), None, NormStats::Batch, None, &[]);
+    let y = g.forward_any_size(input(300, 177, &d), None, NormStats::Batch, None);
     assert_eq!(y.dims(), [1, 3, 300, 177]);
 }
 
@@ -33,7 +33,7 @@ fn odd_sizes_are_padded_and_cropped_back() {
 fn output_lies_in_tanh_range_and_is_not_constant() {
     let d = Device::flex();
     let g = tiny_generator(2, &d);
-    let y = g.forward(input(256, 256, &d), NormStats::Batch, None, &[]);
+    let y = g.forward(input(256, 256, &d), NormStats::Batch, None);
     let v = y.into_data().try_into_vec::<f32>().unwrap();
     assert!(v.iter().all(|x| (-1.0..=1.0).contains(x)));
     let (lo, hi) = v
@@ -50,15 +50,10 @@ fn inference_is_deterministic_and_seeds_give_reproducible_variations() {
     let x = input(256, 256, &d);
     let run = |seed: Option<u64>| {
         let mut noise = seed.map(|s| DropoutNoise::new(s, c.dropout));
-        g.forward(
-            x.clone(),
-            NormStats::Batch,
-            noise.as_mut(),
-            &c.dropout_decoders,
-        )
-        .into_data()
-        .try_into_vec::<f32>()
-        .unwrap()
+        g.forward(x.clone(), NormStats::Batch, noise.as_mut())
+            .into_data()
+            .try_into_vec::<f32>()
+            .unwrap()
     };
     assert_eq!(run(None), run(None), "dropout off must be deterministic");
     assert_eq!(
@@ -83,10 +78,8 @@ fn running_statistics_mode_differs_from_image_statistics() {
     let d = Device::flex();
     let g = tiny_generator(4, &d);
     let x = input(256, 256, &d);
-    let a = g
-        .forward(x.clone(), NormStats::Batch, None, &[])
-        .into_data();
-    let b = g.forward(x, NormStats::Running, None, &[]).into_data();
+    let a = g.forward(x.clone(), NormStats::Batch, None).into_data();
+    let b = g.forward(x, NormStats::Running, None).into_data();
     assert_ne!(
         a.try_into_vec::<f32>().unwrap(),
         b.try_into_vec::<f32>().unwrap()
@@ -104,7 +97,7 @@ fn training_mode_updates_running_statistics() {
         .running_mean
         .value_sync()
         .into_data();
-    let _ = g.forward(input(256, 256, &d), NormStats::Train, None, &[]);
+    let _ = g.forward(input(256, 256, &d), NormStats::Train, None);
     let after = g.down[1]
         .norm
         .as_ref()

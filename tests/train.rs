@@ -331,7 +331,6 @@ fn a_diverging_run_is_stopped_and_the_last_good_checkpoint_kept() {
         images_to_tensor(&[&draw_sketch(256, 256)], &Device::flex()),
         pix2paint::model::NormStats::Batch,
         None,
-        &[],
     );
     let v = out.into_data().try_into_vec::<f32>().unwrap();
     assert!(

@@ -82,12 +82,7 @@ fn the_generator_built_with_icnr_keeps_the_unet_shapes() {
     for (a, b) in plain.up.iter().zip(&icnr.up) {
         assert_eq!(a.conv.weight.dims(), b.conv.weight.dims());
     }
-    let y = icnr.forward(
-        Tensor::ones([1, 3, 256, 256], &d),
-        NormStats::Batch,
-        None,
-        &[],
-    );
+    let y = icnr.forward(Tensor::ones([1, 3, 256, 256], &d), NormStats::Batch, None);
     assert_eq!(y.dims(), [1, 3, 256, 256]);
 }
 
@@ -102,8 +97,8 @@ fn a_hint_model_given_only_the_sketch_paints_as_with_empty_hints() {
     assert_eq!(g.input_channels(), 7);
     let sketch = Tensor::<4>::random([1, 3, 256, 256], Distribution::Uniform(-1.0, 1.0), &d);
     let empty = Tensor::cat(vec![sketch.clone(), Tensor::zeros([1, 4, 256, 256], &d)], 1);
-    let a = g.forward(sketch, NormStats::Batch, None, &[]);
-    let b = g.forward(empty, NormStats::Batch, None, &[]);
+    let a = g.forward(sketch, NormStats::Batch, None);
+    let b = g.forward(empty, NormStats::Batch, None);
     assert!((a - b).abs().max().into_scalar::<f32>() == 0.0);
 }
 
@@ -113,15 +108,10 @@ fn adding_hint_channels_to_a_model_keeps_its_painting() {
     d.seed(11);
     let g = GeneratorConfig::pytorch_unet().with_ngf(4).init(&d);
     let sketch = Tensor::<4>::random([1, 3, 256, 256], Distribution::Uniform(-1.0, 1.0), &d);
-    let before = g.forward(sketch.clone(), NormStats::Batch, None, &[]);
+    let before = g.forward(sketch.clone(), NormStats::Batch, None);
     let g = g.with_hint_channels(4);
     let hints = Tensor::<4>::random([1, 4, 256, 256], Distribution::Uniform(-1.0, 1.0), &d);
-    let after = g.forward(
-        Tensor::cat(vec![sketch, hints], 1),
-        NormStats::Batch,
-        None,
-        &[],
-    );
+    let after = g.forward(Tensor::cat(vec![sketch, hints], 1), NormStats::Batch, None);
     assert!((before - after).abs().max().into_scalar::<f32>() < 1e-6);
 }
 

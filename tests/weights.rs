@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 fn output(g: &pix2paint::model::Generator, d: &Device) -> Vec<f32> {
     let x = fixed_input(11, d);
-    g.forward(x, NormStats::Batch, None, &[])
+    g.forward(x, NormStats::Batch, None)
         .into_data()
         .try_into_vec::<f32>()
         .unwrap()

@@ -50,7 +50,7 @@ fn wgpu_forward_matches_cpu() {
     for variation in [None, Some(9)] {
         let run = |g: &pix2paint::model::Generator, x: Tensor<4>| {
             let mut noise = variation.map(|s| DropoutNoise::new(s, c.dropout));
-            g.forward(x, NormStats::Batch, noise.as_mut(), &c.dropout_decoders)
+            g.forward(x, NormStats::Batch, noise.as_mut())
                 .into_data()
                 .convert::<f32>()
                 .try_into_vec::<f32>()

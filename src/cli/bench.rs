@@ -92,7 +92,7 @@ fn time_forward(
     iters: usize,
 ) -> (f64, Vec<f32>) {
     let run = || {
-        g.forward(x.clone(), NormStats::Batch, None, &[])
+        g.forward(x.clone(), NormStats::Batch, None)
             .into_data()
             .convert::<f32>()
             .try_into_vec::<f32>()

@@ -96,6 +96,10 @@ pub struct Generator {
     pub down: Vec<Down>,
     /// Decoder blocks, innermost first.
     pub up: Vec<Up>,
+    /// Decoder blocks that apply dropout when [`Generator::forward`] is given noise (from the
+    /// config; not saved with the weights, the config is).
+    #[module(skip)]
+    pub dropout_decoders: Vec<usize>,
 }
 
 impl GeneratorConfig {
@@ -176,7 +180,11 @@ impl GeneratorConfig {
                 Up { conv, norm }
             })
             .collect();
-        Generator { down, up }
+        Generator {
+            down,
+            up,
+            dropout_decoders: self.dropout_decoders.clone(),
+        }
     }
 
     fn norm(&self, channels: usize, device: &Device) -> BatchNorm {
@@ -284,7 +292,8 @@ impl Generator {
 
     /// Run the U-Net on a batch whose sides are multiples of [`SIZE_MULTIPLE`].
     ///
-    /// `noise` applies dropout to the decoders the config names; `None` turns dropout off.
+    /// `noise` applies dropout to the decoders the config named ([`Generator::dropout_decoders`]);
+    /// `None` turns dropout off.
     /// A model with hint channels given only the sketch paints without hints (the hint
     /// channels are zero: no colour, mask 0).
     ///
@@ -295,7 +304,6 @@ impl Generator {
         x: Tensor<4>,
         stats: NormStats,
         mut noise: Option<&mut DropoutNoise>,
-        dropout_decoders: &[usize],
     ) -> Tensor<4> {
         let mut skips = Vec::with_capacity(DEPTH);
         let [b, c, hh, ww] = x.dims();
@@ -330,7 +338,7 @@ impl Generator {
                 None => h = crate::kernels::tanh(h),
             }
             if let Some(noise) = noise.as_deref_mut()
-                && dropout_decoders.contains(&j)
+                && self.dropout_decoders.contains(&j)
             {
                 h = noise.apply(h);
             }
@@ -350,7 +358,6 @@ impl Generator {
         hints: Option<Tensor<4>>,
         stats: NormStats,
         noise: Option<&mut DropoutNoise>,
-        dropout_decoders: &[usize],
     ) -> Tensor<4> {
         use burn::tensor::ops::PadMode;
         let [_, _, h, w] = sketch.dims();
@@ -369,7 +376,7 @@ impl Generator {
             Some(hints) => Tensor::cat(vec![padded(sketch, 1.0), padded(hints, 0.0)], 1),
             None => padded(sketch, 1.0),
         };
-        let y = self.forward(x, stats, noise, dropout_decoders);
+        let y = self.forward(x, stats, noise);
         if ph == 0 && pw == 0 {
             return y;
         }

@@ -183,12 +183,7 @@ impl Gan {
         let stats = NormStats::Train;
         let sketch = input.clone().narrow(1, 0, self.g_config.in_channels); // [B, 3, H, W]
         let mut noise = DropoutNoise::from_rng(self.rng.clone(), self.g_config.dropout);
-        let fake = self.g.forward(
-            input,
-            stats,
-            Some(&mut noise),
-            &self.g_config.dropout_decoders,
-        ); // [B, 3, H, W]
+        let fake = self.g.forward(input, stats, Some(&mut noise)); // [B, 3, H, W]
         self.rng = noise.into_rng();
 
         if !config.gan {

@@ -279,7 +279,7 @@ pub fn samples(
         .map(|ex| {
             let ex = prepare_example(&ex, resolution, &plain, &mut rng);
             let x = images_to_tensor(&[&ex.sketch], &device);
-            let y = g.forward(x, NormStats::Batch, None, &[]);
+            let y = g.forward(x, NormStats::Batch, None);
             let painted = tensor_to_images(y).remove(0);
             (ex.sketch, painted, ex.photo)
         })
