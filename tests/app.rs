@@ -400,16 +400,19 @@ fn the_training_panel_trains_pauses_stops_and_continues() {
     assert_eq!(h.state().training.progress.unwrap().0, paused_at, "paused");
     // The canvas paints with the checkpoints' weights, handed over in memory, and names the
     // checkpoint file as the model: Save model as… writes those weights.
-    step_until(&mut h, "a checkpoint's painter", |a| {
-        a.model().is_some_and(|m| m.steps > 6)
+    let latest = h.state().training.latest.clone().unwrap();
+    let on_disk = pix2paint::weights::load(&latest, &Device::flex())
+        .unwrap()
+        .trained_steps();
+    step_until(&mut h, "the last checkpoint's painter", |a| {
+        a.model().is_some_and(|m| m.steps == on_disk)
     });
-    let painting = h.state().model().unwrap().steps;
     let copy = dir.path().join("checkpoint-copy.safetensors");
     h.state_mut()
         .apply(&ctx, pix2paint::app::Command::SaveModelAs(copy.clone()));
     step_until(&mut h, "the copy", |_| copy.exists());
     let saved = pix2paint::weights::load(&copy, &Device::flex()).unwrap();
-    assert_eq!(saved.trained_steps(), painting);
+    assert_eq!(saved.trained_steps(), on_disk);
     h.get_by_label("Resume").click();
     step_until(&mut h, "progress after resuming", |a| {
         a.training.progress.is_some_and(|p| p.0 > paused_at + 2)

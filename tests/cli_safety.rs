@@ -138,7 +138,7 @@ fn out_of_range_flags_are_refused_with_what_to_give() {
         ("--ndf", "100000", "out of range"),
         ("--lr", "NaN", "learning rate"),
         ("--lr", "-0.5", "learning rate"),
-        ("--lambda", "inf", "weight from 0"),
+        ("--lambda", "inf", "L1 weight"),
         ("--resolution", "300", "multiple of 256"),
         ("--batch-size", "0", "out of range"),
         ("--steps", "0", "out of range"),

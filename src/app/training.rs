@@ -3,7 +3,7 @@
 
 use super::command::Command;
 use crate::dataset::Layout;
-use crate::train::{Losses, TrainConfig};
+use crate::train::{Losses, TrainConfig, limits};
 use egui::{TextureHandle, Ui};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -156,10 +156,10 @@ impl TrainingPanel {
                         ui.selectable_value(&mut self.by_epochs, false, "steps");
                         ui.selectable_value(&mut self.by_epochs, true, "epochs");
                         if self.by_epochs {
-                            ui.add(egui::DragValue::new(&mut self.epochs).range(1..=100_000));
+                            ui.add(egui::DragValue::new(&mut self.epochs).range(limits::STEPS));
                         } else {
                             ui.add(
-                                egui::DragValue::new(&mut self.config.steps).range(1..=10_000_000),
+                                egui::DragValue::new(&mut self.config.steps).range(limits::STEPS),
                             );
                         }
                     });
@@ -168,18 +168,23 @@ impl TrainingPanel {
                     ui.add(
                         egui::DragValue::new(&mut self.config.lr)
                             .speed(1e-5)
-                            .range(1e-6..=1e-2),
+                            .range(limits::LEARNING_RATE),
                     );
                     ui.end_row();
                     ui.label("λ (L1)");
-                    ui.add(egui::DragValue::new(&mut self.config.lambda_l1).range(0.0..=1000.0));
+                    ui.add(
+                        egui::DragValue::new(&mut self.config.lambda_l1).range(limits::LAMBDA_L1),
+                    );
                     ui.end_row();
                     ui.label("batch size");
-                    ui.add(egui::DragValue::new(&mut self.config.batch_size).range(1..=64));
+                    ui.add(
+                        egui::DragValue::new(&mut self.config.batch_size).range(limits::BATCH_SIZE),
+                    );
                     ui.end_row();
                     ui.label("checkpoint every");
                     ui.add(
-                        egui::DragValue::new(&mut self.config.checkpoint_every).range(1..=100_000),
+                        egui::DragValue::new(&mut self.config.checkpoint_every)
+                            .range(limits::CHECKPOINT_EVERY),
                     );
                     ui.end_row();
                     ui.label("colour hints");
@@ -201,7 +206,7 @@ impl TrainingPanel {
                             ui.add(
                                 egui::DragValue::new(&mut h.rate)
                                     .speed(0.005)
-                                    .range(0.01..=1.0),
+                                    .range(limits::HINT_FREE_SHARE),
                             );
                         }
                     });

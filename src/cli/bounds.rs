@@ -2,6 +2,7 @@
 //! says what to give instead, so no command sees a zero width, a NaN rate or an absurd size
 //! (clap prints the message with the flag's name and exits with status 2).
 
+use pix2paint::train::limits;
 use std::ops::RangeInclusive;
 
 fn integer<T>(s: &str, range: RangeInclusive<T>, what: &str) -> Result<T, String>
@@ -54,49 +55,48 @@ pub fn resolution(s: &str) -> Result<u32, String> {
     }
 }
 
-/// Examples per step: 1–64.
+/// Examples per step ([`limits::BATCH_SIZE`]).
 pub fn batch_size(s: &str) -> Result<usize, String> {
-    integer(s, 1..=64, "examples per step; pix2pix uses 1")
+    integer(s, limits::BATCH_SIZE, "examples per step; pix2pix uses 1")
 }
 
-/// A count of steps or epochs: 1 to a billion.
+/// A count of steps or epochs ([`limits::STEPS`]).
 pub fn count(s: &str) -> Result<u64, String> {
-    integer(s, 1..=pix2paint::train::MAX_STEPS, "how long to train")
+    integer(s, limits::STEPS, "how long to train")
 }
 
-/// A learning rate: finite, above 0, at most 1.
+/// Steps between checkpoints ([`limits::CHECKPOINT_EVERY`]).
+pub fn checkpoint_interval(s: &str) -> Result<u64, String> {
+    integer(s, limits::CHECKPOINT_EVERY, "steps between checkpoints")
+}
+
+/// A learning rate ([`limits::LEARNING_RATE`]).
 pub fn learning_rate(s: &str) -> Result<f64, String> {
-    real(
-        s,
-        |v| v > 0.0 && v <= 1.0,
-        "a learning rate above 0 and at most 1, e.g. 2e-4",
-    )
+    within(s, limits::LEARNING_RATE, "a learning rate, e.g. 2e-4")
 }
 
-/// The L1 weight: finite, 0 to 10,000.
+/// The L1 weight ([`limits::LAMBDA_L1`]).
 pub fn lambda(s: &str) -> Result<f64, String> {
-    real(
-        s,
-        |v| (0.0..=1e4).contains(&v),
-        "a weight from 0 to 10000; pix2pix uses 100",
-    )
+    within(s, limits::LAMBDA_L1, "the L1 weight; pix2pix uses 100")
 }
 
-/// A probability in (0, 1].
-pub fn rate(s: &str) -> Result<f64, String> {
-    real(
-        s,
-        |v| v > 0.0 && v <= 1.0,
-        "a share above 0 and at most 1, e.g. 0.125",
-    )
+/// The share of training steps without colour hints ([`limits::HINT_FREE_SHARE`]).
+pub fn hint_free_share(s: &str) -> Result<f64, String> {
+    within(s, limits::HINT_FREE_SHARE, "a share of steps, e.g. 0.25")
 }
 
-/// A moving-average decay in [0, 1).
+/// A moving-average decay ([`limits::EMA_DECAY`]).
 pub fn decay(s: &str) -> Result<f64, String> {
+    within(s, limits::EMA_DECAY, "a decay, e.g. 0.999")
+}
+
+/// A finite number in `range`, the message naming the range.
+fn within(s: &str, range: RangeInclusive<f64>, what: &str) -> Result<f64, String> {
+    let (lo, hi) = (*range.start(), *range.end());
     real(
         s,
-        |v| (0.0..1.0).contains(&v),
-        "a decay from 0 up to (not including) 1, e.g. 0.999",
+        |v| range.contains(&v),
+        &format!("{what}, from {lo} to {hi}"),
     )
 }
 

@@ -77,7 +77,7 @@ pub struct TrainArgs {
     #[arg(long)]
     no_augment: bool,
     /// Checkpoint every N steps.
-    #[arg(long, default_value_t = 500)]
+    #[arg(long, default_value_t = 500, value_parser = super::bounds::checkpoint_interval)]
     checkpoint_every: u64,
     /// Print a loss line (means since the previous line) every N steps.
     #[arg(long, default_value_t = 50)]
@@ -100,7 +100,7 @@ pub struct TrainArgs {
     hints: bool,
     /// Share of examples trained without hints, and the geometric rate of the hint count
     /// (mean count (1 − p) / p).
-    #[arg(long, default_value_t = 0.25, requires = "hints", value_parser = super::bounds::rate)]
+    #[arg(long, default_value_t = 0.25, requires = "hints", value_parser = super::bounds::hint_free_share)]
     hint_rate: f64,
     /// Keep an exponential moving average of the generator's weights with this decay (e.g.
     /// 0.999) and save it as the model; the raw generator travels beside it.

@@ -101,7 +101,10 @@ impl TrainConfig {
     /// What makes these settings unusable (non-finite or out-of-range numbers, as an old
     /// checkpoint written before flags were checked may hold), or `None`.
     pub fn problem(&self) -> Option<String> {
+        use super::limits;
         let bad = |what: &str, v: f64| Some(format!("its {what} is {v}"));
+        // Finite and positive, not `limits`' ranges: a library caller may try a rate that
+        // diverges (the loop stops such a run and keeps its last good checkpoint).
         if !(self.lr.is_finite() && self.lr > 0.0) {
             return bad("learning rate", self.lr);
         }
@@ -111,11 +114,14 @@ impl TrainConfig {
         if !(0.0..1.0).contains(&self.beta1) {
             return bad("Adam β1", f64::from(self.beta1));
         }
-        if let Some(decay) = self.ema_decay.filter(|d| !(0.0..1.0).contains(d)) {
+        if let Some(decay) = self.ema_decay.filter(|d| !limits::EMA_DECAY.contains(d)) {
             return bad("weight-average decay", decay);
         }
-        if self.batch_size == 0 || self.resolution == 0 || self.ngf == 0 || self.ndf == 0 {
-            return Some("its batch size, resolution or network width is 0".into());
+        if !limits::BATCH_SIZE.contains(&self.batch_size) {
+            return Some(format!("its batch size is {}", self.batch_size));
+        }
+        if self.resolution == 0 || self.ngf == 0 || self.ndf == 0 {
+            return Some("its resolution or network width is 0".into());
         }
         None
     }

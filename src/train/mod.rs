@@ -5,7 +5,8 @@
 //! discriminator's loss halved, Adam (lr 2e-4, β1 0.5), λ = 100, batch statistics in BatchNorm
 //! and dropout in the generator while training, and optional linear learning-rate decay.
 //!
-//! One file a concern: [`config`] (settings, losses, errors), [`gan`] (the networks and the
+//! One file a concern: [`config`] (settings, losses, errors), [`limits`] (the ranges of the
+//! settings users choose), [`gan`] (the networks and the
 //! step), [`adam`] (the optimizer), [`batch`] (examples drawn into tensors), [`run`] (the loop
 //! and its reports), [`thread`] (the loop on its own thread).
 
@@ -13,6 +14,7 @@ pub mod adam;
 pub mod batch;
 pub mod config;
 pub mod gan;
+pub mod limits;
 pub mod run;
 pub mod thread;
 
