@@ -236,6 +236,15 @@ fn mutated_images_and_dataset_folders_open_or_are_refused() {
     fuzz("png", 30, &good, &path, |p| {
         pix2paint::tensor_image::read_image(p).is_ok()
     });
+    // A file larger than this process may allocate, and no image (sparse: no disk used): it is
+    // refused from its first bytes; reading it whole first would abort under the limit.
+    let huge = dir.path().join("huge.png");
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len(20 << 30)
+        .unwrap();
+    assert!(pix2paint::tensor_image::read_image(&huge).is_err());
+    assert!(weights::load(&huge, &Device::flex()).is_err());
 
     // A dataset folder of one photo and one A|B pair, both mutated, opened and every example
     // loaded as training does.
