@@ -397,16 +397,22 @@ fn detect(root: &Path) -> Result<Layout, DatasetError> {
         return Ok(Layout::Folders);
     }
     let files = images_in(root)?;
-    let sample: Vec<(u32, u32)> = files
-        .iter()
-        .take(16)
-        .filter_map(|p| dimensions(p).ok())
-        .collect();
+    let read: Vec<Result<(u32, u32), String>> =
+        files.iter().take(16).map(|p| dimensions(p)).collect();
+    let sample: Vec<(u32, u32)> = read.iter().filter_map(|r| r.clone().ok()).collect();
     if sample.is_empty() {
+        let mut hint = "point at a folder of photos, of A|B pairs, or with A/ and B/ inside".into();
+        // Say why the images it does hold are not usable (too large, damaged …).
+        if let Some(Err(why)) = read.first() {
+            hint = format!(
+                "{hint} (the first of its {} files cannot be used: {why})",
+                files.len()
+            );
+        }
         return Err(DatasetError::Empty {
             path: root.to_owned(),
             what: "images",
-            hint: "point at a folder of photos, of A|B pairs, or with A/ and B/ inside".into(),
+            hint,
         });
     }
     let wide = sample.iter().filter(|&&(w, h)| side_by_side(w, h)).count();

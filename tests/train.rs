@@ -146,6 +146,12 @@ fn empty_or_wrong_folders_give_clear_errors() {
     draw_sketch(32, 32).save(&file).unwrap();
     let e = Dataset::open(&file, Layout::Auto, Direction::AtoB, None).unwrap_err();
     assert!(e.to_string().contains("not a folder"), "{e}");
+    // A folder whose only image is too small to train on: the error says why.
+    let tiny = dir.path().join("tiny");
+    std::fs::create_dir_all(&tiny).unwrap();
+    draw_sketch(8, 8).save(tiny.join("t.png")).unwrap();
+    let e = Dataset::open(&tiny, Layout::Auto, Direction::AtoB, None).unwrap_err();
+    assert!(e.to_string().contains("8×8 is too small"), "{e}");
 }
 
 fn fixed_batch(d: &Device) -> (burn::tensor::Tensor<4>, burn::tensor::Tensor<4>) {
