@@ -121,13 +121,7 @@ fn the_result_and_the_model_save_where_asked() {
     step_until(&mut h, "the model", |a| a.model().is_some());
     let ctx = h.ctx.clone();
     let painted = dir.path().join("painted.png");
-    let r = canvas_rect(&h);
-    h.drag_at(at(r, 0.3, 0.3));
-    h.step();
-    h.hover_at(at(r, 0.7, 0.6));
-    h.step();
-    h.drop_at(at(r, 0.7, 0.6));
-    h.step();
+    stroke(&mut h, (0.3, 0.3), (0.7, 0.6));
     step_until(&mut h, "a result", |a| a.result().is_some());
     h.state_mut()
         .apply(&ctx, pix2paint::app::Command::SaveResult(painted.clone()));
@@ -249,14 +243,7 @@ fn tool_and_width_shortcuts_and_clear() {
     h.key_press(egui::Key::CloseBracket);
     h.step();
     assert!(h.state().settings.pen_width > w);
-    let r = canvas_rect(&h);
-    h.hover_at(at(r, 0.5, 0.5));
-    h.drag_at(at(r, 0.5, 0.5));
-    h.step();
-    h.hover_at(at(r, 0.6, 0.6));
-    h.step();
-    h.drop_at(at(r, 0.6, 0.6));
-    h.step();
+    stroke(&mut h, (0.5, 0.5), (0.6, 0.6));
     assert_eq!(h.state().canvas.strokes().len(), 1);
     h.key_press(egui::Key::Delete);
     h.step();
@@ -272,14 +259,7 @@ fn strokes_survive_a_restart_through_the_autosave() {
     {
         let mut h = harness(app_with_tiny_model(dir.path()));
         h.step();
-        let r = canvas_rect(&h);
-        h.hover_at(at(r, 0.3, 0.3));
-        h.drag_at(at(r, 0.3, 0.3));
-        h.step();
-        h.hover_at(at(r, 0.7, 0.7));
-        h.step();
-        h.drop_at(at(r, 0.7, 0.7));
-        h.step();
+        stroke(&mut h, (0.3, 0.3), (0.7, 0.7));
         h.state_mut().flush_autosave();
     }
     let h = harness(app_with_tiny_model(dir.path()));
