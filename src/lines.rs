@@ -7,7 +7,7 @@
 //! optional foreground mask drops lines that lie in the background. Lines are then drawn at a
 //! pen-like width with soft edges.
 //!
-//! Not `imageproc` (checked against its 0.25 API): its `edges::canny` takes absolute thresholds
+//! Not `imageproc` (as its docs describe it): its `edges::canny` takes absolute thresholds
 //! and keeps non-maximum suppression and hysteresis private, so only its Gaussian blur and Sobel
 //! filters could stand in for the two small ones here; and this extractor defines the sketches
 //! the shipped models were trained on and the v2 run still trains on, which another blur
