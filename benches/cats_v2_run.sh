@@ -9,7 +9,9 @@
 #   stay in ../shared; nothing of them enters the repository).
 # - The binary is copied out of target/ so later builds never touch the running one.
 # - Run folder outside the repository: ~/.cache/pix2paint-runs/v2 (checkpoint, log, samples,
-#   snapshots). On a new machine without it, the run starts from the committed v2 model when
+#   snapshots). Since the restart on 2026-12-01 half the steps go without hints (before: a
+#   quarter), as unhinted outline and XDoG paintings had grown worse while hinted ones improved.
+#   On a new machine without it, the run starts from the committed v2 model when
 #   there is one (G, its average and D; fresh Adam), else from scratch.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -51,7 +53,7 @@ cd "$run"
 nohup ./pix2paint-train train "$cache/cats-train" \
   --masks "$data_src/masks" \
   --out model.safetensors --checkpoint run.ckpt.safetensors \
-  --steps 400000 --ngf 32 --ndf 32 --cpu --hints --hint-rate 0.25 --ema 0.999 --tie-phases --seed 11 \
+  --steps 400000 --ngf 32 --ndf 32 --cpu --hints --hint-rate 0.25 --hint-free-share 0.5 --ema 0.999 --tie-phases --seed 11 \
   --log-every 100 --checkpoint-every 250 --samples samples --snapshots snapshots \
   "${start[@]}" >>train.log 2>&1 &
 echo "started: $run/train.log"

@@ -33,6 +33,11 @@ pub struct HintConfig {
     /// Success probability of the geometric hint count: P(n hints) = (1 − p)ⁿ p, so p is also
     /// the share of examples with none, and the mean count is (1 − p) / p.
     pub rate: f64,
+    /// Share of examples drawn without hints, when it differs from `rate`: the others then get
+    /// 1 + a geometric count of rate `rate` (the hinted examples' counts are as before, only
+    /// their share changes). None: `rate`, as in checkpoints written before this existed.
+    #[serde(default)]
+    pub free_share: Option<f64>,
     /// At most this many hints per example.
     pub max_hints: u32,
     /// Patch sides are drawn uniformly from 1 to this many pixels.
@@ -47,6 +52,7 @@ impl Default for HintConfig {
         // mean of three hints, so ten is still within what it has seen (P ≈ 6 %).
         Self {
             rate: 0.25,
+            free_share: None,
             max_hints: 32,
             max_patch: 9,
             on_subject: 0.75,
@@ -54,10 +60,23 @@ impl Default for HintConfig {
     }
 }
 
+impl HintConfig {
+    /// The share of examples drawn without hints.
+    pub fn hint_free_share(&self) -> f64 {
+        self.free_share.unwrap_or(self.rate)
+    }
+}
+
 /// Draw the number of hints for one example.
 pub fn hint_count(cfg: &HintConfig, rng: &mut impl Rng) -> u32 {
     let p = cfg.rate.clamp(1e-6, 1.0);
     let mut n = 0;
+    if let Some(free) = cfg.free_share {
+        if cfg.max_hints == 0 || rng.random_bool(free.clamp(0.0, 1.0)) {
+            return 0;
+        }
+        n = 1;
+    }
     while n < cfg.max_hints && !rng.random_bool(p) {
         n += 1;
     }

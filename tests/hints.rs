@@ -36,6 +36,31 @@ fn hint_counts_are_geometric_with_the_configured_rate_and_capped() {
 }
 
 #[test]
+fn a_separate_hint_free_share_keeps_the_hinted_counts() {
+    let cfg = HintConfig {
+        rate: 0.25,
+        free_share: Some(0.5),
+        max_hints: 32,
+        ..HintConfig::default()
+    };
+    let mut rng = Rng::seed_from_u64(3);
+    let n = 20_000;
+    let counts: Vec<u32> = (0..n).map(|_| hint_count(&cfg, &mut rng)).collect();
+    let none = counts.iter().filter(|&&c| c == 0).count() as f64 / n as f64;
+    assert!((none - 0.5).abs() < 0.015, "share without hints {none}");
+    // The hinted examples: 1 + geometric(0.25), mean 1 / 0.25 = 4, as with one knob.
+    let hinted: Vec<f64> = counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| f64::from(c))
+        .collect();
+    let mean = hinted.iter().sum::<f64>() / hinted.len() as f64;
+    assert!((3.8..4.2).contains(&mean), "mean hinted count {mean}");
+    assert_eq!(cfg.hint_free_share(), 0.5);
+    assert_eq!(HintConfig::default().hint_free_share(), 0.25);
+}
+
+#[test]
 fn each_hint_patch_carries_the_photos_mean_colour_over_it() {
     let photo = gradient_photo(64, 48);
     let mut rng = Rng::seed_from_u64(4);

@@ -203,11 +203,22 @@ impl TrainingPanel {
                         }
                         if let Some(h) = &mut self.config.hints {
                             ui.label("share without hints");
-                            ui.add(
-                                egui::DragValue::new(&mut h.rate)
-                                    .speed(0.005)
-                                    .range(limits::HINT_FREE_SHARE),
-                            );
+                            let mut free = h.hint_free_share();
+                            if ui
+                                .add(
+                                    egui::DragValue::new(&mut free)
+                                        .speed(0.005)
+                                        .range(limits::HINT_FREE_SHARE),
+                                )
+                                .changed()
+                            {
+                                // The panel has one knob: the count's rate follows the share,
+                                // unless the run set them apart (then only the share moves).
+                                match h.free_share {
+                                    Some(_) => h.free_share = Some(free),
+                                    None => h.rate = free,
+                                }
+                            }
                         }
                     });
                     ui.end_row();

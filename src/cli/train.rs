@@ -102,6 +102,10 @@ pub struct TrainArgs {
     /// (mean count (1 − p) / p).
     #[arg(long, default_value_t = 0.25, requires = "hints", value_parser = super::bounds::hint_free_share)]
     hint_rate: f64,
+    /// Share of examples trained without hints, when it should differ from `--hint-rate`: the
+    /// hinted ones keep `--hint-rate`'s counts (at least one hint, mean 1 / rate).
+    #[arg(long, requires = "hints", value_parser = super::bounds::hint_free_share)]
+    hint_free_share: Option<f64>,
     /// Keep an exponential moving average of the generator's weights with this decay (e.g.
     /// 0.999) and save it as the model; the raw generator travels beside it.
     #[arg(long, value_parser = super::bounds::decay)]
@@ -184,6 +188,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
         gan: !args.l1_only,
         hints: args.hints.then_some(HintConfig {
             rate: args.hint_rate,
+            free_share: args.hint_free_share,
             ..HintConfig::default()
         }),
         ema_decay: args.ema,
