@@ -3,7 +3,7 @@
 //! unlimited undo/redo of whole edits and rasterisation at any resolution.
 //! Pure state: no UI, no threads, so all of it is testable without a window.
 
-use image::{GrayImage, Luma, RgbImage, Rgba, RgbaImage};
+use image::{GrayImage, RgbImage, Rgba, RgbaImage};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -535,12 +535,4 @@ fn draw_stroke(ink: &mut [f32], size: u32, s: &Stroke) {
             }
         }
     }
-}
-
-/// A line image (255 paper, 0 ink) from an RGB sketch.
-pub fn lines_from_rgb(img: &RgbImage) -> GrayImage {
-    GrayImage::from_fn(img.width(), img.height(), |x, y| {
-        let p = img.get_pixel(x, y);
-        Luma([((p[0] as u32 + p[1] as u32 + p[2] as u32) / 3) as u8])
-    })
 }

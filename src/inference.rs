@@ -267,15 +267,6 @@ impl InferenceWorker {
     pub fn recv_timeout(&self, timeout: Duration) -> Option<Event> {
         self.events.recv_timeout(timeout).ok()
     }
-
-    /// Whether a request is waiting to start.
-    pub fn is_pending(&self) -> bool {
-        let (lock, _) = &*self.shared;
-        lock.lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .request
-            .is_some()
-    }
 }
 
 impl Drop for InferenceWorker {
@@ -354,7 +345,7 @@ fn run(
                 }),
                 Err(panic) => send(Event::ModelLoadFailed {
                     path,
-                    message: format!("loading crashed: {}", panic_text(&panic)),
+                    message: format!("loading crashed: {}", crate::crash::panic_text(&panic)),
                 }),
             }
         }
@@ -390,7 +381,10 @@ fn run(
                 }),
                 Err(panic) => send(Event::Failed {
                     id: req.id,
-                    message: format!("the model failed on this sketch: {}", panic_text(&panic)),
+                    message: format!(
+                        "the model failed on this sketch: {}",
+                        crate::crash::panic_text(&panic)
+                    ),
                 }),
             }
             continue;
@@ -411,17 +405,11 @@ fn run(
             }),
             Err(panic) => send(Event::Failed {
                 id: req.id,
-                message: format!("the model failed on this sketch: {}", panic_text(&panic)),
+                message: format!(
+                    "the model failed on this sketch: {}",
+                    crate::crash::panic_text(&panic)
+                ),
             }),
         }
     }
-}
-
-/// The message of a caught panic.
-pub fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
-    panic
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_else(|| "unknown error".into())
 }

@@ -1,10 +1,6 @@
 //! The `pix2paint` command: with no arguments it opens the painting app; subcommands run the
 //! same library from the command line.
 
-// Code outside tests says what failed (a typed error, or `expect` naming the invariant), never
-// a bare unwrap; tests may unwrap (clippy.toml).
-#![warn(clippy::unwrap_used)]
-
 mod cli;
 
 use clap::{Parser, Subcommand};

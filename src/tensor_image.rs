@@ -230,3 +230,11 @@ pub fn tensor_to_images(t: Tensor<4>) -> Vec<RgbImage> {
 pub fn tensor_to_image(t: Tensor<4>) -> RgbImage {
     tensor_to_images(t).remove(0)
 }
+
+/// A line image (255 paper, 0 ink) from an RGB sketch.
+pub fn lines_from_rgb(img: &RgbImage) -> GrayImage {
+    GrayImage::from_fn(img.width(), img.height(), |x, y| {
+        let p = img.get_pixel(x, y);
+        image::Luma([((p[0] as u32 + p[1] as u32 + p[2] as u32) / 3) as u8])
+    })
+}

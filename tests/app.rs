@@ -1,4 +1,6 @@
 //! The app driven like a user with egui_kittest: draw with the pointer, see a result, undo.
+// Helpers here may unwrap like the tests they serve (clippy.toml allows it in tests only).
+#![allow(clippy::unwrap_used)]
 
 mod common;
 
@@ -123,14 +125,18 @@ fn the_result_and_the_model_save_where_asked() {
     let painted = dir.path().join("painted.png");
     stroke(&mut h, (0.3, 0.3), (0.7, 0.6));
     step_until(&mut h, "a result", |a| a.result().is_some());
-    h.state_mut()
-        .apply(&ctx, pix2paint::app::Command::SaveResult(painted.clone()));
+    h.state_mut().apply(
+        &ctx,
+        pix2paint::app::Command::File(pix2paint::app::FileCommand::SaveResult(painted.clone())),
+    );
     let saved = image::open(&painted).unwrap().to_rgb8();
     assert_eq!(&saved, h.state().result().unwrap());
 
     let model = dir.path().join("copy.safetensors");
-    h.state_mut()
-        .apply(&ctx, pix2paint::app::Command::SaveModelAs(model.clone()));
+    h.state_mut().apply(
+        &ctx,
+        pix2paint::app::Command::File(pix2paint::app::FileCommand::SaveModelAs(model.clone())),
+    );
     step_until(&mut h, "the model copy", |_| model.exists());
     let copy = pix2paint::weights::load(&model, &Device::flex()).unwrap();
     assert_eq!(copy.info.name, h.state().model().unwrap().name);
@@ -274,8 +280,10 @@ fn a_bad_model_file_shows_an_error_and_keeps_the_current_model() {
     let bad = dir.path().join("bad.safetensors");
     std::fs::write(&bad, b"this is not a model").unwrap();
     let ctx = egui::Context::default();
-    h.state_mut()
-        .apply(&ctx, pix2paint::app::Command::OpenModel(bad));
+    h.state_mut().apply(
+        &ctx,
+        pix2paint::app::Command::File(pix2paint::app::FileCommand::OpenModel(bad)),
+    );
     step_until(&mut h, "the error", |a| a.problem().is_some());
     assert!(
         h.state()
@@ -321,8 +329,10 @@ fn the_training_panel_trains_pauses_stops_and_continues() {
     h.step();
     assert!(h.state().training.open);
     let ctx = egui::Context::default();
-    h.state_mut()
-        .apply(&ctx, pix2paint::app::Command::TrainOpenData(data.clone()));
+    h.state_mut().apply(
+        &ctx,
+        pix2paint::app::Command::Train(pix2paint::app::TrainCommand::OpenData(data.clone())),
+    );
     step_until(&mut h, "the dataset summary", |a| {
         a.training.summary.is_some()
     });
@@ -388,8 +398,10 @@ fn the_training_panel_trains_pauses_stops_and_continues() {
         a.model().is_some_and(|m| m.steps == on_disk)
     });
     let copy = dir.path().join("checkpoint-copy.safetensors");
-    h.state_mut()
-        .apply(&ctx, pix2paint::app::Command::SaveModelAs(copy.clone()));
+    h.state_mut().apply(
+        &ctx,
+        pix2paint::app::Command::File(pix2paint::app::FileCommand::SaveModelAs(copy.clone())),
+    );
     step_until(&mut h, "the copy", |_| copy.exists());
     let saved = pix2paint::weights::load(&copy, &Device::flex()).unwrap();
     assert_eq!(saved.trained_steps(), on_disk);
@@ -533,8 +545,10 @@ fn the_colour_tool_dabs_hints_that_paint_undo_redo_and_save_with_the_sketch() {
 
     let sketch = dir.path().join("cat.png");
     let ctx = egui::Context::default();
-    h.state_mut()
-        .apply(&ctx, pix2paint::app::Command::SaveSketch(sketch.clone()));
+    h.state_mut().apply(
+        &ctx,
+        pix2paint::app::Command::File(pix2paint::app::FileCommand::SaveSketch(sketch.clone())),
+    );
     let hints_file = dir.path().join("cat.hints.png");
     assert!(
         hints_file.is_file(),
@@ -542,8 +556,10 @@ fn the_colour_tool_dabs_hints_that_paint_undo_redo_and_save_with_the_sketch() {
     );
     h.state_mut().apply(&ctx, pix2paint::app::Command::Clear);
     assert!(!h.state().canvas.has_hints());
-    h.state_mut()
-        .apply(&ctx, pix2paint::app::Command::OpenSketch(sketch));
+    h.state_mut().apply(
+        &ctx,
+        pix2paint::app::Command::File(pix2paint::app::FileCommand::OpenSketch(sketch)),
+    );
     h.step();
     let layer = h.state().canvas.rasterize_hints(100);
     assert_eq!(
@@ -663,8 +679,10 @@ fn an_example_sketch_opens_onto_the_canvas_and_undo_takes_it_back() {
     let ctx = egui::Context::default();
     let ink = |h: &Harness<'_, PaintApp>| dark_pixels(&h.state().canvas.rasterize(256));
     assert_eq!(ink(&h), 0, "a fresh canvas is blank");
-    h.state_mut()
-        .apply(&ctx, pix2paint::app::Command::OpenExample(2));
+    h.state_mut().apply(
+        &ctx,
+        pix2paint::app::Command::File(pix2paint::app::FileCommand::OpenExample(2)),
+    );
     h.step();
     assert!(ink(&h) > 500, "the sitting cat is on the canvas");
     assert!(h.state().problem().is_none());
@@ -675,7 +693,9 @@ fn an_example_sketch_opens_onto_the_canvas_and_undo_takes_it_back() {
     h.step();
     assert_eq!(ink(&h), 0, "undo took it back");
     // Past the list: nothing happens, nothing breaks.
-    h.state_mut()
-        .apply(&ctx, pix2paint::app::Command::OpenExample(99));
+    h.state_mut().apply(
+        &ctx,
+        pix2paint::app::Command::File(pix2paint::app::FileCommand::OpenExample(99)),
+    );
     assert!(h.state().problem().is_none());
 }

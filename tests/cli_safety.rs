@@ -1,5 +1,7 @@
 //! The command line on hints and on what must not happen: out-of-range flags, damaged models,
 //! hint files that cannot be used, results written over their inputs.
+// Helpers here may unwrap like the tests they serve (clippy.toml allows it in tests only).
+#![allow(clippy::unwrap_used)]
 
 mod common;
 

@@ -11,6 +11,8 @@
 //!
 //! `PIX2PAINT_FUZZ_CASES=N` sets the cases per kind (default 120); the seed is fixed, so a
 //! failure names a case that reproduces.
+// Helpers here may unwrap like the tests they serve (clippy.toml allows it in tests only).
+#![allow(clippy::unwrap_used)]
 
 mod common;
 

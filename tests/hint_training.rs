@@ -11,7 +11,7 @@ use image::{Rgb, RgbImage, Rgba, RgbaImage};
 use pix2paint::hints::{HintConfig, sample_hints};
 use pix2paint::rng::Rng;
 use pix2paint::tensor_image::{hints_to_tensor, images_to_tensor, tensor_to_image};
-use pix2paint::train::{Gan, TrainConfig};
+use pix2paint::train::{Gan, NetworkConfig, OptimizerConfig, TrainConfig};
 use rand::Rng as _;
 
 const SIDE: u32 = 256;
@@ -73,9 +73,15 @@ fn distance(a: [f64; 3], b: [u8; 3]) -> f64 {
 fn a_hinted_model_paints_the_hinted_colour_and_its_own_without() {
     let d = Device::flex().autodiff();
     let config = TrainConfig {
-        ngf: 8,
-        ndf: 4,
-        lr: 2e-3,
+        network: NetworkConfig {
+            ngf: 8,
+            ndf: 4,
+            ..NetworkConfig::default()
+        },
+        optimizer: OptimizerConfig {
+            lr: 2e-3,
+            ..OptimizerConfig::default()
+        },
         gan: false,
         hints: Some(HintConfig {
             rate: 0.03,

@@ -2,6 +2,8 @@
 //! PyTorch pix2pix state dict (`torch.save` ZIP container, pickle protocol 2) and as a 2017 web
 //! demo `.pict` file, following those formats, then loads them with pix2paint and compares the
 //! outputs with the same network run directly.
+// Helpers here may unwrap like the tests they serve (clippy.toml allows it in tests only).
+#![allow(clippy::unwrap_used)]
 
 mod common;
 

@@ -10,7 +10,7 @@ use common::{draw_sketch, photo_for};
 use pix2paint::kernels;
 use pix2paint::model::NormStats;
 use pix2paint::tensor_image::images_to_tensor;
-use pix2paint::train::{Gan, Losses, TrainConfig};
+use pix2paint::train::{Gan, Losses, NetworkConfig, TrainConfig};
 
 /// Every float parameter of a module, in visiting order.
 struct Floats(Vec<f32>);
@@ -34,8 +34,11 @@ fn train(ours: bool) -> (Vec<Losses>, Gan, [Vec<f32>; 2]) {
     kernels::set_enabled(ours);
     let d = Device::flex().autodiff();
     let config = TrainConfig {
-        ngf: 8,
-        ndf: 8,
+        network: NetworkConfig {
+            ngf: 8,
+            ndf: 8,
+            ..NetworkConfig::default()
+        },
         resolution: 256,
         ema_decay: Some(0.99),
         ..TrainConfig::default()

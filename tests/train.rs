@@ -1,4 +1,6 @@
 //! Training: dataset layouts, the GAN step, exact resume, the NaN guard.
+// Helpers here may unwrap like the tests they serve (clippy.toml allows it in tests only).
+#![allow(clippy::unwrap_used)]
 
 mod common;
 
@@ -7,7 +9,10 @@ use common::*;
 use image::{GenericImage, Rgb, RgbImage};
 use pix2paint::dataset::{Dataset, DatasetError, Layout};
 use pix2paint::tensor_image::images_to_tensor;
-use pix2paint::train::{self, Control, Gan, Job, Start, TrainConfig, TrainError, TrainEvent};
+use pix2paint::train::{
+    self, Control, Gan, Job, NetworkConfig, OptimizerConfig, Start, TrainConfig, TrainError,
+    TrainEvent,
+};
 use pix2paint::weights::{self, Direction};
 use std::path::Path;
 
@@ -36,8 +41,11 @@ fn tiny_train_config() -> TrainConfig {
     TrainConfig {
         steps: 4,
         resolution: 256,
-        ngf: 4,
-        ndf: 4,
+        network: NetworkConfig {
+            ngf: 4,
+            ndf: 4,
+            ..NetworkConfig::default()
+        },
         checkpoint_every: 2,
         sample_every: 2,
         ..TrainConfig::default()
@@ -164,7 +172,10 @@ fn fixed_batch(d: &Device) -> (burn::tensor::Tensor<4>, burn::tensor::Tensor<4>)
 fn a_few_steps_lower_the_l1_loss_on_a_fixed_batch() {
     let d = Device::flex().autodiff();
     let config = TrainConfig {
-        lr: 1e-3,
+        optimizer: OptimizerConfig {
+            lr: 1e-3,
+            ..OptimizerConfig::default()
+        },
         ..tiny_train_config()
     };
     let mut gan = Gan::new(&config, "t", &d);
@@ -181,7 +192,10 @@ fn a_few_steps_lower_the_l1_loss_on_a_fixed_batch() {
 fn the_l1_only_baseline_trains_the_generator_alone() {
     let d = Device::flex().autodiff();
     let config = TrainConfig {
-        lr: 1e-3,
+        optimizer: OptimizerConfig {
+            lr: 1e-3,
+            ..OptimizerConfig::default()
+        },
         gan: false,
         ..tiny_train_config()
     };
@@ -307,7 +321,10 @@ fn a_diverging_run_is_stopped_and_the_last_good_checkpoint_kept() {
         data,
         // An absurd learning rate blows the weights up within a few steps.
         config: TrainConfig {
-            lr: 1e30,
+            optimizer: OptimizerConfig {
+                lr: 1e30,
+                ..OptimizerConfig::default()
+            },
             steps: 50,
             checkpoint_every: 1000,
             ..tiny_train_config()
@@ -435,7 +452,10 @@ fn d_out_weight(gan: &Gan) -> Vec<f32> {
 fn tied_phases_stay_tied_through_training() {
     let d = Device::flex().autodiff();
     let config = TrainConfig {
-        tie_phases: true,
+        network: NetworkConfig {
+            tie_phases: true,
+            ..tiny_train_config().network
+        },
         ..tiny_train_config()
     };
     let mut gan = Gan::new(&config, "t", &d);
@@ -468,7 +488,10 @@ fn unusable_settings_are_never_written_and_an_old_checkpoint_holding_them_says_t
     let gan = Gan::new(&config, "t", &d);
     // A NaN learning rate (which old builds let through) is refused at writing time.
     let nan = TrainConfig {
-        lr: f64::NAN,
+        optimizer: OptimizerConfig {
+            lr: f64::NAN,
+            ..config.optimizer.clone()
+        },
         ..config.clone()
     };
     let e = gan.save_checkpoint(&ckpt, &nan).unwrap_err();

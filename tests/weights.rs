@@ -1,4 +1,6 @@
 //! The weights file: round trips, half precision, and clear errors on bad files.
+// Helpers here may unwrap like the tests they serve (clippy.toml allows it in tests only).
+#![allow(clippy::unwrap_used)]
 
 mod common;
 

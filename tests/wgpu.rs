@@ -11,7 +11,7 @@ use common::*;
 use pix2paint::device;
 use pix2paint::model::{DropoutNoise, NormStats};
 use pix2paint::tensor_image::images_to_tensor;
-use pix2paint::train::{Gan, TrainConfig};
+use pix2paint::train::{Gan, NetworkConfig, TrainConfig};
 
 /// Wait until the GPU has finished everything queued, so that no driver thread is still busy
 /// when the test process exits (lavapipe can crash at exit otherwise).
@@ -80,8 +80,11 @@ fn a_training_step_on_wgpu_matches_cpu() {
     let dir = tempfile::tempdir().unwrap();
     let ckpt = dir.path().join("run.ckpt.safetensors");
     let config = TrainConfig {
-        ngf: 4,
-        ndf: 4,
+        network: NetworkConfig {
+            ngf: 4,
+            ndf: 4,
+            ..NetworkConfig::default()
+        },
         steps: 2,
         ..TrainConfig::default()
     };

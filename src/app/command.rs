@@ -1,7 +1,9 @@
 //! What panels ask for. Panels only draw state and return commands; [`super::PaintApp`]
-//! applies them in one place. A command that needs a file or folder from the user comes in
-//! two: the dialog (`…Dialog`, `TrainPick…`, `TrainSaveAs`), which [`super::dialogs`] turns
-//! into the command that acts on the path.
+//! applies them in one place. Commands are grouped by concern: canvas edits and view toggles here,
+//! files and models in [`FileCommand`] (carried out in `super::file_actions`), training in
+//! [`TrainCommand`] (in `super::training_control`). A command that needs a file or folder from
+//! the user comes in two: the dialog (`…Dialog`, `Pick…`, `SaveAs`), which [`super::dialogs`]
+//! turns into the command that acts on the path.
 
 use crate::canvas::{Point, Tool};
 use std::path::PathBuf;
@@ -35,6 +37,19 @@ pub enum Command {
     Variation(u64),
     /// Go back to the plain (dropout-free) result.
     PlainResult,
+    /// Show or hide what the model says about itself.
+    ToggleModelInfo,
+    /// Toggle the latency overlay.
+    ToggleOverlay,
+    /// Open or save sketches, photos, results and models.
+    File(FileCommand),
+    /// Drive the training panel and the trainer.
+    Train(TrainCommand),
+}
+
+/// Reading and writing the user's files, and the model in use.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FileCommand {
     /// Ask for a sketch file to open (dialog).
     OpenSketchDialog,
     /// Open this sketch file.
@@ -59,40 +74,41 @@ pub enum Command {
     OpenModelDialog,
     /// Load this model file.
     OpenModel(PathBuf),
-    /// Show or hide what the model says about itself.
-    ToggleModelInfo,
     /// Record which side of a pair the model takes as input.
     SetModelDirection(crate::weights::Direction),
     /// Ask where to save the model in use (dialog).
     SaveModelAsDialog,
     /// Save the model in use, with its edited description, here as a pix2paint file.
     SaveModelAs(PathBuf),
-    /// Toggle the latency overlay.
-    ToggleOverlay,
+}
+
+/// The training panel's requests.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TrainCommand {
     /// Show or hide the training panel.
-    ToggleTraining,
+    TogglePanel,
     /// Pick the training dataset folder (dialog).
-    TrainPickData,
+    PickData,
     /// Open this folder as the training dataset.
-    TrainOpenData(PathBuf),
+    OpenData(PathBuf),
     /// Re-open the dataset after a layout or direction change.
-    TrainReloadData,
+    ReloadData,
     /// Start training.
-    TrainStart,
+    Start,
     /// Resume the unfinished run on the opened dataset.
-    TrainContinue,
+    Continue,
     /// Pick the masks folder for the photos layout.
-    TrainPickMasks,
+    PickMasks,
     /// Use this masks folder (none: no masks).
-    TrainSetMasks(Option<PathBuf>),
+    SetMasks(Option<PathBuf>),
     /// Pause training.
-    TrainPause,
+    Pause,
     /// Resume training.
-    TrainResume,
+    Resume,
     /// Stop training (the model so far is written).
-    TrainStop,
+    Stop,
     /// Ask where to save the newest trained model (dialog).
-    TrainSaveAs,
+    SaveAs,
     /// Save the newest trained model here, without its training state.
-    TrainSaveTo(PathBuf),
+    SaveTo(PathBuf),
 }

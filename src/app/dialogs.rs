@@ -1,31 +1,35 @@
 //! The file and folder dialogs: each dialog command becomes, once the user has chosen, the
-//! command that acts on the path (so every effect stays in [`PaintApp::apply`], and tests and
-//! scripts can send the path commands without a dialog).
+//! command that acts on the path (so effects stay where the commands are carried out, and tests
+//! and scripts can send the path commands without a dialog).
 
 use super::*;
 
 impl PaintApp {
     /// Show the dialog `command` asks for; the command to apply with the chosen path, or
-    /// `None` when the user cancels or there is nothing to save.
-    pub(super) fn ask(&self, command: &Command) -> Option<Command> {
+    /// `None` when the user cancels, there is nothing to save, or `command` is no dialog.
+    pub(super) fn ask_file(&self, command: &FileCommand) -> Option<FileCommand> {
         match command {
-            Command::OpenSketchDialog => self.image_dialog().pick_file().map(Command::OpenSketch),
-            Command::OpenPhotoDialog => self.image_dialog().pick_file().map(Command::OpenPhoto),
-            Command::SaveSketchDialog => self
+            FileCommand::OpenSketchDialog => {
+                self.image_dialog().pick_file().map(FileCommand::OpenSketch)
+            }
+            FileCommand::OpenPhotoDialog => {
+                self.image_dialog().pick_file().map(FileCommand::OpenPhoto)
+            }
+            FileCommand::SaveSketchDialog => self
                 .image_dialog()
                 .set_file_name("sketch.png")
                 .save_file()
-                .map(Command::SaveSketch),
-            Command::SaveResultDialog => {
+                .map(FileCommand::SaveSketch),
+            FileCommand::SaveResultDialog => {
                 if self.result.is_none() && self.gpu_result.is_none() {
                     return None; // nothing painted yet
                 }
                 self.image_dialog()
                     .set_file_name("painted.png")
                     .save_file()
-                    .map(Command::SaveResult)
+                    .map(FileCommand::SaveResult)
             }
-            Command::OpenModelDialog => {
+            FileCommand::OpenModelDialog => {
                 let mut d = rfd::FileDialog::new()
                     .add_filter("Models", &MODEL_EXTENSIONS)
                     .add_filter("pix2paint model", &["safetensors"])
@@ -34,22 +38,29 @@ impl PaintApp {
                 if let Some(dir) = &self.settings.last_model_dir {
                     d = d.set_directory(dir);
                 }
-                d.pick_file().map(Command::OpenModel)
+                d.pick_file().map(FileCommand::OpenModel)
             }
-            Command::SaveModelAsDialog => {
+            FileCommand::SaveModelAsDialog => {
                 self.model_path.as_ref()?;
                 let name = &self.model.as_ref()?.name;
-                model_dialog(&format!("{name}.safetensors")).map(Command::SaveModelAs)
+                model_dialog(&format!("{name}.safetensors")).map(FileCommand::SaveModelAs)
             }
-            Command::TrainPickData => rfd::FileDialog::new()
+            _ => None,
+        }
+    }
+
+    /// The training panel's dialogs, as [`Self::ask_file`].
+    pub(super) fn ask_train(&self, command: &TrainCommand) -> Option<TrainCommand> {
+        match command {
+            TrainCommand::PickData => rfd::FileDialog::new()
                 .pick_folder()
-                .map(Command::TrainOpenData),
-            Command::TrainPickMasks => rfd::FileDialog::new()
+                .map(TrainCommand::OpenData),
+            TrainCommand::PickMasks => rfd::FileDialog::new()
                 .pick_folder()
-                .map(|dir| Command::TrainSetMasks(Some(dir))),
-            Command::TrainSaveAs => {
+                .map(|dir| TrainCommand::SetMasks(Some(dir))),
+            TrainCommand::SaveAs => {
                 self.training.latest.as_ref()?;
-                model_dialog("my-model.safetensors").map(Command::TrainSaveTo)
+                model_dialog("my-model.safetensors").map(TrainCommand::SaveTo)
             }
             _ => None,
         }

@@ -14,6 +14,7 @@ pub mod training;
 
 mod actions;
 mod dialogs;
+mod file_actions;
 mod gpu_display;
 mod live;
 mod shortcuts;
@@ -23,14 +24,14 @@ mod windows;
 pub use gpu_display::GpuDisplay;
 use windows::no_model_text;
 
-pub use command::Command;
+pub use command::{Command, FileCommand, TrainCommand};
 pub use settings::{Autosave, Settings};
 
-use crate::canvas::{Canvas, Tool, lines_from_rgb};
+use crate::canvas::{Canvas, Tool};
 use crate::dataset::Dataset;
 use crate::device::Compute;
 use crate::inference::{Event, InferenceWorker, Request};
-use crate::tensor_image::{read_image, to_sketch};
+use crate::tensor_image::{lines_from_rgb, read_image, to_sketch};
 use crate::train::{Control, Job, Start, TrainEvent, TrainerMessage, TrainerThread};
 use crate::weights::ModelInfo;
 use std::collections::BTreeMap;

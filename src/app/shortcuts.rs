@@ -18,10 +18,10 @@ impl PaintApp {
                 out.push(Command::Undo);
             }
             if i.consume_shortcut(&S::new(M::COMMAND, Key::O)) {
-                out.push(Command::OpenSketchDialog);
+                out.push(Command::File(FileCommand::OpenSketchDialog));
             }
             if i.consume_shortcut(&S::new(M::COMMAND, Key::S)) {
-                out.push(Command::SaveSketchDialog);
+                out.push(Command::File(FileCommand::SaveSketchDialog));
             }
             if i.consume_key(M::NONE, Key::B) {
                 out.push(Command::SetTool(Tool::Pen));
@@ -47,9 +47,9 @@ impl PaintApp {
                     .extension()
                     .is_some_and(|e| MODEL_EXTENSIONS.iter().any(|m| e.eq_ignore_ascii_case(m)));
                 out.push(if is_model {
-                    Command::OpenModel(path)
+                    Command::File(FileCommand::OpenModel(path))
                 } else {
-                    Command::OpenSketch(path)
+                    Command::File(FileCommand::OpenSketch(path))
                 });
             }
         });

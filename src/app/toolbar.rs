@@ -1,7 +1,7 @@
 //! The toolbar: files, tools (pen, eraser, colour hints), width, undo/redo, clear, variations.
 //! Returns commands.
 
-use super::command::Command;
+use super::command::{Command, FileCommand, TrainCommand};
 use crate::canvas::Tool;
 use egui::Ui;
 
@@ -40,37 +40,37 @@ pub fn show(ui: &mut Ui, s: &ToolbarState, seed: &mut u64) -> Vec<Command> {
     ui.horizontal_wrapped(|ui| {
         ui.menu_button("File", |ui| {
             if ui.button("Open sketch…  (Ctrl+O)").clicked() {
-                out.push(Command::OpenSketchDialog);
+                out.push(Command::File(FileCommand::OpenSketchDialog));
             }
             ui.menu_button("Open example", |ui| {
                 for (n, (name, _)) in crate::assets::EXAMPLES.iter().enumerate() {
                     if ui.button(*name).clicked() {
-                        out.push(Command::OpenExample(n));
+                        out.push(Command::File(FileCommand::OpenExample(n)));
                     }
                 }
             });
             if ui.button("Open photo as lines…").clicked() {
-                out.push(Command::OpenPhotoDialog);
+                out.push(Command::File(FileCommand::OpenPhotoDialog));
             }
             if ui.button("Save sketch…  (Ctrl+S)").clicked() {
-                out.push(Command::SaveSketchDialog);
+                out.push(Command::File(FileCommand::SaveSketchDialog));
             }
             ui.separator();
             if ui
                 .add_enabled(s.has_result, egui::Button::new("Save result…"))
                 .clicked()
             {
-                out.push(Command::SaveResultDialog);
+                out.push(Command::File(FileCommand::SaveResultDialog));
             }
             if ui
                 .add_enabled(s.has_result, egui::Button::new("Copy result"))
                 .clicked()
             {
-                out.push(Command::CopyResult);
+                out.push(Command::File(FileCommand::CopyResult));
             }
             ui.separator();
             if ui.button("Open model…").clicked() {
-                out.push(Command::OpenModelDialog);
+                out.push(Command::File(FileCommand::OpenModelDialog));
             }
             if ui.button("Model info…").clicked() {
                 out.push(Command::ToggleModelInfo);
@@ -153,7 +153,7 @@ pub fn show(ui: &mut Ui, s: &ToolbarState, seed: &mut u64) -> Vec<Command> {
         }
         ui.separator();
         if ui.selectable_label(s.training_open, "Training").clicked() {
-            out.push(Command::ToggleTraining);
+            out.push(Command::Train(TrainCommand::TogglePanel));
         }
         ui.separator();
         let label = ui.label("seed");

@@ -1,7 +1,7 @@
 //! The training panel: pick a dataset, set the schedule, start / pause / stop, watch progress,
 //! losses and held-out previews; the live canvas switches to each new checkpoint.
 
-use super::command::Command;
+use super::command::{Command, TrainCommand};
 use crate::dataset::Layout;
 use crate::train::{Losses, TrainConfig, limits};
 use egui::{TextureHandle, Ui};
@@ -86,7 +86,7 @@ impl TrainingPanel {
                 .add_enabled(idle, egui::Button::new("Dataset folder…"))
                 .clicked()
             {
-                out.push(Command::TrainPickData);
+                out.push(Command::Train(TrainCommand::PickData));
             }
             match &self.data_dir {
                 Some(d) => ui.label(d.display().to_string()),
@@ -104,11 +104,11 @@ impl TrainingPanel {
                 ] {
                     if ui.selectable_label(self.layout == l, name).clicked() && self.layout != l {
                         self.layout = l;
-                        out.push(Command::TrainReloadData);
+                        out.push(Command::Train(TrainCommand::ReloadData));
                     }
                 }
                 if ui.checkbox(&mut self.btoa, "B to A").changed() {
-                    out.push(Command::TrainReloadData);
+                    out.push(Command::Train(TrainCommand::ReloadData));
                 }
             });
         });
@@ -121,7 +121,7 @@ impl TrainingPanel {
                 )
                 .clicked()
             {
-                out.push(Command::TrainPickMasks);
+                out.push(Command::Train(TrainCommand::PickMasks));
             }
             match &self.masks_dir {
                 Some(d) => {
@@ -130,7 +130,7 @@ impl TrainingPanel {
                         .add_enabled(idle, egui::Button::new("No masks"))
                         .clicked()
                     {
-                        out.push(Command::TrainSetMasks(None));
+                        out.push(Command::Train(TrainCommand::SetMasks(None)));
                     }
                 }
                 None => {
@@ -166,7 +166,7 @@ impl TrainingPanel {
                     ui.end_row();
                     ui.label("learning rate");
                     ui.add(
-                        egui::DragValue::new(&mut self.config.lr)
+                        egui::DragValue::new(&mut self.config.optimizer.lr)
                             .speed(1e-5)
                             .range(limits::LEARNING_RATE),
                     );
@@ -239,7 +239,7 @@ impl TrainingPanel {
                     .add_enabled(self.summary.is_some(), egui::Button::new("Start"))
                     .clicked()
                 {
-                    out.push(Command::TrainStart);
+                    out.push(Command::Train(TrainCommand::Start));
                 }
                 if self.previous_run.is_some()
                     && self.summary.is_some()
@@ -250,19 +250,19 @@ impl TrainingPanel {
                         )
                         .clicked()
                 {
-                    out.push(Command::TrainContinue);
+                    out.push(Command::Train(TrainCommand::Continue));
                 }
             }
             Some(paused) => {
                 if paused {
                     if ui.button("Resume").clicked() {
-                        out.push(Command::TrainResume);
+                        out.push(Command::Train(TrainCommand::Resume));
                     }
                 } else if ui.button("Pause").clicked() {
-                    out.push(Command::TrainPause);
+                    out.push(Command::Train(TrainCommand::Pause));
                 }
                 if ui.button("Stop").clicked() {
-                    out.push(Command::TrainStop);
+                    out.push(Command::Train(TrainCommand::Stop));
                 }
             }
         });
@@ -277,7 +277,7 @@ impl TrainingPanel {
             ui.label(m);
         }
         if self.latest.is_some() && ui.button("Save model as…").clicked() {
-            out.push(Command::TrainSaveAs);
+            out.push(Command::Train(TrainCommand::SaveAs));
         }
         if !self.losses.is_empty() {
             let series = |f: fn(&Losses) -> f32| -> Vec<[f64; 2]> {

@@ -4,6 +4,39 @@
 use super::*;
 
 impl PaintApp {
+    /// Carry out one training command.
+    pub(super) fn apply_train(&mut self, ctx: &egui::Context, command: TrainCommand) {
+        match command {
+            TrainCommand::PickData | TrainCommand::PickMasks | TrainCommand::SaveAs => {
+                if let Some(next) = self.ask_train(&command) {
+                    self.apply_train(ctx, next);
+                }
+            }
+            TrainCommand::TogglePanel => self.training.open = !self.training.open,
+            TrainCommand::OpenData(dir) => {
+                self.training.data_dir = Some(dir);
+                self.apply_train(ctx, TrainCommand::ReloadData);
+            }
+            TrainCommand::ReloadData => self.open_dataset(ctx),
+            TrainCommand::Start => self.start_training(ctx, false),
+            TrainCommand::Continue => self.start_training(ctx, true),
+            TrainCommand::SetMasks(dir) => {
+                self.training.masks_dir = dir;
+                self.apply_train(ctx, TrainCommand::ReloadData);
+            }
+            TrainCommand::Pause => self.send_trainer(Control::Pause),
+            TrainCommand::Resume => self.send_trainer(Control::Resume),
+            TrainCommand::Stop => self.send_trainer(Control::Stop),
+            TrainCommand::SaveTo(dest) => {
+                if let Some(src) = self.training.latest.clone() {
+                    self.run_background(ctx, move || {
+                        Background::Message(super::file_actions::copy_model(&src, &dest))
+                    });
+                }
+            }
+        }
+    }
+
     pub(super) fn open_dataset(&mut self, ctx: &egui::Context) {
         let Some(dir) = self.training.data_dir.clone() else {
             return;

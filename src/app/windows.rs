@@ -46,7 +46,7 @@ impl PaintApp {
                             if ui.selectable_label(m.direction == d, text).clicked()
                                 && m.direction != d
                             {
-                                out.push(Command::SetModelDirection(d));
+                                out.push(Command::File(FileCommand::SetModelDirection(d)));
                             }
                         }
                     });
@@ -72,7 +72,7 @@ impl PaintApp {
                     .on_hover_text("Keeps the input side set here, e.g. for a .pth or .pict")
                     .clicked()
                 {
-                    out.push(Command::SaveModelAsDialog);
+                    out.push(Command::File(FileCommand::SaveModelAsDialog));
                 }
             });
     }
@@ -168,7 +168,7 @@ impl PaintApp {
                 ui.horizontal(|ui| {
                     if ui.button("Save…").clicked() {
                         self.windows.confirm_quit = false;
-                        self.apply(ctx, Command::SaveSketchDialog);
+                        self.apply(ctx, Command::File(FileCommand::SaveSketchDialog));
                     }
                     if ui.button("Quit").clicked() {
                         self.windows.allowed_to_close = true;

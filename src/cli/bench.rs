@@ -444,7 +444,7 @@ fn test_photo() -> image::RgbImage {
 /// batch 1 (or `--batch`), on each backend, against PyTorch CPU training the same networks.
 fn run_train(args: &BenchArgs) -> Result<()> {
     use pix2paint::tensor_image::images_to_tensor;
-    use pix2paint::train::{Gan, TrainConfig};
+    use pix2paint::train::{Gan, NetworkConfig, TrainConfig};
     let cpu = device::cpu();
     let gpu = if args.no_gpu {
         None
@@ -460,8 +460,11 @@ fn run_train(args: &BenchArgs) -> Result<()> {
     let mut lines = Vec::new();
     for &ngf in &args.ngf {
         let config = TrainConfig {
-            ngf,
-            ndf: args.ndf,
+            network: NetworkConfig {
+                ngf,
+                ndf: args.ndf,
+                ..NetworkConfig::default()
+            },
             ..TrainConfig::default()
         };
         // Backward ≈ 2 × forward (input and weight gradients). G: one forward + backward. D:

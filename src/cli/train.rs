@@ -7,7 +7,9 @@ use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use pix2paint::dataset::{Augment, Dataset, Layout};
 use pix2paint::hints::HintConfig;
-use pix2paint::train::{self, Control, Job, Start, TrainConfig, TrainEvent};
+use pix2paint::train::{
+    self, Control, Job, NetworkConfig, OptimizerConfig, Start, TrainConfig, TrainEvent,
+};
 use pix2paint::weights::Direction;
 use pix2paint::weights::{self, Precision};
 use std::path::{Path, PathBuf};
@@ -167,9 +169,18 @@ pub fn run(args: TrainArgs) -> Result<()> {
     let config = TrainConfig {
         steps,
         batch_size: args.batch_size,
-        lr: args.lr,
+        optimizer: OptimizerConfig {
+            lr: args.lr,
+            decay_from: args.decay.then_some(steps / 2),
+            ..OptimizerConfig::default()
+        },
+        network: NetworkConfig {
+            ngf: args.ngf,
+            ndf: args.ndf,
+            icnr: !args.no_icnr,
+            tie_phases: args.tie_phases,
+        },
         lambda_l1: args.lambda,
-        decay_from: args.decay.then_some(steps / 2),
         resolution: args.resolution,
         augment: if args.no_augment {
             Augment::NONE
@@ -183,8 +194,6 @@ pub fn run(args: TrainArgs) -> Result<()> {
         } else {
             0
         },
-        ngf: args.ngf,
-        ndf: args.ndf,
         gan: !args.l1_only,
         hints: args.hints.then_some(HintConfig {
             rate: args.hint_rate,
@@ -192,9 +201,6 @@ pub fn run(args: TrainArgs) -> Result<()> {
             ..HintConfig::default()
         }),
         ema_decay: args.ema,
-        icnr: !args.no_icnr,
-        tie_phases: args.tie_phases,
-        ..TrainConfig::default()
     };
     let checkpoint = args
         .checkpoint

@@ -54,24 +54,34 @@ fn conv(cin: usize, cout: usize, stride: usize, bias: bool, device: &Device) -> 
 impl DiscriminatorConfig {
     /// Build the discriminator with pix2pix's initialisation.
     pub fn init(&self, device: &Device) -> Discriminator {
-        let mut blocks = Vec::with_capacity(self.layers + 1);
-        let mut cin = self.in_channels;
-        for i in 0..=self.layers {
-            let cout = self.ndf * (1 << i.min(3));
-            // Strided layers first, then one stride-1 layer (the "C512" of the paper).
-            let stride = if i < self.layers { 2 } else { 1 };
-            let first = i == 0;
-            blocks.push(DBlock {
-                conv: conv(cin, cout, stride, first, device),
-                norm: (!first).then(|| batch_norm(cout, device)),
-            });
-            cin = cout;
+        // The layer schedule is `conv_shapes`'; the size only matters to its FLOP counts.
+        let shapes = self.conv_shapes(self.min_side(), self.min_side());
+        // `layers` strided blocks and one stride-1 block, then the one-channel output layer.
+        let (blocks, out) = shapes.split_at(self.layers + 1);
+        let blocks = blocks
+            .iter()
+            .enumerate()
+            .map(|(i, shape)| {
+                let first = i == 0;
+                DBlock {
+                    conv: conv(shape.cin, shape.cout, shape.stride, first, device),
+                    norm: (!first).then(|| batch_norm(shape.cout, device)),
+                }
+            })
+            .collect();
+        let out = &out[0];
+        Discriminator {
+            blocks,
+            out: conv(out.cin, out.cout, out.stride, true, device),
         }
-        let out = conv(cin, 1, 1, true, device);
-        Discriminator { blocks, out }
     }
 
-    /// The convolutions of one forward pass at `h`×`w`, in the order `init` builds them.
+    /// A side large enough for every stride-2 layer and the two stride-1 layers after them.
+    fn min_side(&self) -> usize {
+        8 << self.layers.min(16)
+    }
+
+    /// The convolutions of one forward pass at `h`×`w`: the layer schedule `init` builds.
     pub fn conv_shapes(&self, h: usize, w: usize) -> Vec<ConvShape> {
         let mut out = Vec::with_capacity(self.layers + 2);
         let mut side = [h, w];
@@ -109,9 +119,7 @@ impl DiscriminatorConfig {
     /// The convolution weights of the network this config builds (see
     /// [`crate::model::GeneratorConfig::conv_weights`]).
     pub fn conv_weights(&self) -> u64 {
-        // Large enough for every stride-2 layer and the two stride-1 layers after them.
-        let side = 8 << self.layers.min(16);
-        self.conv_shapes(side, side)
+        self.conv_shapes(self.min_side(), self.min_side())
             .iter()
             .map(ConvShape::weights)
             .sum()

@@ -135,48 +135,37 @@ impl GeneratorConfig {
 
     /// Build the generator with pix2pix's initialisation (weights N(0, 0.02), γ N(1, 0.02)).
     pub fn init(&self, device: &Device) -> Generator {
+        // The layer schedule is `conv_shapes`'; the size only matters to its FLOP counts.
+        let shapes = self.conv_shapes(SIZE_MULTIPLE, SIZE_MULTIPLE);
+        let (encoders, decoders) = shapes.split_at(DEPTH);
         let all_bias = self.bias == BiasStyle::All;
-        let down = (0..DEPTH)
-            .map(|i| {
-                let cin = if i == 0 {
-                    self.input_channels()
-                } else {
-                    self.encoder_channels(i - 1)
-                };
-                let cout = self.encoder_channels(i);
+        let down = encoders
+            .iter()
+            .enumerate()
+            .map(|(i, shape)| {
                 let has_norm = i > 0 && (i < DEPTH - 1 || self.innermost_encoder_norm);
-                let conv = Conv2dConfig::new([cin, cout], [4, 4])
+                let conv = Conv2dConfig::new([shape.cin, shape.cout], [4, 4])
                     .with_stride([2, 2])
                     .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
                     .with_bias(all_bias)
                     .with_initializer(conv_init())
                     .init(device);
-                let norm = has_norm.then(|| self.norm(cout, device));
+                let norm = has_norm.then(|| self.norm(shape.cout, device));
                 Down { conv, norm }
             })
             .collect();
-        let up = (0..DEPTH)
-            .map(|j| {
-                // Decoder j mirrors encoder DEPTH-1-j.
-                let level = DEPTH - 1 - j;
-                let cin = if j == 0 {
-                    self.encoder_channels(level)
-                } else {
-                    2 * self.encoder_channels(level)
-                };
+        let up = decoders
+            .iter()
+            .enumerate()
+            .map(|(j, shape)| {
                 let outermost = j == DEPTH - 1;
-                let cout = if outermost {
-                    self.out_channels
-                } else {
-                    self.encoder_channels(level - 1)
-                };
-                let conv = ConvTranspose2dConfig::new([cin, cout], [4, 4])
+                let conv = ConvTranspose2dConfig::new([shape.cin, shape.cout], [4, 4])
                     .with_stride([2, 2])
                     .with_padding([1, 1])
                     .with_bias(all_bias || outermost)
                     .with_initializer(conv_init())
                     .init(device);
-                let norm = (!outermost).then(|| self.norm(cout, device));
+                let norm = (!outermost).then(|| self.norm(shape.cout, device));
                 Up { conv, norm }
             })
             .collect();
@@ -193,8 +182,8 @@ impl GeneratorConfig {
         norm
     }
 
-    /// The convolutions of one forward pass at `h`×`w`, encoder first, in the order `init`
-    /// builds them.
+    /// The convolutions of one forward pass at `h`×`w`, encoder first: the layer schedule
+    /// `init` builds (decoder `j` mirrors encoder `DEPTH − 1 − j`, reading its skip beside it).
     pub fn conv_shapes(&self, h: usize, w: usize) -> Vec<ConvShape> {
         let mut out = Vec::with_capacity(2 * DEPTH);
         let mut side = [h, w];

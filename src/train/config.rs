@@ -2,6 +2,7 @@
 
 use crate::dataset::Augment;
 use crate::hints::HintConfig;
+use crate::model::{DiscriminatorConfig, GeneratorConfig};
 use crate::weights::WeightsError;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -13,14 +14,14 @@ pub struct TrainConfig {
     pub steps: u64,
     /// Examples per step.
     pub batch_size: usize,
-    /// Adam learning rate.
-    pub lr: f64,
-    /// Adam β1.
-    pub beta1: f32,
+    /// The optimizer and its schedule.
+    #[serde(flatten)]
+    pub optimizer: OptimizerConfig,
+    /// The networks a new run builds.
+    #[serde(flatten)]
+    pub network: NetworkConfig,
     /// Weight of the L1 term.
     pub lambda_l1: f64,
-    /// Step from which the learning rate decays linearly to zero at `steps` (none: constant).
-    pub decay_from: Option<u64>,
     /// Side of the training crops.
     pub resolution: u32,
     /// Augmentation.
@@ -31,10 +32,6 @@ pub struct TrainConfig {
     pub checkpoint_every: u64,
     /// Paint held-out previews every this many steps.
     pub sample_every: u64,
-    /// Generator width for a new model.
-    pub ngf: usize,
-    /// Discriminator width for a new discriminator.
-    pub ndf: usize,
     /// Train adversarially (pix2pix). Off: the L1-only U-Net of the paper's ablation, the
     /// discriminator is neither used nor updated.
     #[serde(default = "adversarial_default")]
@@ -47,6 +44,15 @@ pub struct TrainConfig {
     /// it as the model (the raw generator travels beside it to continue from). None: no average.
     #[serde(default)]
     pub ema_decay: Option<f64>,
+}
+
+/// The networks of a new run (checkpoints store them flat, beside the other settings).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NetworkConfig {
+    /// Generator width for a new model.
+    pub ngf: usize,
+    /// Discriminator width for a new discriminator.
+    pub ndf: usize,
     /// Initialise a new generator's transposed convolutions with ICNR (no checkerboard at step 0).
     #[serde(default)]
     pub icnr: bool,
@@ -54,6 +60,72 @@ pub struct TrainConfig {
     /// [`crate::model::icnr::tie_phases`]): no checkerboard at any step.
     #[serde(default)]
     pub tie_phases: bool,
+}
+
+impl Default for NetworkConfig {
+    fn default() -> Self {
+        Self {
+            ngf: 64,
+            ndf: 64,
+            icnr: true,
+            tie_phases: false,
+        }
+    }
+}
+
+impl NetworkConfig {
+    /// A new generator's layout: PyTorch pix2pix's `unet_256` exactly, so `pix2paint export
+    /// --to pth` gives a file its code loads as is (among its choices: no BatchNorm on the 1×1
+    /// innermost encoder block, which at batch 1 would normalise a single value per channel to
+    /// zero, and no biases before BatchNorm), reading `hint_channels` more input channels.
+    pub fn generator(&self, hint_channels: usize) -> GeneratorConfig {
+        GeneratorConfig::pytorch_unet()
+            .with_ngf(self.ngf)
+            .with_hint_channels(hint_channels)
+    }
+
+    /// A new discriminator's layout: the 70×70 PatchGAN reading `in_channels` (sketch and
+    /// painting, side by side in channels).
+    pub fn discriminator(&self, in_channels: usize) -> DiscriminatorConfig {
+        DiscriminatorConfig::new()
+            .with_ndf(self.ndf)
+            .with_in_channels(in_channels)
+    }
+}
+
+/// Adam and its learning-rate schedule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OptimizerConfig {
+    /// Adam learning rate.
+    pub lr: f64,
+    /// Adam β1.
+    pub beta1: f32,
+    /// Step from which the learning rate decays linearly to zero at the run's last step (none:
+    /// constant).
+    pub decay_from: Option<u64>,
+}
+
+impl Default for OptimizerConfig {
+    fn default() -> Self {
+        // pix2pix's: lr 2e-4, β1 0.5.
+        Self {
+            lr: 2e-4,
+            beta1: 0.5,
+            decay_from: None,
+        }
+    }
+}
+
+impl OptimizerConfig {
+    /// The learning rate at `step` of a run of `steps`.
+    pub fn lr_at(&self, step: u64, steps: u64) -> f64 {
+        match self.decay_from {
+            Some(from) if step > from && steps > from => {
+                self.lr * (1.0 - (step - from) as f64 / (steps - from) as f64).max(0.0)
+            }
+            _ => self.lr,
+        }
+    }
 }
 
 fn adversarial_default() -> bool {
@@ -65,22 +137,17 @@ impl Default for TrainConfig {
         Self {
             steps: 10_000,
             batch_size: 1,
-            lr: 2e-4,
-            beta1: 0.5,
+            optimizer: OptimizerConfig::default(),
+            network: NetworkConfig::default(),
             lambda_l1: 100.0,
-            decay_from: None,
             resolution: 256,
             augment: Augment::default(),
             seed: 1,
             checkpoint_every: 500,
             sample_every: 200,
-            ngf: 64,
-            ndf: 64,
             gan: true,
             hints: None,
             ema_decay: None,
-            icnr: true,
-            tie_phases: false,
         }
     }
 }
@@ -105,14 +172,15 @@ impl TrainConfig {
         let bad = |what: &str, v: f64| Some(format!("its {what} is {v}"));
         // Finite and positive, not `limits`' ranges: a library caller may try a rate that
         // diverges (the loop stops such a run and keeps its last good checkpoint).
-        if !(self.lr.is_finite() && self.lr > 0.0) {
-            return bad("learning rate", self.lr);
+        let (lr, beta1) = (self.optimizer.lr, self.optimizer.beta1);
+        if !(lr.is_finite() && lr > 0.0) {
+            return bad("learning rate", lr);
         }
         if !(self.lambda_l1.is_finite() && self.lambda_l1 >= 0.0) {
             return bad("L1 weight", self.lambda_l1);
         }
-        if !(0.0..1.0).contains(&self.beta1) {
-            return bad("Adam β1", f64::from(self.beta1));
+        if !(0.0..1.0).contains(&beta1) {
+            return bad("Adam β1", f64::from(beta1));
         }
         if let Some(decay) = self.ema_decay.filter(|d| !limits::EMA_DECAY.contains(d)) {
             return bad("weight-average decay", decay);
@@ -120,7 +188,7 @@ impl TrainConfig {
         if !limits::BATCH_SIZE.contains(&self.batch_size) {
             return Some(format!("its batch size is {}", self.batch_size));
         }
-        if self.resolution == 0 || self.ngf == 0 || self.ndf == 0 {
+        if self.resolution == 0 || self.network.ngf == 0 || self.network.ndf == 0 {
             return Some("its resolution or network width is 0".into());
         }
         None
@@ -128,12 +196,17 @@ impl TrainConfig {
 
     /// The learning rate at `step`.
     pub fn lr_at(&self, step: u64) -> f64 {
-        match self.decay_from {
-            Some(from) if step > from && self.steps > from => {
-                self.lr * (1.0 - (step - from) as f64 / (self.steps - from) as f64).max(0.0)
-            }
-            _ => self.lr,
-        }
+        self.optimizer.lr_at(step, self.steps)
+    }
+
+    /// A new generator's layout, with hint channels when the run trains with hints.
+    pub fn generator(&self) -> GeneratorConfig {
+        let hint_channels = if self.hints.is_some() {
+            crate::hints::CHANNELS
+        } else {
+            0
+        };
+        self.network.generator(hint_channels)
     }
 }
 
@@ -198,5 +271,41 @@ mod tests {
         assert_eq!(steps_for_epochs(MAX_STEPS, 2, 1), None);
         // A product that overflows u64 is refused, not wrapped into a short run.
         assert_eq!(steps_for_epochs(u64::MAX / 2, 3, 1), None);
+    }
+
+    #[test]
+    fn checkpoints_keep_the_settings_flat_and_old_ones_still_read() {
+        // A run's settings as checkpoints before the nesting stored them.
+        let old = r#"{"steps":400000,"batch_size":1,"lr":0.0002,"beta1":0.5,"lambda_l1":100.0,
+            "decay_from":null,"resolution":256,"augment":{"jitter":true,"flip":true,"sketch":true},
+            "seed":11,"checkpoint_every":250,"sample_every":250,"ngf":32,"ndf":32,"gan":true,
+            "hints":null,"ema_decay":0.999,"icnr":true,"tie_phases":true}"#;
+        let parsed: Result<TrainConfig, _> = serde_json::from_str(old);
+        let Ok(config) = parsed else {
+            panic!("an old checkpoint's settings no longer parse: {parsed:?}");
+        };
+        assert_eq!(config.network.ngf, 32);
+        assert_eq!(config.network.ndf, 32);
+        assert!(config.network.tie_phases);
+        assert_eq!(config.optimizer.lr, 2e-4);
+        assert_eq!(config.optimizer.decay_from, None);
+        assert_eq!(config.generator().ngf, 32);
+        // Written back, they are flat as before: older builds read new checkpoints too.
+        let written = serde_json::to_value(&config).map_err(|e| e.to_string());
+        let Ok(serde_json::Value::Object(fields)) = written else {
+            panic!("settings did not serialise to an object: {written:?}");
+        };
+        for key in [
+            "lr",
+            "beta1",
+            "decay_from",
+            "ngf",
+            "ndf",
+            "icnr",
+            "tie_phases",
+        ] {
+            assert!(fields.contains_key(key), "{key} is not a top-level field");
+        }
+        assert!(!fields.contains_key("network") && !fields.contains_key("optimizer"));
     }
 }

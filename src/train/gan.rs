@@ -46,7 +46,7 @@ pub struct Gan {
 }
 
 fn adam(config: &TrainConfig) -> ModuleOptimizer {
-    ModuleOptimizer::from(FusedAdam::new(config.beta1))
+    ModuleOptimizer::from(FusedAdam::new(config.optimizer.beta1))
 }
 
 /// Make every parameter of a loaded module a fresh leaf of the autodiff graph that requires
@@ -98,21 +98,13 @@ impl Gan {
     /// New networks with pix2pix's initialisation. `device` must be an autodiff device.
     pub fn new(config: &TrainConfig, name: &str, device: &Device) -> Self {
         device.seed(config.seed);
-        // New models are PyTorch pix2pix's unet_256 exactly, so `pix2paint export --to pth`
-        // gives a file its code loads as is. Among its choices: no BatchNorm on the 1×1
-        // innermost encoder block (at batch 1 it would normalise a single value per channel
-        // to zero and the bottleneck would carry nothing), no biases before BatchNorm.
-        let g_config = GeneratorConfig::pytorch_unet()
-            .with_ngf(config.ngf)
-            .with_hint_channels(if config.hints.is_some() {
-                hints::CHANNELS
-            } else {
-                0
-            });
-        let d_config = DiscriminatorConfig::new().with_ndf(config.ndf);
+        let g_config = config.generator();
+        let d_config = config
+            .network
+            .discriminator(g_config.in_channels + g_config.out_channels);
         let mut info = ModelInfo::named(name);
         info.resolution = config.resolution as usize;
-        let g = if config.icnr {
+        let g = if config.network.icnr {
             trainable(g_config.init_icnr(device))
         } else {
             g_config.init(device)
@@ -138,11 +130,9 @@ impl Gan {
             Some((d, c)) => (trainable(d.to_device(device)), c),
             None => {
                 device.seed(config.seed);
-                let c = DiscriminatorConfig::new()
-                    .with_ndf(config.ndf)
-                    .with_in_channels(
-                        model.generator_config.in_channels + model.generator_config.out_channels,
-                    );
+                let c = config.network.discriminator(
+                    model.generator_config.in_channels + model.generator_config.out_channels,
+                );
                 (c.init(device), c)
             }
         };
@@ -241,7 +231,7 @@ impl Gan {
 
     /// Project the decoders back onto tied sub-pixel phases, when the run keeps them tied.
     fn tie_phases(&mut self, config: &TrainConfig) {
-        if !config.tie_phases {
+        if !config.network.tie_phases {
             return;
         }
         for up in &mut self.g.up {

@@ -18,7 +18,9 @@ pub mod limits;
 pub mod run;
 pub mod thread;
 
-pub use config::{Losses, MAX_STEPS, TrainConfig, TrainError, steps_for_epochs};
+pub use config::{
+    Losses, MAX_STEPS, NetworkConfig, OptimizerConfig, TrainConfig, TrainError, steps_for_epochs,
+};
 pub use gan::Gan;
 pub use run::{Control, Job, Start, TrainEvent, describe_split, run, samples};
 pub use thread::{TrainerMessage, TrainerThread};

@@ -45,7 +45,7 @@ impl TrainerThread {
                     Ok(r) => r.map_err(|e| e.to_string()),
                     Err(p) => Err(format!(
                         "training crashed: {}",
-                        crate::inference::panic_text(&p)
+                        crate::crash::panic_text(&p)
                     )),
                 };
                 send(TrainerMessage::Done(result));

@@ -1,5 +1,8 @@
 //! Helpers shared by the integration tests: tiny models and sketches the tests draw themselves.
 #![allow(dead_code)]
+// Test code like the tests that call it (clippy.toml's allow-unwrap-in-tests covers only
+// `#[test]` functions and `cfg(test)` modules, not an integration test's helper module).
+#![allow(clippy::unwrap_used)]
 
 pub mod foreign;
 
