@@ -4,6 +4,9 @@
 #
 #   benches/cats_v2_run.sh            # start, or resume exactly from the run's checkpoint
 #   benches/cats_v2_run.sh --status   # the last log lines
+#   benches/cats_v2_run.sh --polish N # a short run of N steps from the committed model, its
+#                                     # learning rate falling linearly to zero over the last 80 %
+#                                     # (pix2pix's decay phase), in its own folder (v2-polish)
 #
 # - Data: symlink folders of the Oxford-IIIT cats split by train.txt / test.txt (the photos
 #   stay in ../shared; nothing of them enters the repository).
@@ -19,6 +22,13 @@ data_src="${PIX2PAINT_CATS:-$repo/../shared/data/oxford-cats}"
 cache="$HOME/.cache/pix2paint-data"
 run="$HOME/.cache/pix2paint-runs/v2"
 v2_model="$repo/weights/pix2paint-cats-v2.safetensors"
+schedule=(--steps 400000)
+if [ "${1:-}" = "--polish" ]; then
+  steps="${2:?--polish needs a step count}"
+  run="$run-polish"
+  schedule=(--steps "$steps" --decay-from "$((steps / 5))")
+  shift 2
+fi
 
 if [ "${1:-}" = "--status" ]; then
   tail -n 5 "$run/train.log"
@@ -53,7 +63,7 @@ cd "$run"
 nohup ./pix2paint-train train "$cache/cats-train" \
   --masks "$data_src/masks" \
   --out model.safetensors --checkpoint run.ckpt.safetensors \
-  --steps 400000 --ngf 32 --ndf 32 --cpu --hints --hint-rate 0.25 --hint-free-share 0.5 --ema 0.999 --tie-phases --seed 11 \
+  "${schedule[@]}" --ngf 32 --ndf 32 --cpu --hints --hint-rate 0.25 --hint-free-share 0.5 --ema 0.999 --tie-phases --seed 11 \
   --log-every 100 --checkpoint-every 250 --samples samples --snapshots snapshots \
   "${start[@]}" >>train.log 2>&1 &
 echo "started: $run/train.log"

@@ -165,6 +165,41 @@ fn out_of_range_flags_are_refused_with_what_to_give() {
 }
 
 #[test]
+fn a_decay_that_starts_after_the_run_ends_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let photos = dir.path().join("photos");
+    std::fs::create_dir(&photos).unwrap();
+    for (i, hue) in [30u8, 90].into_iter().enumerate() {
+        photo_for(256, 256, hue)
+            .save(photos.join(format!("{i}.png")))
+            .unwrap();
+    }
+    let out = dir.path().join("m.safetensors");
+    let o = pix2paint(&[
+        &"train",
+        &photos,
+        &"--out",
+        &out,
+        &"--steps",
+        &"20",
+        &"--decay-from",
+        &"20",
+    ]);
+    assert_refused(&o, "--decay-from 20 is not before the run's last step (20)");
+    assert!(!out.exists());
+    let o = pix2paint(&[
+        &"train",
+        &photos,
+        &"--out",
+        &out,
+        &"--decay",
+        &"--decay-from",
+        &"5",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
+
+#[test]
 fn a_model_with_a_nan_weight_is_refused_at_load() {
     let dir = tempfile::tempdir().unwrap();
     let d = Device::flex();
@@ -361,6 +396,7 @@ fn hostile_flag_values_are_refused_or_carried_out() {
                 "--seed",
                 "--hint-rate",
                 "--ema",
+                "--decay-from",
             ],
         ),
     ];
@@ -387,7 +423,7 @@ fn hostile_flag_values_are_refused_or_carried_out() {
             }
         }
     }
-    assert_eq!(codes.iter().sum::<usize>(), 20 * values.len());
+    assert_eq!(codes.iter().sum::<usize>(), 21 * values.len());
     // Not vacuous: the fixed arguments work (some values run to the end) and the parsers
     // refuse others.
     assert!(

@@ -1,5 +1,6 @@
-//! The cat model this project ships (`weights/pix2paint-cats.safetensors`, see its model card):
-//! complete, found from any working directory, and painting a drawn cat in colour.
+//! The cat model this project ships as the default (`weights/pix2paint-cats-v2.safetensors`, see
+//! its model card): complete, taking colour hints, found from any working directory, and painting
+//! a drawn cat in colour.
 
 mod common;
 
@@ -12,9 +13,22 @@ use std::process::Command;
 #[test]
 fn the_shipped_model_is_complete_and_describes_itself() {
     let path =
-        weights::default_model_path().expect("weights/pix2paint-cats.safetensors is shipped");
+        weights::default_model_path().expect("weights/pix2paint-cats-v2.safetensors is shipped");
     let model = weights::load(&path, &Device::flex()).expect("the shipped model loads");
-    assert_eq!(model.info.name, "pix2paint cats");
+    assert!(
+        model.info.name.starts_with("pix2paint cats v2"),
+        "{}",
+        model.info.name
+    );
+    assert_eq!(
+        model.generator_config.hint_channels,
+        pix2paint::hints::CHANNELS,
+        "the default model takes colour hints (the Colour tool)"
+    );
+    assert!(
+        model.training_generator.is_some(),
+        "the raw generator ships beside its weight average, to fine-tune from"
+    );
     assert!(model.info.steps >= 1000, "{} steps", model.info.steps);
     assert_eq!(model.info.resolution, 256);
     assert!(

@@ -66,6 +66,10 @@ pub struct TrainArgs {
     /// Decay the learning rate linearly to zero over the second half of the run.
     #[arg(long)]
     decay: bool,
+    /// Decay the learning rate linearly to zero from this step to the run's last (e.g. to polish
+    /// a fine-tuned model over most of a short run); instead of `--decay`'s second half.
+    #[arg(long, conflicts_with = "decay", value_parser = super::bounds::count)]
+    decay_from: Option<u64>,
     /// Generator width for a new model.
     #[arg(long, default_value_t = 64, value_parser = super::bounds::width)]
     ngf: usize,
@@ -166,12 +170,17 @@ pub fn run(args: TrainArgs) -> Result<()> {
             })?,
         (None, None) => bail!("say how long to train: --steps N or --epochs N"),
     };
+    if let Some(from) = args.decay_from.filter(|&from| from >= steps) {
+        bail!(
+            "--decay-from {from} is not before the run's last step ({steps}); give a smaller step"
+        );
+    }
     let config = TrainConfig {
         steps,
         batch_size: args.batch_size,
         optimizer: OptimizerConfig {
             lr: args.lr,
-            decay_from: args.decay.then_some(steps / 2),
+            decay_from: args.decay_from.or(args.decay.then_some(steps / 2)),
             ..OptimizerConfig::default()
         },
         network: NetworkConfig {

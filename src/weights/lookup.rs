@@ -2,8 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
-/// File name of the default model in [`default_model_dir`].
-pub const DEFAULT_MODEL_FILE: &str = "pix2paint-cats.safetensors";
+/// File name of the default model in [`default_model_dir`]: the second cat model, which takes
+/// colour hints (the first, `pix2paint-cats.safetensors`, stays beside it to open by hand).
+pub const DEFAULT_MODEL_FILE: &str = "pix2paint-cats-v2.safetensors";
 
 /// Where the default model lives: `weights/` of the source tree this binary was built from.
 pub fn default_model_dir() -> PathBuf {
