@@ -248,6 +248,17 @@ impl Dataset {
             .into_owned()
     }
 
+    /// Whether example `i` is a photo with a foreground mask file (only those can be drawn as
+    /// outlines by [`Dataset::load_varied`]).
+    pub fn has_mask(&self, i: usize) -> bool {
+        match (&self.items[i], &self.masks) {
+            (Item::Photo(p), Some(dir)) => p
+                .file_stem()
+                .is_some_and(|stem| dir.join(stem).with_extension("png").is_file()),
+            _ => false,
+        }
+    }
+
     /// Load example `i` at its file's size (the sketch extracted for photos).
     pub fn load(&self, i: usize) -> Result<Example, String> {
         let read = |p: &Path| read_image(p).map(|i| to_rgb(&i)).map_err(|e| e.to_string());

@@ -37,7 +37,8 @@ enum Command {
     /// Turn a folder of photos into (line drawing | photo) training pairs.
     Prepare(cli::prepare::PrepareArgs),
     /// Train or fine-tune a model on a dataset folder.
-    Train(cli::train::TrainArgs),
+    // Boxed: the training flags outweigh every other command's.
+    Train(Box<cli::train::TrainArgs>),
     /// Score models on held-out pairs (mean L1, SSIM) against a mean-colour baseline.
     Eval(cli::eval::EvalArgs),
     /// Convert a model (pix2paint, PyTorch .pth, web demo .pict) to PyTorch or pix2paint form.
@@ -61,7 +62,7 @@ fn main() -> ExitCode {
         Some(Command::Export(a)) => cli::export::run(a),
         Some(Command::Info(a)) => cli::info::run(a),
         Some(Command::Prepare(a)) => cli::prepare::run(a),
-        Some(Command::Train(a)) => cli::train::run(a),
+        Some(Command::Train(a)) => cli::train::run(*a),
         None => cli::app::run(args.weights, args.cpu, args.gpu),
     };
     match result {

@@ -200,6 +200,33 @@ fn a_decay_that_starts_after_the_run_ends_is_refused() {
 }
 
 #[test]
+fn a_masked_share_needs_photos_with_masks() {
+    let dir = tempfile::tempdir().unwrap();
+    let (photos, masks) = (dir.path().join("photos"), dir.path().join("masks"));
+    std::fs::create_dir(&photos).unwrap();
+    std::fs::create_dir(&masks).unwrap();
+    for (i, hue) in [30u8, 90].into_iter().enumerate() {
+        photo_for(256, 256, hue)
+            .save(photos.join(format!("{i}.png")))
+            .unwrap();
+    }
+    let out = dir.path().join("m.safetensors");
+    let train = |extra: &[&dyn AsRef<std::ffi::OsStr>]| {
+        let mut args: Vec<&dyn AsRef<std::ffi::OsStr>> =
+            vec![&"train", &photos, &"--out", &out, &"--steps", &"2"];
+        args.extend_from_slice(extra);
+        pix2paint(&args)
+    };
+    // No mask folder: clap names the flag it needs.
+    let o = train(&[&"--masked-share", &"0.5"]);
+    assert_refused(&o, "--masks");
+    // A mask folder without a mask of any training photo.
+    let o = train(&[&"--masks", &masks, &"--masked-share", &"0.5"]);
+    assert_refused(&o, "no training photo has a mask");
+    assert!(!out.exists());
+}
+
+#[test]
 fn a_model_with_a_nan_weight_is_refused_at_load() {
     let dir = tempfile::tempdir().unwrap();
     let d = Device::flex();
@@ -397,6 +424,7 @@ fn hostile_flag_values_are_refused_or_carried_out() {
                 "--hint-rate",
                 "--ema",
                 "--decay-from",
+                "--masked-share",
             ],
         ),
     ];
@@ -423,7 +451,7 @@ fn hostile_flag_values_are_refused_or_carried_out() {
             }
         }
     }
-    assert_eq!(codes.iter().sum::<usize>(), 21 * values.len());
+    assert_eq!(codes.iter().sum::<usize>(), 22 * values.len());
     // Not vacuous: the fixed arguments work (some values run to the end) and the parsers
     // refuse others.
     assert!(

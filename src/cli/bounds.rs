@@ -85,6 +85,11 @@ pub fn hint_free_share(s: &str) -> Result<f64, String> {
     within(s, limits::HINT_FREE_SHARE, "a share of steps, e.g. 0.25")
 }
 
+/// The share of examples drawn from masked photos ([`limits::MASKED_SHARE`]).
+pub fn masked_share(s: &str) -> Result<f64, String> {
+    within(s, limits::MASKED_SHARE, "a share of examples, e.g. 0.5")
+}
+
 /// A moving-average decay ([`limits::EMA_DECAY`]).
 pub fn decay(s: &str) -> Result<f64, String> {
     within(s, limits::EMA_DECAY, "a decay, e.g. 0.999")

@@ -116,6 +116,11 @@ pub struct TrainArgs {
     /// 0.999) and save it as the model; the raw generator travels beside it.
     #[arg(long, value_parser = super::bounds::decay)]
     ema: Option<f64>,
+    /// Share of the examples drawn from the photos that have a mask (e.g. 0.5), the only ones
+    /// drawn as outlines; by default every photo is equally likely, so outlines are as rare as
+    /// masks.
+    #[arg(long, requires = "masks", value_parser = super::bounds::masked_share)]
+    masked_share: Option<f64>,
     /// Initialise a new model's transposed convolutions at random, as pix2pix did, instead of
     /// ICNR (which starts without a checkerboard).
     #[arg(long)]
@@ -157,6 +162,14 @@ pub fn run(args: TrainArgs) -> Result<()> {
     }
     if args.batch_size == 0 {
         bail!("--batch-size must be at least 1");
+    }
+    if let Some(share) = args.masked_share {
+        let masked = (0..data.len()).filter(|&i| data.has_mask(i)).count();
+        eprintln!(
+            "pix2paint: {masked} of {} photos have a mask; {:.0} % of the examples come from them",
+            data.len(),
+            share * 100.0
+        );
     }
 
     let steps = match (args.steps, args.epochs) {
@@ -210,6 +223,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
             ..HintConfig::default()
         }),
         ema_decay: args.ema,
+        masked_share: args.masked_share,
     };
     let checkpoint = args
         .checkpoint

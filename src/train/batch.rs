@@ -11,13 +11,61 @@ use burn::tensor::{Device, Tensor};
 use image::RgbImage;
 use rand::Rng;
 
-/// Draw `config.batch_size` examples at random from `indices` of `data` (augmented; with
+/// The examples a run draws from: its training indices, split into photos with and without a
+/// foreground mask for runs that weight the masked ones up ([`TrainConfig::masked_share`]).
+#[derive(Debug, Clone)]
+pub struct Pool {
+    all: Vec<usize>,
+    masked: Vec<usize>,
+    unmasked: Vec<usize>,
+    masked_share: Option<f64>,
+}
+
+impl Pool {
+    /// The pool of `indices` of `data`, drawn with `masked_share` of the examples from the
+    /// masked photos (when there are both kinds).
+    pub fn new(data: &Dataset, indices: &[usize], masked_share: Option<f64>) -> Self {
+        let (masked, unmasked) = match masked_share {
+            Some(_) => indices.iter().partition(|&&i| data.has_mask(i)),
+            None => (Vec::new(), Vec::new()),
+        };
+        Self {
+            all: indices.to_vec(),
+            masked,
+            unmasked,
+            masked_share,
+        }
+    }
+
+    /// How many of the pool's photos have a mask (counted only when a share is set).
+    pub fn masked(&self) -> usize {
+        self.masked.len()
+    }
+
+    /// One index at random. Without a share the draw is the one runs made before shares
+    /// existed, so their checkpoints resume the same sequence.
+    fn pick(&self, rng: &mut TrainRng) -> usize {
+        match self.masked_share {
+            Some(share) if !self.masked.is_empty() && !self.unmasked.is_empty() => {
+                let side = if rng.random::<f64>() < share {
+                    &self.masked
+                } else {
+                    &self.unmasked
+                };
+                side[rng.random_range(0..side.len())]
+            }
+            _ => self.all[rng.random_range(0..self.all.len())],
+        }
+    }
+}
+
+/// Draw `config.batch_size` examples at random from `pool` of `data` (augmented; with
 /// hints when the generator takes `hint_channels`), as the input `[B, 3 (+ 4), H, W]` and the
 /// photo `[B, 3, H, W]` on `device`. Examples that fail to load are skipped; more than 20
 /// failures in one batch end the run with the last error.
 pub fn draw(
     data: &Dataset,
-    indices: &[usize],
+    pool: &Pool,
     config: &TrainConfig,
     hint_channels: usize,
     rng: &mut TrainRng,
@@ -28,7 +76,7 @@ pub fn draw(
     let mut hint_layers = Vec::with_capacity(config.batch_size);
     let mut failures = 0;
     while sketches.len() < config.batch_size {
-        let i = indices[rng.random_range(0..indices.len())];
+        let i = pool.pick(rng);
         let loaded = if config.augment.sketch {
             data.load_varied(i, rng)
         } else {
@@ -61,4 +109,46 @@ pub fn draw(
         input = Tensor::cat(vec![input, hints_to_tensor(&h, device)], 1); // [B, 7, H, W]
     }
     Ok((input, images_to_tensor(&p, device)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dataset::Layout;
+    use crate::weights::Direction;
+
+    #[test]
+    fn a_masked_share_draws_that_share_from_the_masked_photos() {
+        let dir = tempfile::tempdir().unwrap();
+        let (photos, masks) = (dir.path().join("photos"), dir.path().join("masks"));
+        std::fs::create_dir(&photos).unwrap();
+        std::fs::create_dir(&masks).unwrap();
+        for i in 0..20u8 {
+            RgbImage::from_pixel(32, 32, image::Rgb([i * 10, 90, 200]))
+                .save(photos.join(format!("cat{i:02}.png")))
+                .unwrap();
+        }
+        for i in [3, 11] {
+            image::GrayImage::from_pixel(32, 32, image::Luma([255]))
+                .save(masks.join(format!("cat{i:02}.png")))
+                .unwrap();
+        }
+        let data = Dataset::open(&photos, Layout::Photos, Direction::AtoB, Some(masks)).unwrap();
+        let all: Vec<usize> = (0..data.len()).collect();
+        let masked_share = |pool: &Pool| {
+            let mut rng = TrainRng::seed_from_u64(3);
+            let n = 4000;
+            let hits = (0..n)
+                .filter(|_| data.has_mask(pool.pick(&mut rng)))
+                .count();
+            hits as f64 / n as f64
+        };
+        let weighted = Pool::new(&data, &all, Some(0.5));
+        assert_eq!(weighted.masked(), 2);
+        let share = masked_share(&weighted);
+        assert!((0.46..0.54).contains(&share), "{share}");
+        // Without a share, masked photos are as rare as they are in the folder (2 of 20).
+        let share = masked_share(&Pool::new(&data, &all, None));
+        assert!((0.07..0.13).contains(&share), "{share}");
+    }
 }

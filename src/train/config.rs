@@ -44,6 +44,10 @@ pub struct TrainConfig {
     /// it as the model (the raw generator travels beside it to continue from). None: no average.
     #[serde(default)]
     pub ema_decay: Option<f64>,
+    /// Share of the examples drawn from the photos that have a foreground mask, the only ones
+    /// that can be drawn as outlines (what people draw). None: every example equally likely.
+    #[serde(default)]
+    pub masked_share: Option<f64>,
 }
 
 /// The networks of a new run (checkpoints store them flat, beside the other settings).
@@ -148,6 +152,7 @@ impl Default for TrainConfig {
             gan: true,
             hints: None,
             ema_decay: None,
+            masked_share: None,
         }
     }
 }
@@ -184,6 +189,12 @@ impl TrainConfig {
         }
         if let Some(decay) = self.ema_decay.filter(|d| !limits::EMA_DECAY.contains(d)) {
             return bad("weight-average decay", decay);
+        }
+        if let Some(share) = self
+            .masked_share
+            .filter(|s| !limits::MASKED_SHARE.contains(s))
+        {
+            return bad("share of masked examples", share);
         }
         if !limits::BATCH_SIZE.contains(&self.batch_size) {
             return Some(format!("its batch size is {}", self.batch_size));

@@ -27,5 +27,8 @@ pub const CHECKPOINT_EVERY: RangeInclusive<u64> = 1..=super::MAX_STEPS;
 /// The share of steps drawn without colour hints, when training with them.
 pub const HINT_FREE_SHARE: RangeInclusive<f64> = 0.01..=1.0;
 
+/// The share of examples drawn from photos with a foreground mask, when it is set.
+pub const MASKED_SHARE: RangeInclusive<f64> = 0.0..=1.0;
+
 /// The weight average's decay (StyleGAN practice: 0.999); 1 would never move.
 pub const EMA_DECAY: RangeInclusive<f64> = 0.0..=0.999_999;

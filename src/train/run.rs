@@ -156,6 +156,14 @@ pub fn run(
         crate::files::remove_stale_temporaries(path);
     }
     let (train, held_out) = job.data.split(20);
+    let pool = super::batch::Pool::new(&job.data, &train, config.masked_share);
+    if config.masked_share.is_some() && pool.masked() == 0 {
+        return Err(TrainError::Settings(
+            "a share of masked examples was asked for, but no training photo has a mask: \
+             give the folder of masks (named like the photos, .png), or leave the share out"
+                .into(),
+        ));
+    }
     report(TrainEvent::Started {
         step: gan.step,
         total: config.steps,
@@ -194,7 +202,7 @@ pub fn run(
         let t = Instant::now();
         let (sketch, photo) = {
             let hint_channels = gan.g_config.hint_channels;
-            super::batch::draw(&job.data, &train, &config, hint_channels, gan.rng(), device)?
+            super::batch::draw(&job.data, &pool, &config, hint_channels, gan.rng(), device)?
         };
         let data_time = t.elapsed();
         let losses = gan.step(sketch, photo, &config);
