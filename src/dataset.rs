@@ -251,10 +251,8 @@ impl Dataset {
     /// Whether example `i` is a photo with a foreground mask file (only those can be drawn as
     /// outlines by [`Dataset::load_varied`]).
     pub fn has_mask(&self, i: usize) -> bool {
-        match (&self.items[i], &self.masks) {
-            (Item::Photo(p), Some(dir)) => p
-                .file_stem()
-                .is_some_and(|stem| dir.join(stem).with_extension("png").is_file()),
+        match &self.items[i] {
+            Item::Photo(p) => self.mask_path(p).is_some_and(|m| m.is_file()),
             _ => false,
         }
     }
@@ -368,9 +366,18 @@ impl Dataset {
     }
 
     fn mask_for(&self, photo: &Path) -> Option<GrayImage> {
-        let dir = self.masks.as_ref()?;
-        let m = dir.join(photo.file_stem()?).with_extension("png");
+        let m = self.mask_path(photo)?;
         read_image(&m).ok().map(|i| i.to_luma8())
+    }
+
+    /// Where `photo`'s mask would be: the masks folder, same name, `.png`.
+    fn mask_path(&self, photo: &Path) -> Option<PathBuf> {
+        Some(
+            self.masks
+                .as_ref()?
+                .join(photo.file_stem()?)
+                .with_extension("png"),
+        )
     }
 
     /// Split indices into (train, held-out) deterministically: every `k`-th example is held out

@@ -163,14 +163,6 @@ pub fn run(args: TrainArgs) -> Result<()> {
     if args.batch_size == 0 {
         bail!("--batch-size must be at least 1");
     }
-    if let Some(share) = args.masked_share {
-        let masked = (0..data.len()).filter(|&i| data.has_mask(i)).count();
-        eprintln!(
-            "pix2paint: {masked} of {} photos have a mask; {:.0} % of the examples come from them",
-            data.len(),
-            share * 100.0
-        );
-    }
 
     let steps = match (args.steps, args.epochs) {
         (Some(s), _) => s,
@@ -270,11 +262,22 @@ pub fn run(args: TrainArgs) -> Result<()> {
                 step,
                 total,
                 examples,
+                masked,
             } => {
                 bar.set_length(total);
                 bar.set_position(step);
                 bar.reset_eta();
                 say(&bar, train::describe_split(examples.0, examples.1));
+                if let Some((photos, share)) = masked {
+                    say(
+                        &bar,
+                        format!(
+                            "{photos} of them {} a mask; {:.0} % of the examples come from them",
+                            if photos == 1 { "has" } else { "have" },
+                            share * 100.0
+                        ),
+                    );
+                }
             }
             TrainEvent::Progress {
                 step,

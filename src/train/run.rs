@@ -54,6 +54,9 @@ pub enum TrainEvent {
         total: u64,
         /// Training / held-out examples.
         examples: (usize, usize),
+        /// For a run that weights masked photos up: how many training photos have a mask, and
+        /// the share of the examples drawn from them.
+        masked: Option<(usize, f64)>,
     },
     /// A step finished.
     Progress {
@@ -168,6 +171,7 @@ pub fn run(
         step: gan.step,
         total: config.steps,
         examples: (train.len(), held_out.len()),
+        masked: config.masked_share.map(|share| (pool.masked(), share)),
     });
     // A first checkpoint, so that a diverging run always has something to go back to.
     if !matches!(job.start, Start::Resume(_)) {
