@@ -164,16 +164,22 @@ fn out_of_range_flags_are_refused_with_what_to_give() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
 }
 
-#[test]
-fn a_decay_that_starts_after_the_run_ends_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let photos = dir.path().join("photos");
+/// A photos folder of two 256² photo-like images in `dir`, for `train` runs refused early.
+fn two_photos(dir: &std::path::Path) -> std::path::PathBuf {
+    let photos = dir.join("photos");
     std::fs::create_dir(&photos).unwrap();
     for (i, hue) in [30u8, 90].into_iter().enumerate() {
         photo_for(256, 256, hue)
             .save(photos.join(format!("{i}.png")))
             .unwrap();
     }
+    photos
+}
+
+#[test]
+fn a_decay_that_starts_after_the_run_ends_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let photos = two_photos(dir.path());
     let out = dir.path().join("m.safetensors");
     let o = pix2paint(&[
         &"train",
@@ -202,14 +208,8 @@ fn a_decay_that_starts_after_the_run_ends_is_refused() {
 #[test]
 fn a_masked_share_needs_photos_with_masks() {
     let dir = tempfile::tempdir().unwrap();
-    let (photos, masks) = (dir.path().join("photos"), dir.path().join("masks"));
-    std::fs::create_dir(&photos).unwrap();
+    let (photos, masks) = (two_photos(dir.path()), dir.path().join("masks"));
     std::fs::create_dir(&masks).unwrap();
-    for (i, hue) in [30u8, 90].into_iter().enumerate() {
-        photo_for(256, 256, hue)
-            .save(photos.join(format!("{i}.png")))
-            .unwrap();
-    }
     let out = dir.path().join("m.safetensors");
     let train = |extra: &[&dyn AsRef<std::ffi::OsStr>]| {
         let mut args: Vec<&dyn AsRef<std::ffi::OsStr>> =
