@@ -8,6 +8,7 @@
 pub mod app;
 pub mod assets;
 pub mod canvas;
+pub mod colour;
 pub mod crash;
 pub mod dataset;
 pub mod device;
@@ -20,6 +21,7 @@ pub mod kernels;
 pub mod lines;
 pub mod model;
 pub mod rng;
+pub mod segment;
 pub mod tensor_image;
 pub mod tiles;
 pub mod train;

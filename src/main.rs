@@ -45,6 +45,8 @@ enum Command {
     Export(cli::export::ExportArgs),
     /// Describe a weights file.
     Info(cli::info::InfoArgs),
+    /// Train the foreground segmenter, or write a mask for every photo of a folder.
+    Segment(cli::segment::SegmentArgs),
 }
 
 fn main() -> ExitCode {
@@ -63,6 +65,7 @@ fn main() -> ExitCode {
         Some(Command::Info(a)) => cli::info::run(a),
         Some(Command::Prepare(a)) => cli::prepare::run(a),
         Some(Command::Train(a)) => cli::train::run(*a),
+        Some(Command::Segment(a)) => cli::segment::run(a),
         None => cli::app::run(args.weights, args.cpu, args.gpu),
     };
     match result {

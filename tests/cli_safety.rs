@@ -425,6 +425,8 @@ fn hostile_flag_values_are_refused_or_carried_out() {
                 "--ema",
                 "--decay-from",
                 "--masked-share",
+                "--recolour-hints",
+                "--stroke-hints",
             ],
         ),
     ];
@@ -451,7 +453,7 @@ fn hostile_flag_values_are_refused_or_carried_out() {
             }
         }
     }
-    assert_eq!(codes.iter().sum::<usize>(), 22 * values.len());
+    assert_eq!(codes.iter().sum::<usize>(), 24 * values.len());
     // Not vacuous: the fixed arguments work (some values run to the end) and the parsers
     // refuse others.
     assert!(

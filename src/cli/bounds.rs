@@ -90,6 +90,11 @@ pub fn masked_share(s: &str) -> Result<f64, String> {
     within(s, limits::MASKED_SHARE, "a share of examples, e.g. 0.5")
 }
 
+/// A share of examples or hints, 0 to 1 ([`limits::SHARE`]).
+pub fn share(s: &str) -> Result<f64, String> {
+    within(s, limits::SHARE, "a share from 0 to 1, e.g. 0.5")
+}
+
 /// A moving-average decay ([`limits::EMA_DECAY`]).
 pub fn decay(s: &str) -> Result<f64, String> {
     within(s, limits::EMA_DECAY, "a decay, e.g. 0.999")

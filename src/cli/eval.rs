@@ -6,6 +6,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use pix2paint::dataset::{Augment, Dataset, Example, Layout, SketchStyle, prepare_example};
 use pix2paint::eval::appearance::Appearance;
+use pix2paint::eval::drawn::SetHistogram;
 use pix2paint::eval::{Scores, mean_colour_image};
 use pix2paint::files;
 use pix2paint::hints::{HintConfig, place_hints};
@@ -56,6 +57,12 @@ pub struct EvalArgs {
     /// that take hints.
     #[arg(long)]
     hints: Option<u32>,
+    /// Judge paintings of drawings instead of photos' sketches: the app's example sketches and
+    /// a drawing on blank paper made from each photo with a mask (needs --masks), measured
+    /// without the photos (calm background, streaks, detail and colour inside the drawing, the
+    /// colours of the set), and one blue dab on the cat and one green dab on the paper.
+    #[arg(long, requires = "masks")]
+    drawn: bool,
 }
 
 /// Score the models and print a Markdown table.
@@ -79,6 +86,11 @@ pub fn run(args: EvalArgs) -> Result<()> {
         let model = weights::load(p, &compute.device)
             .with_context(|| format!("loading the model {}", p.display()))?;
         painters.push(Painter::from_model(model, &compute.device));
+    }
+
+    if args.drawn {
+        let samples = args.samples.as_deref().map(|d| (d, args.sample_count));
+        return super::eval_drawn::run(&data, n, &model_paths, &painters, &compute.device, samples);
     }
 
     // The examples as the model sees them at test time: resized, no augmentation.
@@ -130,6 +142,8 @@ pub fn run(args: EvalArgs) -> Result<()> {
     let mut looks = vec![Appearance::default(); painters.len()];
     let mut hinted = vec![(Scores::default(), Appearance::default()); painters.len()];
     let mut times = vec![Duration::ZERO; painters.len()];
+    let mut sets = vec![SetHistogram::default(); painters.len()];
+    let mut photo_set = SetHistogram::default();
     let mut mean_scores = Scores::default();
     for (k, ex) in examples.iter().enumerate() {
         let mut outputs = Vec::new();
@@ -139,6 +153,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
             times[j] += t.elapsed();
             scores[j].add(&out, &ex.photo);
             looks[j].add(&out, &ex.photo);
+            sets[j].add(&out);
             if let Some(hints) = &hint_layers[k]
                 && painter.takes_hints()
             {
@@ -150,6 +165,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
             bar.inc(1);
         }
         mean_scores.add(&mean, &ex.photo);
+        photo_set.add(&ex.photo);
         if let Some(dir) = &args.samples
             && k < args.sample_count
         {
@@ -176,17 +192,18 @@ pub fn run(args: EvalArgs) -> Result<()> {
     );
     println!();
     println!(
-        "| model | hints | steps | mean L1 ↓ | L1 ÷ mean colour ↓ | SSIM ↑ | colourfulness ratio | histogram ∩ ↑ | checkerboard ratio ↓ | streak ratio ↓ | detail ratio | ms / image |"
+        "| model | hints | steps | mean L1 ↓ | L1 ÷ mean colour ↓ | SSIM ↑ | colourfulness ratio | histogram ∩ ↑ | set histogram ∩ ↑ | checkerboard ratio ↓ | streak ratio ↓ | detail ratio | ms / image |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     let row = |name: String,
                hints: String,
                steps: String,
                s: &Scores,
                look: &Appearance,
+               set: String,
                ms: String| {
         println!(
-            "| {name} | {hints} | {steps} | {:.4} | {:.3} | {:.4} | {:.2} | {:.3} | {:.2} | {:.2} | {:.2} | {ms} |",
+            "| {name} | {hints} | {steps} | {:.4} | {:.3} | {:.4} | {:.2} | {:.3} | {set} | {:.2} | {:.2} | {:.2} | {ms} |",
             s.l1(),
             s.l1() / mean_scores.l1(),
             s.ssim(),
@@ -211,6 +228,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
             steps.clone(),
             &scores[j],
             &looks[j],
+            format!("{:.3}", sets[j].intersection(&photo_set)),
             format!("{ms:.1}"),
         );
         if let Some(n) = args.hints
@@ -222,6 +240,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
                 steps,
                 &hinted[j].0,
                 &hinted[j].1,
+                "–".into(),
                 "–".into(),
             );
         }
@@ -237,6 +256,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
         "–".into(),
         &mean_scores,
         &mean_look,
+        "–".into(),
         "–".into(),
     );
     Ok(())

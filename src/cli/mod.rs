@@ -7,10 +7,12 @@ pub mod bench_layers;
 pub mod bounds;
 pub mod colorize;
 pub mod eval;
+pub mod eval_drawn;
 pub mod export;
 pub mod info;
 pub mod peak;
 pub mod prepare;
+pub mod segment;
 pub mod train;
 
 use anyhow::{Context, Result, bail};

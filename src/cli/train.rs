@@ -5,7 +5,7 @@ use anyhow::{Context, Result, bail};
 use burn::tensor::Device;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use pix2paint::dataset::{Augment, Dataset, Layout};
+use pix2paint::dataset::{Augment, Backdrop, Dataset, Drawings, Layout};
 use pix2paint::hints::HintConfig;
 use pix2paint::train::{
     self, Control, Job, NetworkConfig, OptimizerConfig, Start, TrainConfig, TrainEvent,
@@ -13,6 +13,12 @@ use pix2paint::train::{
 use pix2paint::weights::Direction;
 use pix2paint::weights::{self, Precision};
 use std::path::{Path, PathBuf};
+
+#[derive(Clone, Copy, ValueEnum)]
+enum BackdropArg {
+    Blur,
+    Paper,
+}
 
 #[derive(Clone, Copy, ValueEnum)]
 enum LayoutArg {
@@ -121,6 +127,20 @@ pub struct TrainArgs {
     /// masks.
     #[arg(long, requires = "masks", value_parser = super::bounds::masked_share)]
     masked_share: Option<f64>,
+    /// Draw most sketches as people draw, on blank paper (the outline, the outline with a few
+    /// interior lines, the subject's edges; the subject often shrunk and moved), their targets
+    /// the subject over a calm background: `blur` (the photo's background blurred away) or
+    /// `paper`. A quarter stay photo edges over the real background. Needs --masks (every
+    /// photo with one: `pix2paint segment predict` writes them).
+    #[arg(long, value_enum, requires = "masks")]
+    drawings: Option<BackdropArg>,
+    /// Share of the hinted examples whose cat (and, half the time, background) is turned to
+    /// another colour, so that a dab of any colour recolours the region it lies in (e.g. 0.5).
+    #[arg(long, requires = "hints", value_parser = super::bounds::share)]
+    recolour_hints: Option<f64>,
+    /// Share of the simulated hints drawn as short strokes instead of square dabs (e.g. 0.4).
+    #[arg(long, requires = "hints", value_parser = super::bounds::share)]
+    stroke_hints: Option<f64>,
     /// Initialise a new model's transposed convolutions at random, as pix2pix did, instead of
     /// ICNR (which starts without a checkerboard).
     #[arg(long)]
@@ -212,10 +232,19 @@ pub fn run(args: TrainArgs) -> Result<()> {
         hints: args.hints.then_some(HintConfig {
             rate: args.hint_rate,
             free_share: args.hint_free_share,
+            recolour: args.recolour_hints.unwrap_or(0.0),
+            strokes: args.stroke_hints.unwrap_or(0.0),
             ..HintConfig::default()
         }),
         ema_decay: args.ema,
         masked_share: args.masked_share,
+        drawings: args.drawings.map(|backdrop| Drawings {
+            backdrop: match backdrop {
+                BackdropArg::Blur => Backdrop::Blur,
+                BackdropArg::Paper => Backdrop::Paper,
+            },
+            ..Drawings::default()
+        }),
     };
     let checkpoint = args
         .checkpoint

@@ -5,15 +5,25 @@
 //! mean (1.0: like the photos), except the histogram intersection, which compares each
 //! painting with its own photo.
 
-use image::RgbImage;
+use image::{GrayImage, RgbImage};
 
 /// Hasler and Süsstrunk's colourfulness (2003, "Measuring colourfulness in natural images"):
 /// `sqrt(σ_rg² + σ_yb²) + 0.3 · sqrt(μ_rg² + μ_yb²)` with `rg = R − G`, `yb = (R + G) / 2 − B`
 /// on the 0–255 scale.
 pub fn colourfulness(img: &RgbImage) -> f64 {
-    let n = (img.width() * img.height()).max(1) as f64;
+    colourfulness_of(img, None)
+}
+
+/// [`colourfulness`] over the pixels where `region` (same size) is non-zero, or all of them.
+pub fn colourfulness_of(img: &RgbImage, region: Option<&GrayImage>) -> f64 {
+    let region = region.filter(|r| r.dimensions() == img.dimensions());
+    let mut n = 0usize;
     let (mut s_rg, mut s_yb, mut q_rg, mut q_yb) = (0.0, 0.0, 0.0, 0.0);
-    for p in img.pixels() {
+    for (x, y, p) in img.enumerate_pixels() {
+        if region.is_some_and(|r| r.get_pixel(x, y)[0] == 0) {
+            continue;
+        }
+        n += 1;
         let [r, g, b] = p.0.map(f64::from);
         let rg = r - g;
         let yb = 0.5 * (r + g) - b;
@@ -22,6 +32,7 @@ pub fn colourfulness(img: &RgbImage) -> f64 {
         q_rg += rg * rg;
         q_yb += yb * yb;
     }
+    let n = n.max(1) as f64;
     let (m_rg, m_yb) = (s_rg / n, s_yb / n);
     let var_rg = (q_rg / n - m_rg * m_rg).max(0.0);
     let var_yb = (q_yb / n - m_yb * m_yb).max(0.0);
@@ -32,7 +43,7 @@ pub fn colourfulness(img: &RgbImage) -> f64 {
 const BINS: usize = 8;
 
 /// Normalised RGB histogram with [`BINS`]³ cells.
-fn histogram(img: &RgbImage) -> Vec<f64> {
+pub(crate) fn histogram(img: &RgbImage) -> Vec<f64> {
     let mut h = vec![0.0; BINS * BINS * BINS];
     let bin = |v: u8| usize::from(v) * BINS / 256;
     for p in img.pixels() {

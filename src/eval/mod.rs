@@ -2,6 +2,7 @@
 //! SSIM (Wang et al. 2004), both on 8-bit RGB images scaled to [0, 1].
 
 pub mod appearance;
+pub mod drawn;
 
 use image::RgbImage;
 

@@ -4,7 +4,7 @@
 
 use super::config::{TrainConfig, TrainError};
 use crate::dataset::{Dataset, prepare_example};
-use crate::hints::sample_hints;
+use crate::hints::sample_training_hints;
 use crate::rng::Rng as TrainRng;
 use crate::tensor_image::{hints_to_tensor, images_to_tensor};
 use burn::tensor::{Device, Tensor};
@@ -77,18 +77,23 @@ pub fn draw(
     let mut failures = 0;
     while sketches.len() < config.batch_size {
         let i = pool.pick(rng);
-        let loaded = if config.augment.sketch {
-            data.load_varied(i, rng)
-        } else {
-            data.load(i)
+        let loaded = match (&config.drawings, config.augment.sketch) {
+            (Some(drawings), _) => data.load_drawn(i, drawings, rng),
+            (None, true) => data.load_varied(i, rng),
+            (None, false) => data.load(i),
         };
         match loaded {
             Ok(ex) => {
-                let ex = prepare_example(&ex, config.resolution, &config.augment, rng);
+                let mut ex = prepare_example(&ex, config.resolution, &config.augment, rng);
                 if let Some(hint_config) = &config.hints
                     && hint_channels > 0
                 {
-                    hint_layers.push(sample_hints(&ex.photo, ex.mask.as_ref(), hint_config, rng));
+                    hint_layers.push(sample_training_hints(
+                        &mut ex.photo,
+                        ex.mask.as_ref(),
+                        hint_config,
+                        rng,
+                    ));
                 }
                 sketches.push(ex.sketch);
                 photos.push(ex.photo);

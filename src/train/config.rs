@@ -1,6 +1,6 @@
 //! A run's settings, the losses of a step and what can go wrong, stored in checkpoints.
 
-use crate::dataset::Augment;
+use crate::dataset::{Augment, Drawings};
 use crate::hints::HintConfig;
 use crate::model::{DiscriminatorConfig, GeneratorConfig};
 use crate::weights::WeightsError;
@@ -48,6 +48,11 @@ pub struct TrainConfig {
     /// that can be drawn as outlines (what people draw). None: every example equally likely.
     #[serde(default)]
     pub masked_share: Option<f64>,
+    /// Draw most sketches as people draw, on blank paper with calm targets
+    /// ([`crate::dataset::Dataset::load_drawn`]). None: the extractor's styles over the photos'
+    /// own backgrounds, as runs before did.
+    #[serde(default)]
+    pub drawings: Option<Drawings>,
 }
 
 /// The networks of a new run (checkpoints store them flat, beside the other settings).
@@ -153,6 +158,7 @@ impl Default for TrainConfig {
             hints: None,
             ema_decay: None,
             masked_share: None,
+            drawings: None,
         }
     }
 }
@@ -195,6 +201,30 @@ impl TrainConfig {
             .filter(|s| !limits::MASKED_SHARE.contains(s))
         {
             return bad("share of masked examples", share);
+        }
+        let shares = [
+            (
+                "share of recoloured hinted examples",
+                self.hints.map(|h| h.recolour),
+            ),
+            ("share of stroke hints", self.hints.map(|h| h.strokes)),
+            (
+                "share of photo-edge drawings",
+                self.drawings.map(|d| d.photo_share),
+            ),
+            (
+                "share of shrunk drawings",
+                self.drawings.map(|d| d.shrink_share),
+            ),
+            (
+                "smallest drawing scale",
+                self.drawings.map(|d| f64::from(d.min_scale)),
+            ),
+        ];
+        for (what, share) in shares {
+            if let Some(v) = share.filter(|v| !limits::SHARE.contains(v)) {
+                return bad(what, v);
+            }
         }
         if !limits::BATCH_SIZE.contains(&self.batch_size) {
             return Some(format!("its batch size is {}", self.batch_size));

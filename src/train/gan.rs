@@ -52,7 +52,7 @@ fn adam(config: &TrainConfig) -> ModuleOptimizer {
 /// Make every parameter of a loaded module a fresh leaf of the autodiff graph that requires
 /// gradients. Parameters written by the weights loader on an autodiff device are otherwise
 /// not leaves, and the second backward pass of a step would find their tape consumed.
-fn trainable<M: Module>(module: M) -> M {
+pub(crate) fn trainable<M: Module>(module: M) -> M {
     struct Leaves;
     impl burn::module::ModuleMapper for Leaves {
         fn map_float<const D: usize>(
@@ -70,7 +70,7 @@ fn trainable<M: Module>(module: M) -> M {
 /// optimizer's element-wise kernels misread, so all but a few of its weights got wrong updates
 /// (caught by `tests/wgpu.rs`, which compares a training step on wgpu with the CPU). Gradients
 /// of parameters with a size-1 dimension are small; they are rebuilt in a plain layout here.
-fn settle_gradients<M: Module>(grads: &mut GradientsParams, module: &M) {
+pub(crate) fn settle_gradients<M: Module>(grads: &mut GradientsParams, module: &M) {
     struct Settle<'a>(&'a mut GradientsParams);
     impl burn::module::ModuleVisitor for Settle<'_> {
         fn visit_float<const D: usize>(&mut self, param: &burn::module::Param<Tensor<D>>) {

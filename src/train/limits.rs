@@ -32,3 +32,6 @@ pub const MASKED_SHARE: RangeInclusive<f64> = 0.0..=1.0;
 
 /// The weight average's decay (StyleGAN practice: 0.999); 1 would never move.
 pub const EMA_DECAY: RangeInclusive<f64> = 0.0..=0.999_999;
+
+/// A share of examples or of hints (recoloured hinted examples, stroke hints, drawings' shares).
+pub const SHARE: RangeInclusive<f64> = 0.0..=1.0;

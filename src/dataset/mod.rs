@@ -4,12 +4,19 @@
 //! direction; (b) two folders `A/` and `B/` matched by file name; (c) a folder of photos, whose
 //! sketch side the line extractor draws (using a foreground mask when one is given). Files that
 //! cannot be read and pairs that cannot be matched are skipped and listed, never fatal.
+//!
+//! [`calm`]: targets for sketches on blank paper (the subject over a calm background).
+
+pub mod calm;
+
+pub use calm::{Backdrop, Placement};
 
 use crate::lines::{LineConfig, extract_lines, outline_lines};
 use crate::tensor_image::{read_image, to_rgb};
 use crate::weights::Direction;
 use image::{GrayImage, RgbImage, imageops::FilterType};
 use rand::Rng;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -257,6 +264,19 @@ impl Dataset {
         }
     }
 
+    /// The photo of example `i` and its foreground mask when it has one, without a sketch
+    /// (photos layout; `None` for pairs).
+    pub fn load_photo(&self, i: usize) -> Result<Option<(RgbImage, Option<GrayImage>)>, String> {
+        let Item::Photo(p) = &self.items[i] else {
+            return Ok(None);
+        };
+        let photo = read_image(p)
+            .map(|i| to_rgb(&i))
+            .map_err(|e| e.to_string())?;
+        let mask = self.mask_for(p).map(|m| fit_mask(m, &photo));
+        Ok(Some((photo, mask)))
+    }
+
     /// Load example `i` at its file's size (the sketch extracted for photos).
     pub fn load(&self, i: usize) -> Result<Example, String> {
         let read = |p: &Path| read_image(p).map(|i| to_rgb(&i)).map_err(|e| e.to_string());
@@ -365,6 +385,59 @@ impl Dataset {
         })
     }
 
+    /// Load example `i` drawn as people draw ([`Drawings`]): for photos with a mask, most
+    /// examples are a sketch on blank paper (the outline, the outline with a few interior
+    /// lines, or the subject's edges) whose target is the subject over a calm background, the
+    /// subject often shrunk and moved; the others, and photos without a mask, keep the
+    /// extractor's edges over the photo's own background ([`Dataset::load_varied`]).
+    pub fn load_drawn(
+        &self,
+        i: usize,
+        drawings: &Drawings,
+        rng: &mut impl Rng,
+    ) -> Result<Example, String> {
+        let Some((photo, Some(mask))) = self.load_photo(i)? else {
+            return self.load_varied(i, rng);
+        };
+        if rng.random_bool(drawings.photo_share.clamp(0.0, 1.0)) {
+            return self.load_varied(i, rng);
+        }
+        let placement = if rng.random_bool(drawings.shrink_share.clamp(0.0, 1.0)) {
+            Placement {
+                scale: rng.random_range(drawings.min_scale.clamp(0.1, 1.0)..=1.0),
+                x: rng.random(),
+                y: rng.random(),
+            }
+        } else {
+            Placement::AS_IS
+        };
+        let (target, mask) = calm::calm_target(&photo, &mask, drawings.backdrop, placement);
+        let cfg = LineConfig {
+            width: rng.random_range(1.2..3.0),
+            ..self.lines.clone()
+        };
+        let r: f64 = rng.random();
+        let lines = if r < 0.3 {
+            outline_lines(&target, &mask, &cfg, None)
+        } else if r < 0.7 {
+            let interior = rng.random_range(0.95..0.985);
+            outline_lines(&target, &mask, &cfg, Some(interior))
+        } else if r < 0.85 {
+            extract_lines(&target, Some(&mask), &cfg)
+        } else {
+            let simplified = LineConfig {
+                high_quantile: 0.95,
+                ..cfg
+            };
+            extract_lines(&target, Some(&mask), &simplified)
+        };
+        Ok(Example {
+            sketch: image::DynamicImage::ImageLuma8(lines).to_rgb8(),
+            photo: target,
+            mask: Some(mask),
+        })
+    }
+
     fn mask_for(&self, photo: &Path) -> Option<GrayImage> {
         let m = self.mask_path(photo)?;
         read_image(&m).ok().map(|i| i.to_luma8())
@@ -450,6 +523,31 @@ pub enum SketchStyle {
     Outline,
     /// XDoG, an extractor of a different kind ([`crate::lines::xdog_lines`]).
     Xdog,
+}
+
+/// How a run draws sketches like people's ([`Dataset::load_drawn`]); stored in checkpoints.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Drawings {
+    /// What the background of a sketch on blank paper becomes in its target.
+    pub backdrop: Backdrop,
+    /// Share of the examples (of photos with a mask) drawn as the extractor's edges over the
+    /// photo's own background, so that photos opened as sketches still paint.
+    pub photo_share: f64,
+    /// Share of the blank-paper examples whose subject is shrunk and moved.
+    pub shrink_share: f64,
+    /// The smallest scale of a shrunk subject.
+    pub min_scale: f32,
+}
+
+impl Default for Drawings {
+    fn default() -> Self {
+        Self {
+            backdrop: Backdrop::Blur,
+            photo_share: 0.25,
+            shrink_share: 0.5,
+            min_scale: 0.45,
+        }
+    }
 }
 
 /// Augmentation settings.
@@ -585,4 +683,82 @@ pub fn augment_sketch(sketch: &RgbImage, rng: &mut impl Rng) -> RgbImage {
         let v = (255.0 * (1.0 - ink[(y * w + x) as usize].clamp(0.0, 1.0))).round() as u8;
         image::Rgb([v, v, v])
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::Rng as TestRng;
+    use image::{Luma, Rgb};
+
+    #[test]
+    fn drawn_examples_are_sketches_on_blank_paper_over_calm_targets() {
+        let dir = tempfile::tempdir().unwrap();
+        let (photos, masks) = (dir.path().join("photos"), dir.path().join("masks"));
+        std::fs::create_dir(&photos).unwrap();
+        std::fs::create_dir(&masks).unwrap();
+        let inside = |x: u32, y: u32| (x as i32 - 64).pow(2) + (y as i32 - 70).pow(2) < 40 * 40;
+        // A cat-coloured disc with dark spots, on a background of hard black and white bars.
+        RgbImage::from_fn(128, 128, |x, y| {
+            if inside(x, y) {
+                Rgb(if (x / 9 + y / 9) % 3 == 0 {
+                    [90, 50, 20]
+                } else {
+                    [210, 140, 70]
+                })
+            } else if (x / 6) % 2 == 0 {
+                Rgb([10, 10, 10])
+            } else {
+                Rgb([250, 250, 250])
+            }
+        })
+        .save(photos.join("cat.png"))
+        .unwrap();
+        GrayImage::from_fn(128, 128, |x, y| Luma([if inside(x, y) { 255 } else { 0 }]))
+            .save(masks.join("cat.png"))
+            .unwrap();
+        let data = Dataset::open(&photos, Layout::Photos, Direction::AtoB, Some(masks)).unwrap();
+        let drawings = Drawings {
+            photo_share: 0.0,
+            ..Drawings::default()
+        };
+        let mut rng = TestRng::seed_from_u64(1);
+        for _ in 0..6 {
+            let ex = data.load_drawn(0, &drawings, &mut rng).unwrap();
+            let mask = ex.mask.expect("drawn examples keep their mask");
+            let near = |x: u32, y: u32| {
+                (x.saturating_sub(4)..(x + 5).min(128)).any(|u| {
+                    (y.saturating_sub(4)..(y + 5).min(128)).any(|v| mask.get_pixel(u, v)[0] > 0)
+                })
+            };
+            // Blank paper away from the subject, and ink somewhere.
+            let mut inked = 0;
+            for (x, y, p) in ex.sketch.enumerate_pixels() {
+                if p[0] < 128 {
+                    inked += 1;
+                    assert!(near(x, y), "a background line at {x},{y}");
+                }
+            }
+            assert!(inked > 50, "{inked} inked pixels");
+            // The bars are gone from the target's background: neighbours differ little.
+            let mut jumps = 0;
+            for y in 0..128 {
+                for x in 1..128 {
+                    if !near(x, y) && !near(x - 1, y) {
+                        let (a, b) = (ex.photo.get_pixel(x, y), ex.photo.get_pixel(x - 1, y));
+                        jumps += usize::from(a[0].abs_diff(b[0]) > 20);
+                    }
+                }
+            }
+            assert_eq!(jumps, 0, "the background kept its bars");
+        }
+        // With every example a photo edge drawing, the background stays as it was.
+        let photo_edges = Drawings {
+            photo_share: 1.0,
+            ..Drawings::default()
+        };
+        let ex = data.load_drawn(0, &photo_edges, &mut rng).unwrap();
+        assert_eq!(ex.photo.get_pixel(2, 2), &Rgb([10, 10, 10]));
+        assert_eq!(ex.photo.get_pixel(8, 2), &Rgb([250, 250, 250]));
+    }
 }

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# The long training run of the third cat model (issue 26: cats on clean paper), started or
+# resumed in the background. Idempotent: run it at the start of every session.
+#
+#   benches/cats_v3_run.sh            # masks (once), then start or resume the run exactly
+#   benches/cats_v3_run.sh --status   # the last log lines
+#   benches/cats_v3_run.sh --masks    # only make the masks (segmenter, predictions, IoU)
+#
+# - Data: symlink folders of the Oxford-IIIT cats split by train.txt / test.txt (the photos
+#   stay in ../shared; nothing of them enters the repository).
+# - Masks for every photo: `pix2paint segment train` on the training photos that have a trimap
+#   (~370), `segment predict` for the rest, the trimaps kept as they are; the IoU on the test
+#   photos with trimaps goes to $cache/masks-v3.iou. Derived data, outside the repository:
+#   ~/.cache/pix2paint-data/masks-v3 (regenerated when missing).
+# - The run: most sketches drawn as people draw on blank paper, their targets the cat over its
+#   blurred background (`--drawings blur`), a quarter photo edges over the real background;
+#   half the steps with hints, half of those on recoloured cats, 40 % of the hints strokes.
+# - The binary is copied out of target/ so later builds never touch the running one.
+# - Run folder outside the repository: ~/.cache/pix2paint-runs/v3 (checkpoint, log, samples,
+#   snapshots). On a new machine it starts from the committed v3 model when there is one,
+#   else from v2 (G, its average and D; fresh Adam).
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+data_src="${PIX2PAINT_CATS:-$repo/../shared/data/oxford-cats}"
+cache="$HOME/.cache/pix2paint-data"
+masks="$cache/masks-v3"
+segmenter="$HOME/.cache/pix2paint-runs/segmenter/segmenter.safetensors"
+run="$HOME/.cache/pix2paint-runs/v3"
+v3_model="$repo/weights/pix2paint-cats-v3.safetensors"
+v2_model="$repo/weights/pix2paint-cats-v2.safetensors"
+
+if [ "${1:-}" = "--status" ]; then
+  tail -n 5 "$run/train.log"
+  exit 0
+fi
+for pid in $(pgrep -f "pix2paint-train train" || true); do
+  if [ "$(readlink "/proc/$pid/cwd")" = "$run" ]; then
+    echo "the run is already going: $run/train.log"
+    exit 0
+  fi
+done
+
+for split in train test; do
+  dir="$cache/cats-$split"
+  mkdir -p "$dir"
+  while read -r name; do
+    [ -e "$dir/$name.jpg" ] || ln -s "$data_src/photos/$name.jpg" "$dir/$name.jpg"
+  done < "$data_src/$split.txt"
+done
+
+mkdir -p "$run" "$(dirname "$segmenter")"
+bin="$repo/target/release/pix2paint"
+[ -x "$bin" ] || (cd "$repo" && cargo build --release)
+cp "$bin" "$run/pix2paint-train.new" && mv "$run/pix2paint-train.new" "$run/pix2paint-train"
+
+photos=$(cat "$data_src/train.txt" "$data_src/test.txt" | wc -l)
+have=$(find "$masks" -name '*.png' 2>/dev/null | wc -l)
+if [ "$have" -lt "$photos" ]; then
+  if [ ! -f "$segmenter" ]; then
+    "$run/pix2paint-train" segment train "$cache/cats-train" --masks "$data_src/masks" \
+      --out "$segmenter" --steps 3000 --cpu 2>&1 | tee "$(dirname "$segmenter")/train.log"
+  fi
+  "$run/pix2paint-train" segment predict "$cache/cats-test" --model "$segmenter" \
+    --masks "$data_src/masks" --out "$masks" --score --cpu | tee "$cache/masks-v3.iou"
+  "$run/pix2paint-train" segment predict "$cache/cats-train" --model "$segmenter" \
+    --masks "$data_src/masks" --out "$masks" --cpu
+fi
+[ "${1:-}" = "--masks" ] && exit 0
+
+start=()
+if [ ! -f "$run/run.ckpt.safetensors" ]; then
+  if [ -f "$v3_model" ]; then start=(--from "$v3_model"); else start=(--from "$v2_model"); fi
+fi
+cd "$run"
+nohup ./pix2paint-train train "$cache/cats-train" \
+  --masks "$masks" --drawings blur \
+  --out model.safetensors --checkpoint run.ckpt.safetensors \
+  --steps 400000 --ngf 32 --ndf 32 --cpu --hints --hint-rate 0.25 --hint-free-share 0.5 \
+  --recolour-hints 0.5 --stroke-hints 0.4 --ema 0.999 --tie-phases --seed 13 --lambda 200 \
+  --log-every 100 --checkpoint-every 250 --samples samples --snapshots snapshots \
+  "${start[@]}" >>train.log 2>&1 &
+echo "started: $run/train.log"
