@@ -4,12 +4,14 @@
 #
 #   benches/cats_v3_run.sh            # masks (once), then start or resume the run exactly
 #   benches/cats_v3_run.sh --status   # the last log lines
-#   benches/cats_v3_run.sh --masks    # only make the masks (segmenter, predictions, IoU)
+#   benches/cats_v3_run.sh --masks    # only (re)make the masks: the segmenter when it is
+#                                     # missing, then the predictions and their IoU (a run that
+#                                     # goes on reads the new masks from its next example on)
 #
 # - Data: symlink folders of the Oxford-IIIT cats split by train.txt / test.txt (the photos
 #   stay in ../shared; nothing of them enters the repository).
 # - Masks for every photo: `pix2paint segment train` on the training photos that have a trimap
-#   (~370), `segment predict` for the rest, the trimaps kept as they are; the IoU on the test
+#   (368; 8,000 steps, about 45 minutes on 2 cores), `segment predict` for the rest, the trimaps kept as they are; the IoU on the test
 #   photos with trimaps goes to $cache/masks-v3.iou. Derived data, outside the repository:
 #   ~/.cache/pix2paint-data/masks-v3 (regenerated when missing).
 # - The run: most sketches drawn as people draw on blank paper, their targets the cat over its
@@ -54,11 +56,12 @@ bin="$repo/target/release/pix2paint"
 cp "$bin" "$run/pix2paint-train.new" && mv "$run/pix2paint-train.new" "$run/pix2paint-train"
 
 photos=$(cat "$data_src/train.txt" "$data_src/test.txt" | wc -l)
-have=$(find "$masks" -name '*.png' 2>/dev/null | wc -l)
-if [ "$have" -lt "$photos" ]; then
+have=0
+[ -d "$masks" ] && have=$(find "$masks" -name '*.png' | wc -l)
+if [ "$have" -lt "$photos" ] || [ "${1:-}" = "--masks" ]; then
   if [ ! -f "$segmenter" ]; then
     "$run/pix2paint-train" segment train "$cache/cats-train" --masks "$data_src/masks" \
-      --out "$segmenter" --steps 3000 --cpu 2>&1 | tee "$(dirname "$segmenter")/train.log"
+      --out "$segmenter" --steps 8000 --cpu 2>&1 | tee "$(dirname "$segmenter")/train.log"
   fi
   "$run/pix2paint-train" segment predict "$cache/cats-test" --model "$segmenter" \
     --masks "$data_src/masks" --out "$masks" --score --cpu | tee "$cache/masks-v3.iou"

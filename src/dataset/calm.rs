@@ -171,7 +171,8 @@ pub fn calm_target(
             for k in 0..3 {
                 c[k] = (f32::from(c[k]) + a * (f32::from(s[k]) - f32::from(c[k]))).round() as u8;
             }
-            placed.put_pixel(x0 + x, y0 + y, *subject_mask.get_pixel(x, y));
+            let inside = subject_mask.get_pixel(x, y)[0] >= 128;
+            placed.put_pixel(x0 + x, y0 + y, Luma([if inside { 255 } else { 0 }]));
         }
     }
     (canvas, placed)
@@ -210,9 +211,11 @@ mod tests {
             assert!(p[1] > p[0] + 40 && p[1] > p[2] + 30, "{p:?} at {x},{y}");
             assert!(p[0] < 60, "the subject's orange bled in: {p:?}");
         }
-        let row: Vec<u8> = (0..12).map(|x| target.get_pixel(x, 4)[1]).collect();
-        let spread = row.iter().max().unwrap() - row.iter().min().unwrap();
-        assert!(spread <= 4, "stripes remain: {row:?}");
+        // No stripes: neighbours along a row differ by a few levels at most (the stripes
+        // alternate by 70).
+        let row: Vec<u8> = (0..16).map(|x| target.get_pixel(x, 4)[1]).collect();
+        let jump = row.windows(2).map(|p| p[0].abs_diff(p[1])).max().unwrap();
+        assert!(jump <= 5, "stripes remain: {row:?}");
     }
 
     #[test]

@@ -249,7 +249,7 @@ pub fn run(
         if config.sample_every > 0 && gan.step % config.sample_every == 0 {
             report(TrainEvent::Samples {
                 step: gan.step,
-                images: samples(&gan, &job.data, &held_out, config.resolution),
+                images: samples(&gan, &job.data, &held_out, &config),
             });
         }
     }
@@ -278,18 +278,29 @@ pub fn samples(
     gan: &Gan,
     data: &Dataset,
     held_out: &[usize],
-    resolution: u32,
+    config: &TrainConfig,
 ) -> Vec<(RgbImage, RgbImage, RgbImage)> {
     let g = gan.inference_generator();
     let device = g.devices().first().cloned().unwrap_or_else(Device::flex);
     let plain = Augment::NONE;
     let mut rng = TrainRng::seed_from_u64(0);
+    // A run that draws like people shows every other preview as a drawing on blank paper
+    // (drawn with its own generator, so the others are as they always were).
+    let mut draw_rng = TrainRng::seed_from_u64(1);
+    let drawn = config.drawings.map(|d| crate::dataset::Drawings {
+        photo_share: 0.0,
+        ..d
+    });
     held_out
         .iter()
         .take(4)
-        .filter_map(|&i| data.load(i).ok())
+        .enumerate()
+        .filter_map(|(k, &i)| match &drawn {
+            Some(d) if k % 2 == 1 => data.load_drawn(i, d, &mut draw_rng).ok(),
+            _ => data.load(i).ok(),
+        })
         .map(|ex| {
-            let ex = prepare_example(&ex, resolution, &plain, &mut rng);
+            let ex = prepare_example(&ex, config.resolution, &plain, &mut rng);
             let x = images_to_tensor(&[&ex.sketch], &device);
             let y = g.forward(x, NormStats::Batch, None);
             let painted = tensor_to_images(y).remove(0);
