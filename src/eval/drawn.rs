@@ -329,7 +329,10 @@ mod tests {
             detail_in(&busy, &outside_of(&inside)),
         );
         assert!(calm_detail < 0.02, "{calm_detail}");
-        assert!(busy_detail > 5.0 * calm_detail, "{busy_detail} vs {calm_detail}");
+        assert!(
+            busy_detail > 5.0 * calm_detail,
+            "{busy_detail} vs {calm_detail}"
+        );
         let blue = RgbImage::from_fn(64, 64, |x, y| {
             Rgb(if inside.get_pixel(x, y)[0] > 0 {
                 [60, 90, 200]

@@ -290,18 +290,18 @@ mod tests {
         let mut t = SegmentTrainer::new(
             SegmentConfig {
                 ngf: 4,
-                steps: 30,
+                steps: 40,
                 batch_size: 2,
-                lr: 2e-3,
+                lr: 3e-3,
                 seed: 1,
             },
             &device,
         );
-        let first = t.step(&labelled, &device);
-        let mut last = first;
-        for _ in 0..29 {
-            last = t.step(&labelled, &device);
-        }
-        assert!(last < first * 0.75, "loss {first} → {last}");
+        // Means over five steps: one step's loss depends on its random crop and colours.
+        let losses: Vec<f32> = (0..40).map(|_| t.step(&labelled, &device)).collect();
+        let first = losses[..5].iter().sum::<f32>() / 5.0;
+        let last = losses[35..].iter().sum::<f32>() / 5.0;
+        eprintln!("segmenter loss {first} → {last}");
+        assert!(last < first * 0.85, "loss {first} → {last}");
     }
 }
