@@ -101,8 +101,8 @@ pub enum SegmentError {
     },
 }
 
-/// Load a segmenter for prediction, refusing models that are not one.
-pub fn load(path: &Path, device: &Device) -> Result<(Generator, NormStats), SegmentError> {
+/// Load a model file that must be a segmenter (photo → one channel).
+fn load_file(path: &Path, device: &Device) -> Result<weights::ModelFile, SegmentError> {
     let model = weights::load(path, device)?;
     let c = &model.generator_config;
     if c.out_channels != 1 || c.input_channels() != 3 {
@@ -112,6 +112,12 @@ pub fn load(path: &Path, device: &Device) -> Result<(Generator, NormStats), Segm
             writes: c.out_channels,
         });
     }
+    Ok(model)
+}
+
+/// Load a segmenter for prediction, refusing models that are not one.
+pub fn load(path: &Path, device: &Device) -> Result<(Generator, NormStats), SegmentError> {
+    let model = load_file(path, device)?;
     Ok((model.generator, model.info.inference_stats))
 }
 
@@ -148,15 +154,7 @@ impl SegmentTrainer {
         config: SegmentConfig,
         device: &Device,
     ) -> Result<Self, SegmentError> {
-        let model = weights::load(path, device)?;
-        let c = &model.generator_config;
-        if c.out_channels != 1 || c.input_channels() != 3 {
-            return Err(SegmentError::NotASegmenter {
-                path: path.to_owned(),
-                reads: c.input_channels(),
-                writes: c.out_channels,
-            });
-        }
+        let model = load_file(path, device)?;
         Ok(Self {
             g: crate::train::gan::trainable(model.generator),
             g_config: model.generator_config,
