@@ -191,6 +191,13 @@ fn train(args: TrainArgs) -> Result<()> {
 
 fn predict(args: PredictArgs) -> Result<()> {
     let data = open(&args.photos, args.masks.as_deref())?;
+    if pix2paint::files::same_file(&args.photos, &args.out) {
+        bail!(
+            "{} is both the photos folder and --out: masks named like PNG photos would replace \
+             them; give another folder to --out",
+            args.out.display()
+        );
+    }
     let compute = super::select_device(args.cpu);
     let (segmenter, stats) = segment::load(&args.model, &compute.device)
         .with_context(|| format!("loading the segmenter {}", args.model.display()))?;
