@@ -227,6 +227,40 @@ fn a_masked_share_needs_photos_with_masks() {
 }
 
 #[test]
+fn the_segmenter_commands_refuse_what_cannot_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let (photos, masks) = (two_photos(dir.path()), dir.path().join("masks"));
+    std::fs::create_dir(&masks).unwrap();
+    let before = std::fs::read(photos.join("0.png")).unwrap();
+    // Masks written into the photos folder would replace PNG photos of the same name.
+    let o = pix2paint(&[
+        &"segment",
+        &"predict",
+        &photos,
+        &"--model",
+        &"any.safetensors",
+        &"--out",
+        &photos,
+    ]);
+    assert_refused(&o, "both the photos folder and --out");
+    assert_eq!(std::fs::read(photos.join("0.png")).unwrap(), before);
+    // A painting model is not a segmenter.
+    let painter = hint_model(dir.path());
+    let out = dir.path().join("out");
+    let o = pix2paint(&[
+        &"segment", &"predict", &photos, &"--model", &painter, &"--out", &out,
+    ]);
+    assert_refused(&o, "is not a segmenter");
+    // Nothing to learn from: no photo has a mask.
+    let seg = dir.path().join("seg.safetensors");
+    let o = pix2paint(&[
+        &"segment", &"train", &photos, &"--masks", &masks, &"--out", &seg,
+    ]);
+    assert_refused(&o, "has a mask");
+    assert!(!seg.exists() && !out.exists());
+}
+
+#[test]
 fn a_model_with_a_nan_weight_is_refused_at_load() {
     let dir = tempfile::tempdir().unwrap();
     let d = Device::flex();
