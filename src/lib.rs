@@ -15,6 +15,7 @@ pub mod device;
 pub mod eval;
 pub mod files;
 pub mod gpu_image;
+mod grid;
 pub mod hints;
 pub mod inference;
 pub mod kernels;

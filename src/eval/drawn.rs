@@ -39,33 +39,9 @@ pub fn silhouette(sketch: &RgbImage) -> GrayImage {
         }
     }
     let mut outside = vec![false; w * h];
-    let mut stack: Vec<usize> = (0..w * h)
-        .filter(|&i| (i % w == 0 || i % w == w - 1 || i / w == 0 || i / w == h - 1) && !wall[i])
-        .collect();
-    for &i in &stack {
-        outside[i] = true;
-    }
-    while let Some(i) = stack.pop() {
-        let (x, y) = (i % w, i / w);
-        let mut visit = |j: usize| {
-            if !outside[j] && !wall[j] {
-                outside[j] = true;
-                stack.push(j);
-            }
-        };
-        if x > 0 {
-            visit(i - 1);
-        }
-        if x + 1 < w {
-            visit(i + 1);
-        }
-        if y > 0 {
-            visit(i - w);
-        }
-        if y + 1 < h {
-            visit(i + w);
-        }
-    }
+    let border =
+        (0..w * h).filter(|&i| i % w == 0 || i % w == w - 1 || i / w == 0 || i / w == h - 1);
+    crate::grid::flood(w, h, border, &mut outside, |j| !wall[j]);
     // The widened wall's outer GAP pixels are outside too: grow the outside back by GAP.
     let mut grown = outside.clone();
     for y in 0..h {

@@ -55,34 +55,9 @@ pub fn refine(mask: &GrayImage) -> GrayImage {
         let mut seen = vec![false; w * h];
         let mut out = Vec::new();
         for start in 0..w * h {
-            if seen[start] || !inside(start) {
-                continue;
+            if !seen[start] && inside(start) {
+                out.push(crate::grid::flood(w, h, [start], &mut seen, inside));
             }
-            seen[start] = true;
-            let (mut stack, mut region) = (vec![start], Vec::new());
-            while let Some(i) = stack.pop() {
-                region.push(i);
-                let (x, y) = (i % w, i / w);
-                let mut visit = |j: usize| {
-                    if !seen[j] && inside(j) {
-                        seen[j] = true;
-                        stack.push(j);
-                    }
-                };
-                if x > 0 {
-                    visit(i - 1);
-                }
-                if x + 1 < w {
-                    visit(i + 1);
-                }
-                if y > 0 {
-                    visit(i - w);
-                }
-                if y + 1 < h {
-                    visit(i + w);
-                }
-            }
-            out.push(region);
         }
         out
     };
