@@ -23,6 +23,8 @@
 #   there is one (G, its average and D; fresh Adam), else from scratch.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
+# shellcheck source=cats_common.sh
+source "$repo/benches/cats_common.sh"
 data_src="${PIX2PAINT_CATS:-$repo/../shared/data/oxford-cats}"
 cache="$HOME/.cache/pix2paint-data"
 run="$HOME/.cache/pix2paint-runs/v2"
@@ -39,26 +41,12 @@ if [ "${1:-}" = "--status" ]; then
   tail -n 5 "$run/train.log"
   exit 0
 fi
-# Another run (an experiment branched from this one) may be going in its own folder.
-for pid in $(pgrep -f "pix2paint-train train" || true); do
-  if [ "$(readlink "/proc/$pid/cwd")" = "$run" ]; then
-    echo "the run is already going: $run/train.log"
-    exit 0
-  fi
-done
+exit_if_running
 
-for split in train test; do
-  dir="$cache/cats-$split"
-  mkdir -p "$dir"
-  while read -r name; do
-    [ -e "$dir/$name.jpg" ] || ln -s "$data_src/photos/$name.jpg" "$dir/$name.jpg"
-  done < "$data_src/$split.txt"
-done
+link_splits
 
 mkdir -p "$run"
-bin="$repo/target/release/pix2paint"
-[ -x "$bin" ] || (cd "$repo" && cargo build --release)
-cp "$bin" "$run/pix2paint-train.new" && mv "$run/pix2paint-train.new" "$run/pix2paint-train"
+copy_binary
 
 start=()
 if [ ! -f "$run/run.ckpt.safetensors" ] && [ -f "$v2_model" ]; then
