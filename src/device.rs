@@ -40,11 +40,28 @@ pub struct Compute {
     /// e.g. "GPU: NVIDIA H200 (Vulkan)" or "CPU: flex, 2 threads".
     pub description: String,
     /// Why a GPU is not used, when it is not.
-    pub fallback_reason: Option<String>,
+    pub fallback_reason: Option<NoGpu>,
     /// The wgpu handles, to share the device with the UI's renderer.
     pub wgpu_setup: Option<WgpuSetup>,
     /// Whether the wgpu adapter is a software renderer (lavapipe, llvmpipe).
     pub software: bool,
+}
+
+/// Why the GPU is not used.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum NoGpu {
+    /// wgpu found no adapter, or could not open it.
+    #[error("no usable GPU: {0}")]
+    Unavailable(String),
+    /// The adapter computed a wrong answer to a known sum.
+    #[error("no usable GPU: the adapter computed {0} for a test that gives 14")]
+    WrongAnswer(f32),
+    /// The driver panicked while starting.
+    #[error("no usable GPU: the wgpu driver crashed while starting")]
+    Crashed,
+    /// Only a software renderer (lavapipe, llvmpipe), slower than the CPU backend.
+    #[error("only a software renderer was found ({0}); the CPU backend is faster")]
+    SoftwareOnly(String),
 }
 
 /// Result of bringing up wgpu in this process (it can only be initialised once).
@@ -55,21 +72,19 @@ struct WgpuState {
     description: String,
 }
 
-static WGPU: OnceLock<Result<WgpuState, String>> = OnceLock::new();
+static WGPU: OnceLock<Result<WgpuState, NoGpu>> = OnceLock::new();
 
-fn init_wgpu() -> &'static Result<WgpuState, String> {
+fn init_wgpu() -> &'static Result<WgpuState, NoGpu> {
     WGPU.get_or_init(|| {
         let attempt = std::panic::catch_unwind(|| {
             let (device, setup) = Device::wgpu_options()
                 .init_with_setup()
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| NoGpu::Unavailable(e.to_string()))?;
             // A tiny computation proves the adapter really runs kernels.
             let x = Tensor::<1>::from_floats([1.0, 2.0, 3.0], &device);
             let sum: f32 = (x.clone() * x).sum().into_scalar();
             if (sum - 14.0).abs() > 1e-4 {
-                return Err(format!(
-                    "the adapter computed {sum} for a test that gives 14"
-                ));
+                return Err(NoGpu::WrongAnswer(sum));
             }
             let info = setup.adapter.get_info();
             let software = info.device_type == wgpu::DeviceType::Cpu;
@@ -84,7 +99,7 @@ fn init_wgpu() -> &'static Result<WgpuState, String> {
         });
         match attempt {
             Ok(r) => r,
-            Err(_) => Err("the wgpu driver crashed while starting".into()),
+            Err(_) => Err(NoGpu::Crashed),
         }
     })
 }
@@ -103,7 +118,7 @@ pub fn cpu() -> Compute {
 }
 
 /// The wgpu device on the default adapter, or why there is none.
-pub fn wgpu() -> Result<Compute, String> {
+pub fn wgpu() -> Result<Compute, NoGpu> {
     match init_wgpu() {
         Ok(s) => Ok(Compute {
             device: s.device.clone(),
@@ -129,14 +144,11 @@ pub fn select(pref: Preference) -> Compute {
         Preference::Auto => match init_wgpu() {
             Ok(s) if !s.software => wgpu().expect("initialised above"),
             Ok(s) => Compute {
-                fallback_reason: Some(format!(
-                    "only a software renderer was found ({}); the CPU backend is faster",
-                    s.description
-                )),
+                fallback_reason: Some(NoGpu::SoftwareOnly(s.description.clone())),
                 ..cpu()
             },
             Err(reason) => Compute {
-                fallback_reason: Some(format!("no usable GPU: {reason}")),
+                fallback_reason: Some(reason.clone()),
                 ..cpu()
             },
         },

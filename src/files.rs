@@ -30,6 +30,25 @@ pub enum SaveError {
 /// The image files pix2paint reads, by extension (lower case).
 pub const IMAGE_EXTENSIONS: [&str; 5] = ["png", "jpg", "jpeg", "webp", "bmp"];
 
+/// The model files pix2paint opens, by extension (lower case): its own, PyTorch pix2pix
+/// generators, the 2017 web demo's.
+pub const MODEL_EXTENSIONS: [&str; 4] = ["safetensors", "pth", "pt", "pict"];
+
+/// Whether `path` names an image pix2paint reads (by its extension, any case).
+pub fn is_image(path: &Path) -> bool {
+    has_extension(path, &IMAGE_EXTENSIONS)
+}
+
+/// Whether `path` names a model file pix2paint opens (by its extension, any case).
+pub fn is_model(path: &Path) -> bool {
+    has_extension(path, &MODEL_EXTENSIONS)
+}
+
+fn has_extension(path: &Path, list: &[&str]) -> bool {
+    path.extension()
+        .is_some_and(|e| list.iter().any(|x| e.eq_ignore_ascii_case(x)))
+}
+
 /// Write `bytes` to `path` through a temporary file and a rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;

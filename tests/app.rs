@@ -8,6 +8,7 @@ use burn::tensor::Device;
 use common::*;
 use egui::{Modifiers, Pos2, Rect};
 use egui_kittest::{Harness, kittest::Queryable};
+use pix2paint::app::training::RunState;
 use pix2paint::app::{Autosave, BLANK_CANVAS_HINT, PaintApp, Settings};
 use pix2paint::canvas::Tool;
 use pix2paint::weights::Precision;
@@ -80,14 +81,14 @@ fn drawing_a_stroke_paints_a_result_and_undo_removes_it() {
     h.step();
 
     assert_eq!(
-        h.state().canvas.strokes().len(),
+        h.state().canvas().strokes().len(),
         1,
         "the canvas holds the stroke"
     );
-    let stroke = &h.state().canvas.strokes()[0];
+    let stroke = &h.state().canvas().strokes()[0];
     assert!(stroke.points.len() >= 8, "{} points", stroke.points.len());
     assert!((stroke.points[0].x - 0.2).abs() < 0.02 && (stroke.points[0].y - 0.3).abs() < 0.02);
-    let sketch = h.state().canvas.rasterize(256);
+    let sketch = h.state().canvas().rasterize(256);
     assert!(
         sketch.get_pixel(128, 115)[0] < 128,
         "the stroke is rasterised where it was drawn"
@@ -103,15 +104,19 @@ fn drawing_a_stroke_paints_a_result_and_undo_removes_it() {
     h.key_press_modifiers(Modifiers::COMMAND, egui::Key::Z);
     h.step();
     assert!(
-        h.state().canvas.strokes().is_empty(),
+        h.state().canvas().strokes().is_empty(),
         "Ctrl+Z undid the stroke"
     );
     h.key_press_modifiers(Modifiers::COMMAND, egui::Key::Y);
     h.step();
-    assert_eq!(h.state().canvas.strokes().len(), 1, "Ctrl+Y redid it");
+    assert_eq!(h.state().canvas().strokes().len(), 1, "Ctrl+Y redid it");
     h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, egui::Key::Z);
     h.step();
-    assert_eq!(h.state().canvas.strokes().len(), 1, "nothing left to redo");
+    assert_eq!(
+        h.state().canvas().strokes().len(),
+        1,
+        "nothing left to redo"
+    );
 }
 
 /// The path commands the file dialogs turn into: the result and the model in use saved where
@@ -185,7 +190,7 @@ fn a_fast_stroke_keeps_every_move_of_a_slow_frame() {
             moved(0.9, 0.9),
         ],
     );
-    let strokes = h.state().canvas.strokes();
+    let strokes = h.state().canvas().strokes();
     assert_eq!(strokes.len(), 2, "the one-frame stroke is kept");
     let tick: Vec<_> = strokes[1].points.iter().map(|p| (p.x, p.y)).collect();
     assert_eq!(tick.len(), 3, "{tick:?}");
@@ -250,13 +255,13 @@ fn tool_and_width_shortcuts_and_clear() {
     h.step();
     assert!(h.state().settings.pen_width > w);
     stroke(&mut h, (0.5, 0.5), (0.6, 0.6));
-    assert_eq!(h.state().canvas.strokes().len(), 1);
+    assert_eq!(h.state().canvas().strokes().len(), 1);
     h.key_press(egui::Key::Delete);
     h.step();
-    assert!(h.state().canvas.strokes().is_empty(), "Delete cleared");
+    assert!(h.state().canvas().strokes().is_empty(), "Delete cleared");
     h.key_press_modifiers(Modifiers::COMMAND, egui::Key::Z);
     h.step();
-    assert_eq!(h.state().canvas.strokes().len(), 1, "clear is undoable");
+    assert_eq!(h.state().canvas().strokes().len(), 1, "clear is undoable");
 }
 
 #[test]
@@ -266,10 +271,14 @@ fn strokes_survive_a_restart_through_the_autosave() {
         let mut h = harness(app_with_tiny_model(dir.path()));
         h.step();
         stroke(&mut h, (0.3, 0.3), (0.7, 0.7));
-        h.state_mut().flush_autosave();
+        h.state_mut().flush_autosave().unwrap();
     }
     let h = harness(app_with_tiny_model(dir.path()));
-    assert_eq!(h.state().canvas.strokes().len(), 1, "the stroke came back");
+    assert_eq!(
+        h.state().canvas().strokes().len(),
+        1,
+        "the stroke came back"
+    );
 }
 
 #[test]
@@ -327,22 +336,25 @@ fn the_training_panel_trains_pauses_stops_and_continues() {
     // use, so the test issues the command that dialog issues.
     h.get_by_label("Training").click();
     h.step();
-    assert!(h.state().training.open);
+    assert!(h.state().training.is_open());
     let ctx = egui::Context::default();
     h.state_mut().apply(
         &ctx,
         pix2paint::app::Command::Train(pix2paint::app::TrainCommand::OpenData(data.clone())),
     );
     step_until(&mut h, "the dataset summary", |a| {
-        a.training.summary.is_some()
+        a.training.status().summary.is_some()
     });
     h.step();
-    assert_eq!(h.state().training.summary.as_ref().unwrap().0, 3);
+    assert_eq!(
+        h.state().training.status().summary.as_ref().unwrap().pairs,
+        3
+    );
     h.get_by_label("3 pairs (0 files skipped)");
 
     // A short fine-tuning run from the tiny model in use, by epochs.
     {
-        let t = &mut h.state_mut().training;
+        let t = h.state_mut().training.form_mut();
         t.by_epochs = true;
         t.epochs = 2;
         t.config.checkpoint_every = 2;
@@ -350,11 +362,11 @@ fn the_training_panel_trains_pauses_stops_and_continues() {
     }
     h.get_by_label("Start").click();
     step_until(&mut h, "the run to finish", |a| {
-        a.training.running.is_none() && a.training.latest.is_some()
+        a.training.status().state == RunState::Idle && a.training.status().latest.is_some()
     });
-    let t = &h.state().training;
+    let t = h.state().training.status();
     assert_eq!(
-        t.progress.map(|p| (p.0, p.1)),
+        t.progress.map(|p| (p.step, p.total)),
         Some((6, 6)),
         "2 epochs of 3 pairs"
     );
@@ -374,23 +386,30 @@ fn the_training_panel_trains_pauses_stops_and_continues() {
     h.get_by_label("Save model as…");
 
     // A long run: pause, resume, stop; then continue it from its checkpoint.
-    h.state_mut().training.by_epochs = false;
-    h.state_mut().training.config.steps = 100_000;
+    h.state_mut().training.form_mut().by_epochs = false;
+    h.state_mut().training.form_mut().config.steps = 100_000;
     h.get_by_label("Start").click();
     step_until(&mut h, "some progress", |a| {
         a.training
+            .status()
             .progress
-            .is_some_and(|p| p.0 >= 3 && p.1 == 100_000)
+            .is_some_and(|p| p.step >= 3 && p.total == 100_000)
     });
     h.get_by_label("Pause").click();
-    step_until(&mut h, "the pause", |a| a.training.running == Some(true));
-    let paused_at = h.state().training.progress.unwrap().0;
+    step_until(&mut h, "the pause", |a| {
+        a.training.status().state == RunState::Paused
+    });
+    let paused_at = h.state().training.status().progress.unwrap().step;
     std::thread::sleep(Duration::from_millis(300));
     h.step();
-    assert_eq!(h.state().training.progress.unwrap().0, paused_at, "paused");
+    assert_eq!(
+        h.state().training.status().progress.unwrap().step,
+        paused_at,
+        "paused"
+    );
     // The canvas paints with the checkpoints' weights, handed over in memory, and names the
     // checkpoint file as the model: Save model as… writes those weights.
-    let latest = h.state().training.latest.clone().unwrap();
+    let latest = h.state().training.status().latest.clone().unwrap();
     let on_disk = pix2paint::weights::load(&latest, &Device::flex())
         .unwrap()
         .trained_steps();
@@ -407,15 +426,21 @@ fn the_training_panel_trains_pauses_stops_and_continues() {
     assert_eq!(saved.trained_steps(), on_disk);
     h.get_by_label("Resume").click();
     step_until(&mut h, "progress after resuming", |a| {
-        a.training.progress.is_some_and(|p| p.0 > paused_at + 2)
+        a.training
+            .status()
+            .progress
+            .is_some_and(|p| p.step > paused_at + 2)
     });
     h.get_by_label("Stop").click();
-    step_until(&mut h, "the stop", |a| a.training.running.is_none());
-    let stopped_at = h.state().training.progress.unwrap().0;
+    step_until(&mut h, "the stop", |a| {
+        a.training.status().state == RunState::Idle
+    });
+    let stopped_at = h.state().training.status().progress.unwrap().step;
     assert!(stopped_at < 100_000);
     assert!(
         h.state()
             .training
+            .status()
             .message
             .as_deref()
             .unwrap()
@@ -424,16 +449,21 @@ fn the_training_panel_trains_pauses_stops_and_continues() {
     h.step();
     h.get_by_label("Continue the previous run").click();
     step_until(&mut h, "the continued run", |a| {
-        a.training.progress.is_some_and(|p| p.0 > stopped_at)
+        a.training
+            .status()
+            .progress
+            .is_some_and(|p| p.step > stopped_at)
     });
-    let first_step = h.state().training.losses.first().unwrap().0;
+    let first_step = h.state().training.status().losses.first().unwrap().0;
     assert_eq!(
         first_step,
         stopped_at + 1,
         "the run continues where it stopped"
     );
     h.get_by_label("Stop").click();
-    step_until(&mut h, "the second stop", |a| a.training.running.is_none());
+    step_until(&mut h, "the second stop", |a| {
+        a.training.status().state == RunState::Idle
+    });
 }
 
 #[test]
@@ -453,7 +483,7 @@ fn the_model_window_shows_the_model_and_sets_its_input_side() {
         pix2paint::weights::Direction::BtoA
     );
     assert!(
-        app.training.btoa,
+        app.training.form().btoa,
         "fine-tuning data follows the model's direction"
     );
 }
@@ -525,23 +555,23 @@ fn the_colour_tool_dabs_hints_that_paint_undo_redo_and_save_with_the_sketch() {
     );
     h.state_mut().settings.hint_colour = [30, 200, 40];
     stroke(&mut h, (0.45, 0.3), (0.55, 0.3));
-    assert!(h.state().canvas.has_hints());
-    let layer = h.state().canvas.rasterize_hints(100);
+    assert!(h.state().canvas().has_hints());
+    let layer = h.state().canvas().rasterize_hints(100);
     assert_eq!(
         layer.get_pixel(50, 30).0,
         [30, 200, 40, 255],
         "the dab is on the hint layer"
     );
-    assert_eq!(h.state().canvas.strokes().len(), 1, "the dab is not ink");
+    assert_eq!(h.state().canvas().strokes().len(), 1, "the dab is not ink");
     let hinted = settled_result(&mut h);
     assert_ne!(hinted, plain, "the live loop sent the hints");
 
     h.key_press_modifiers(Modifiers::COMMAND, egui::Key::Z);
     h.step();
-    assert!(!h.state().canvas.has_hints(), "undo took the dab");
+    assert!(!h.state().canvas().has_hints(), "undo took the dab");
     h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, egui::Key::Z);
     h.step();
-    assert!(h.state().canvas.has_hints(), "redo brought it back");
+    assert!(h.state().canvas().has_hints(), "redo brought it back");
 
     let sketch = dir.path().join("cat.png");
     let ctx = egui::Context::default();
@@ -555,13 +585,13 @@ fn the_colour_tool_dabs_hints_that_paint_undo_redo_and_save_with_the_sketch() {
         "the hints were saved beside the sketch"
     );
     h.state_mut().apply(&ctx, pix2paint::app::Command::Clear);
-    assert!(!h.state().canvas.has_hints());
+    assert!(!h.state().canvas().has_hints());
     h.state_mut().apply(
         &ctx,
         pix2paint::app::Command::File(pix2paint::app::FileCommand::OpenSketch(sketch)),
     );
     h.step();
-    let layer = h.state().canvas.rasterize_hints(100);
+    let layer = h.state().canvas().rasterize_hints(100);
     assert_eq!(
         layer.get_pixel(50, 30).0,
         [30, 200, 40, 255],
@@ -595,11 +625,11 @@ fn colour_hints_survive_a_restart_through_the_autosave() {
         h.step();
         h.state_mut().settings.hint_colour = [200, 30, 90];
         stroke(&mut h, (0.45, 0.3), (0.55, 0.3));
-        h.state_mut().flush_autosave();
+        h.state_mut().flush_autosave().unwrap();
     }
     let h = harness(app_with_tiny_hint_model(dir.path()));
-    assert_eq!(h.state().canvas.strokes().len(), 1, "the line came back");
-    let layer = h.state().canvas.rasterize_hints(100);
+    assert_eq!(h.state().canvas().strokes().len(), 1, "the line came back");
+    let layer = h.state().canvas().rasterize_hints(100);
     assert_eq!(
         layer.get_pixel(50, 30).0,
         [200, 30, 90, 255],
@@ -653,7 +683,7 @@ fn a_damaged_autosave_is_kept_aside_and_named() {
     std::fs::write(autosave.join("sketch.json"), b"{ not json").unwrap();
     let (canvas, problem) = Autosave::new(&autosave).load();
     assert!(canvas.is_blank());
-    let problem = problem.expect("the damage is reported");
+    let problem = problem.expect("the damage is reported").to_string();
     assert!(
         problem.contains("sketch.json") && problem.contains("kept as"),
         "{problem}"
@@ -677,7 +707,7 @@ fn an_example_sketch_opens_onto_the_canvas_and_undo_takes_it_back() {
     let mut h = harness(app_with_tiny_model(dir.path()));
     h.step();
     let ctx = egui::Context::default();
-    let ink = |h: &Harness<'_, PaintApp>| dark_pixels(&h.state().canvas.rasterize(256));
+    let ink = |h: &Harness<'_, PaintApp>| dark_pixels(&h.state().canvas().rasterize(256));
     assert_eq!(ink(&h), 0, "a fresh canvas is blank");
     h.state_mut().apply(
         &ctx,

@@ -1,9 +1,9 @@
-//! What panels ask for. Panels only draw state and return commands; [`super::PaintApp`]
-//! applies them in one place. Commands are grouped by concern: canvas edits and view toggles here,
-//! files and models in [`FileCommand`] (carried out in `super::file_actions`), training in
-//! [`TrainCommand`] (in `super::training_control`). A command that needs a file or folder from
-//! the user comes in two: the dialog (`…Dialog`, `Pick…`, `SaveAs`), which [`super::dialogs`]
-//! turns into the command that acts on the path.
+//! What panels ask for. Panels only draw state and return commands; [`super::PaintApp::apply`]
+//! hands each to the part that owns what it changes. Commands are grouped by concern: canvas
+//! edits and view toggles here, files and models in [`FileCommand`], training in
+//! [`TrainCommand`]. A command that needs a file or folder from the user comes in two: the
+//! dialog (`…Dialog`, `Pick…`, `SaveAs`), which [`super::dialogs`] turns into the command that
+//! acts on the path.
 
 use crate::canvas::{Point, Tool};
 use std::path::PathBuf;
@@ -41,6 +41,8 @@ pub enum Command {
     ToggleModelInfo,
     /// Toggle the latency overlay.
     ToggleOverlay,
+    /// Quit now, unsaved changes and all (the autosave keeps them).
+    Quit,
     /// Open or save sketches, photos, results and models.
     File(FileCommand),
     /// Drive the training panel and the trainer.

@@ -1,83 +1,90 @@
-//! The file and folder dialogs: each dialog command becomes, once the user has chosen, the
-//! command that acts on the path (so effects stay where the commands are carried out, and tests
-//! and scripts can send the path commands without a dialog).
+//! The native file and folder dialogs. A dialog is an effect: once the user has chosen, it
+//! becomes the command that acts on the path (so tests and scripts send the path commands
+//! without a dialog).
 
-use super::*;
+use super::command::{Command, FileCommand, TrainCommand};
+use super::settings::Settings;
+use std::path::PathBuf;
 
-impl PaintApp {
-    /// Show the dialog `command` asks for; the command to apply with the chosen path, or
-    /// `None` when the user cancels, there is nothing to save, or `command` is no dialog.
-    pub(super) fn ask_file(&self, command: &FileCommand) -> Option<FileCommand> {
-        match command {
-            FileCommand::OpenSketchDialog => {
-                self.image_dialog().pick_file().map(FileCommand::OpenSketch)
-            }
-            FileCommand::OpenPhotoDialog => {
-                self.image_dialog().pick_file().map(FileCommand::OpenPhoto)
-            }
-            FileCommand::SaveSketchDialog => self
-                .image_dialog()
+/// A question for the user.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Dialog {
+    /// A sketch to open.
+    OpenSketch,
+    /// A photo to turn into lines.
+    OpenPhoto,
+    /// Where to save the sketch.
+    SaveSketch,
+    /// Where to save the result.
+    SaveResult,
+    /// A model to open.
+    OpenModel,
+    /// Where to save the model in use (suggesting its name).
+    SaveModelAs(String),
+    /// The training dataset folder.
+    DataFolder,
+    /// The masks folder.
+    MasksFolder,
+    /// Where to save the newest trained model.
+    SaveTrained,
+}
+
+impl Dialog {
+    /// Ask; the command to apply with the chosen path, or `None` when the user cancels.
+    pub fn ask(&self, settings: &Settings) -> Option<Command> {
+        let file = |c: fn(PathBuf) -> FileCommand| move |p| Command::File(c(p));
+        match self {
+            Dialog::OpenSketch => image_dialog(settings)
+                .pick_file()
+                .map(file(FileCommand::OpenSketch)),
+            Dialog::OpenPhoto => image_dialog(settings)
+                .pick_file()
+                .map(file(FileCommand::OpenPhoto)),
+            Dialog::SaveSketch => image_dialog(settings)
                 .set_file_name("sketch.png")
                 .save_file()
-                .map(FileCommand::SaveSketch),
-            FileCommand::SaveResultDialog => {
-                if self.result.is_none() && self.gpu_result.is_none() {
-                    return None; // nothing painted yet
-                }
-                self.image_dialog()
-                    .set_file_name("painted.png")
-                    .save_file()
-                    .map(FileCommand::SaveResult)
-            }
-            FileCommand::OpenModelDialog => {
+                .map(file(FileCommand::SaveSketch)),
+            Dialog::SaveResult => image_dialog(settings)
+                .set_file_name("painted.png")
+                .save_file()
+                .map(file(FileCommand::SaveResult)),
+            Dialog::OpenModel => {
                 let mut d = rfd::FileDialog::new()
-                    .add_filter("Models", &MODEL_EXTENSIONS)
+                    .add_filter("Models", &crate::files::MODEL_EXTENSIONS)
                     .add_filter("pix2paint model", &["safetensors"])
                     .add_filter("PyTorch pix2pix generator", &["pth", "pt"])
                     .add_filter("pix2pix web demo model", &["pict"]);
-                if let Some(dir) = &self.settings.last_model_dir {
+                if let Some(dir) = &settings.last_model_dir {
                     d = d.set_directory(dir);
                 }
-                d.pick_file().map(FileCommand::OpenModel)
+                d.pick_file().map(file(FileCommand::OpenModel))
             }
-            FileCommand::SaveModelAsDialog => {
-                self.model_path.as_ref()?;
-                let name = &self.model.as_ref()?.name;
-                model_dialog(&format!("{name}.safetensors")).map(FileCommand::SaveModelAs)
+            Dialog::SaveModelAs(name) => {
+                model_dialog(&format!("{name}.safetensors")).map(file(FileCommand::SaveModelAs))
             }
-            _ => None,
-        }
-    }
-
-    /// The training panel's dialogs, as [`Self::ask_file`].
-    pub(super) fn ask_train(&self, command: &TrainCommand) -> Option<TrainCommand> {
-        match command {
-            TrainCommand::PickData => rfd::FileDialog::new()
+            Dialog::DataFolder => rfd::FileDialog::new()
                 .pick_folder()
-                .map(TrainCommand::OpenData),
-            TrainCommand::PickMasks => rfd::FileDialog::new()
+                .map(|d| Command::Train(TrainCommand::OpenData(d))),
+            Dialog::MasksFolder => rfd::FileDialog::new()
                 .pick_folder()
-                .map(|dir| TrainCommand::SetMasks(Some(dir))),
-            TrainCommand::SaveAs => {
-                self.training.latest.as_ref()?;
-                model_dialog("my-model.safetensors").map(TrainCommand::SaveTo)
-            }
-            _ => None,
+                .map(|d| Command::Train(TrainCommand::SetMasks(Some(d)))),
+            Dialog::SaveTrained => model_dialog("my-model.safetensors")
+                .map(|p| Command::Train(TrainCommand::SaveTo(p))),
         }
-    }
-
-    /// A dialog over images, opening where the last image was.
-    fn image_dialog(&self) -> rfd::FileDialog {
-        let mut d = rfd::FileDialog::new().add_filter("Images", &crate::files::IMAGE_EXTENSIONS);
-        if let Some(dir) = &self.settings.last_image_dir {
-            d = d.set_directory(dir);
-        }
-        d
     }
 }
 
+/// A dialog over images, opening where the last image was.
+fn image_dialog(settings: &Settings) -> rfd::FileDialog {
+    let mut d = rfd::FileDialog::new().add_filter("Images", &crate::files::IMAGE_EXTENSIONS);
+    if let Some(dir) = &settings.last_image_dir {
+        d = d.set_directory(dir);
+    }
+    d
+}
+
 /// Where to save a pix2paint model, suggesting `name`.
-fn model_dialog(name: &str) -> Option<std::path::PathBuf> {
+fn model_dialog(name: &str) -> Option<PathBuf> {
     rfd::FileDialog::new()
         .add_filter("pix2paint model", &["safetensors"])
         .set_file_name(name)

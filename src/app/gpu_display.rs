@@ -1,8 +1,6 @@
 //! Results drawn on the GPU: the WGSL shader writes each result tensor into a texture egui
 //! samples, on the device the model ran on.
 
-use super::*;
-
 /// The GPU display path: the WGSL shader writes each result tensor into a texture that egui
 /// samples, on the device the model ran on; nothing goes through the CPU.
 pub struct GpuDisplay {
@@ -12,11 +10,20 @@ pub struct GpuDisplay {
 }
 
 impl GpuDisplay {
+    /// The display path on the renderer eframe made on the model's own wgpu device.
+    pub(super) fn new(render_state: eframe::egui_wgpu::RenderState) -> Self {
+        Self {
+            shader: crate::gpu_image::TensorToTexture::new(&render_state.device),
+            render_state,
+            texture: None,
+        }
+    }
+
     /// Write `output` into the display texture (made or resized as needed); its egui id.
     pub(super) fn show(
         &mut self,
         output: burn::tensor::Tensor<4>,
-    ) -> Result<egui::TextureId, String> {
+    ) -> Result<egui::TextureId, crate::gpu_image::GpuImageError> {
         use crate::gpu_image::{create_texture, display_view};
         let [_, _, h, w] = output.dims();
         let rs = &self.render_state;
@@ -45,26 +52,7 @@ impl GpuDisplay {
             self.texture = Some((texture, id));
         }
         let (texture, id) = self.texture.as_ref().expect("made above");
-        self.shader
-            .run(&rs.device, &rs.queue, output, texture)
-            .map_err(|e| e.to_string())?;
+        self.shader.run(&rs.device, &rs.queue, output, texture)?;
         Ok(*id)
-    }
-}
-
-impl PaintApp {
-    /// Show results through the GPU display path, drawing with the renderer eframe made on
-    /// the model's own wgpu device: call it only when eframe was given that device
-    /// (`WgpuSetup::Existing`). Does nothing when the model runs on the CPU.
-    pub fn use_gpu_display(&mut self, render_state: eframe::egui_wgpu::RenderState) {
-        if self.compute.backend != crate::device::Backend::Wgpu {
-            return;
-        }
-        self.gpu_display = Some(GpuDisplay {
-            shader: crate::gpu_image::TensorToTexture::new(&render_state.device),
-            render_state,
-            texture: None,
-        });
-        self.worker.keep_results_on_gpu(true);
     }
 }

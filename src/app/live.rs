@@ -1,29 +1,131 @@
-//! The live loop: the sketch goes to the inference worker as it changes, results come back
-//! and are shown, and the sketch is autosaved.
+//! The live painting loop: the model on the inference worker's thread, the sketch sent to it as
+//! it changes, and its answers shown in the result panel (through the GPU display when the
+//! model and the window share a device).
 
-use super::*;
+use super::gpu_display::GpuDisplay;
+use super::requests::Requests;
+use super::result_view::ResultView;
+use super::effects::Outcome;
+use crate::canvas::{Canvas, Point};
+use crate::device::Compute;
+use crate::inference::{Event, InferenceWorker, Painter, Request};
+use crate::weights::{Direction, ModelInfo};
+use burn::tensor::Tensor;
+use image::RgbImage;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
-impl PaintApp {
-    /// Bookkeeping when the result of request `id` is on screen: latency, in-flight list.
-    pub(super) fn result_shown(&mut self, id: u64, elapsed: Duration) {
-        self.requests.last_result_id = id;
-        self.requests.latency.last_inference = Some(elapsed);
-        if let Some(t0) = self.requests.in_flight.get(&id) {
-            let latency = t0.elapsed();
-            self.requests.latency.samples.push(latency);
-            if self.windows.overlay {
-                eprintln!(
-                    "latency: pointer → result {:.0} ms (model {:.0} ms)",
-                    latency.as_secs_f64() * 1e3,
-                    elapsed.as_secs_f64() * 1e3
-                );
+/// Shown in the result panel while the canvas is blank.
+pub const BLANK_CANVAS_HINT: &str =
+    "Draw a cat's outline on the left: it is painted here as you draw.";
+
+/// Minimum time between live requests while a stroke is being drawn.
+const LIVE_INTERVAL: Duration = Duration::from_millis(100);
+
+/// The model in use and what it painted.
+pub struct Live {
+    compute: Compute,
+    worker: InferenceWorker,
+    /// What the model says about itself, once one is loaded.
+    model: Option<ModelInfo>,
+    /// The file the model came from.
+    model_path: Option<PathBuf>,
+    /// Whether the model takes colour hints.
+    takes_hints: bool,
+    /// Shown instead of a result while there is no model ("Loading…", how to get one).
+    waiting: Option<String>,
+    /// The model's side in pixels.
+    resolution: u32,
+    /// Requests to the worker and their latency.
+    pub requests: Requests,
+    /// The variation being shown (dropout seed), if any.
+    variation: Option<u64>,
+    /// The last result, when it is on the CPU.
+    result: Option<RgbImage>,
+    /// The last result while it lives on the GPU only (read back when saved or copied).
+    gpu_result: Option<Tensor<4>>,
+    /// Results drawn on the GPU, when the model and the UI share one.
+    gpu_display: Option<GpuDisplay>,
+    /// The result panel.
+    pub(super) view: ResultView,
+    /// Print each latency to the log (with the overlay on).
+    pub(super) log_latency: bool,
+}
+
+impl Live {
+    /// Start the worker on `compute`'s device and load `model_path` there, if given.
+    pub fn start(ctx: &egui::Context, compute: Compute, model_path: Option<PathBuf>) -> Self {
+        let notify = ctx.clone();
+        let worker = InferenceWorker::spawn(None, compute.device.clone(), move || {
+            notify.request_repaint()
+        });
+        let waiting = Some(match &model_path {
+            Some(p) => {
+                worker.load_model(p.clone());
+                format!("Loading {}…", p.display())
             }
+            None => no_model_text(),
+        });
+        Self {
+            compute,
+            worker,
+            model: None,
+            model_path: None,
+            takes_hints: false,
+            waiting,
+            resolution: 256,
+            requests: Requests::default(),
+            variation: None,
+            result: None,
+            gpu_result: None,
+            gpu_display: None,
+            view: ResultView::default(),
+            log_latency: false,
         }
-        self.requests.in_flight.retain(|&k, _| k > id);
+    }
+
+    /// The device the model runs on.
+    pub fn compute(&self) -> &Compute {
+        &self.compute
+    }
+
+    /// The model in use, if one is loaded.
+    pub fn model(&self) -> Option<&ModelInfo> {
+        self.model.as_ref()
+    }
+
+    /// The file of the model in use.
+    pub fn model_path(&self) -> Option<&PathBuf> {
+        self.model_path.as_ref()
+    }
+
+    /// Whether the model in use takes colour hints (`None`: no model).
+    pub fn takes_hints(&self) -> Option<bool> {
+        self.model.as_ref().map(|_| self.takes_hints)
+    }
+
+    /// The model's side in pixels.
+    pub fn resolution(&self) -> u32 {
+        self.resolution
+    }
+
+    /// The variation shown, if any.
+    pub fn variation(&self) -> Option<u64> {
+        self.variation
+    }
+
+    /// Whether there is a result (on the CPU or the GPU).
+    pub fn has_result(&self) -> bool {
+        self.result.is_some() || self.gpu_result.is_some()
+    }
+
+    /// The last result, if it was read back to the CPU.
+    pub fn result(&self) -> Option<&RgbImage> {
+        self.result.as_ref()
     }
 
     /// The last result as an image (read back from the GPU if it lives there).
-    pub(super) fn result_image(&mut self) -> Option<image::RgbImage> {
+    pub fn result_image(&mut self) -> Option<RgbImage> {
         if self.result.is_none()
             && let Some(t) = &self.gpu_result
         {
@@ -32,20 +134,92 @@ impl PaintApp {
         self.result.clone()
     }
 
-    /// Apply what the worker reported.
-    pub(super) fn drain_events(&mut self, ctx: &egui::Context) {
+    /// The result's colour at `p` (0–1 coordinates).
+    pub fn colour_at(&mut self, p: Point) -> Option<[u8; 3]> {
+        let img = self.result_image()?;
+        let (w, h) = img.dimensions();
+        let x = ((p.x * w as f32) as u32).min(w.saturating_sub(1));
+        let y = ((p.y * h as f32) as u32).min(h.saturating_sub(1));
+        Some(img.get_pixel(x, y).0)
+    }
+
+    /// Why there is no model yet ("Loading…", or how to get one).
+    pub fn waiting(&self) -> Option<&str> {
+        self.waiting.as_deref()
+    }
+
+    /// What the result panel says instead of a result, if anything.
+    pub fn message(&self, canvas: &Canvas) -> Option<&str> {
+        if self.model.is_none() {
+            self.waiting.as_deref()
+        } else if canvas.is_blank() {
+            // What a model paints from a blank page is noise: say what to do instead.
+            Some(BLANK_CANVAS_HINT)
+        } else {
+            None
+        }
+    }
+
+    /// Paint the variation with dropout seed `seed`.
+    pub fn show_variation(&mut self, seed: u64) {
+        self.variation = Some(seed);
+        self.requests.resend();
+    }
+
+    /// Go back to the plain (dropout-free) result.
+    pub fn show_plain(&mut self) {
+        self.variation = None;
+        self.requests.resend();
+    }
+
+    /// Open the model file at `path` (on the worker's thread; the answer comes as an event).
+    pub fn load_model(&self, path: PathBuf) {
+        self.worker.load_model(path);
+    }
+
+    /// Paint with `painter`, already in memory (from a training run), named after `file`.
+    pub fn swap_painter(&self, painter: Painter, file: PathBuf) {
+        self.worker.swap_painter(painter, Some(file));
+    }
+
+    /// Record which side of a pair the model takes as input.
+    pub fn set_direction(&mut self, d: Direction) {
+        if let Some(m) = &mut self.model {
+            m.direction = d;
+        }
+    }
+
+    /// The model as its file would be saved now (with the direction set here).
+    pub fn model_to_save(&self) -> Option<(PathBuf, ModelInfo)> {
+        Some((self.model_path.clone()?, self.model.clone()?))
+    }
+
+    /// Show results through the GPU display path, drawing with the renderer eframe made on
+    /// the model's own wgpu device: call it only when eframe was given that device
+    /// (`WgpuSetup::Existing`). Does nothing when the model runs on the CPU.
+    pub fn use_gpu_display(&mut self, render_state: eframe::egui_wgpu::RenderState) {
+        if self.compute.backend != crate::device::Backend::Wgpu {
+            return;
+        }
+        self.gpu_display = Some(GpuDisplay::new(render_state));
+        self.worker.keep_results_on_gpu(true);
+    }
+
+    /// Take in what the worker reported; what the rest of the app must hear of.
+    pub fn drain(&mut self, ctx: &egui::Context) -> Vec<Outcome> {
+        let mut out = Vec::new();
         while let Some(event) = self.worker.try_recv() {
             match event {
                 Event::Painted {
                     id, image, elapsed, ..
                 } => {
-                    if id < self.requests.last_result_id {
+                    if self.requests.is_stale(id) {
                         continue;
                     }
-                    self.result_view.set(ctx, &image);
+                    self.view.set(ctx, &image);
                     self.result = Some(image);
                     self.gpu_result = None;
-                    self.result_shown(id, elapsed);
+                    self.shown(id, elapsed);
                 }
                 Event::PaintedOnGpu {
                     id,
@@ -53,34 +227,16 @@ impl PaintApp {
                     elapsed,
                     ..
                 } => {
-                    if id < self.requests.last_result_id {
+                    if self.requests.is_stale(id) {
                         continue;
                     }
-                    let output = *output;
-                    let shown = self.gpu_display.as_mut().map(|g| g.show(output.clone()));
-                    match shown {
-                        Some(Ok(texture)) => self.result_view.set_native(texture),
-                        other => {
-                            // Keep painting, through the CPU: say why once in the log.
-                            if let Some(Err(e)) = other {
-                                eprintln!(
-                                    "pix2paint: GPU display off, showing results via the CPU: {e}"
-                                );
-                            }
-                            self.gpu_display = None;
-                            self.worker.keep_results_on_gpu(false);
-                            let image = crate::tensor_image::tensor_to_image(output.clone());
-                            self.result_view.set(ctx, &image);
-                        }
-                    }
-                    self.result = None;
-                    self.gpu_result = Some(output);
-                    self.result_shown(id, elapsed);
+                    self.show_gpu(ctx, *output);
+                    self.shown(id, elapsed);
                 }
                 Event::Failed { id, message } => {
-                    self.requests.in_flight.retain(|&k, _| k > id);
+                    self.requests.failed(id);
                     if self.model.is_some() {
-                        self.windows.error = Some(message);
+                        out.push(Outcome::Problem(message));
                     }
                 }
                 Event::ModelChanged {
@@ -90,88 +246,94 @@ impl PaintApp {
                 } => {
                     // The path comes with the model it loaded, so a checkpoint reload racing an
                     // Open model can never leave the app naming one file and painting another.
-                    self.model_takes_hints = takes_hints;
+                    self.takes_hints = takes_hints;
                     self.model_path = path;
                     self.resolution = info.resolution.clamp(64, 1024) as u32;
                     self.model = Some(info);
-                    self.model_problem = None;
-                    self.requests.sent_revision = None;
+                    self.waiting = None;
+                    self.requests.resend();
                 }
                 Event::ModelLoadFailed { path, message } => {
                     let text = format!("Could not open the model: {message}");
                     if self.model.is_none() {
-                        self.model_problem = Some(format!("{text}\n\n{}", no_model_text()));
+                        self.waiting = Some(format!("{text}\n\n{}", no_model_text()));
                     }
-                    self.windows.error = Some(text);
-                    if self.settings.model_path.as_deref() == Some(path.as_path()) {
-                        self.settings.model_path = None;
-                    }
+                    out.push(Outcome::Problem(text));
+                    out.push(Outcome::ModelUnreadable(path));
                 }
             }
         }
+        out
     }
 
-    /// Send the sketch to the worker when it changed: at most every [`LIVE_INTERVAL`] while a
-    /// stroke is in progress (several updates during a long stroke), at once otherwise.
-    pub(super) fn send_live(&mut self, ctx: &egui::Context) {
+    /// Show a result that lives on the GPU: through the display path, or read back when that
+    /// path fails (then it stays off, said once in the log).
+    fn show_gpu(&mut self, ctx: &egui::Context, output: Tensor<4>) {
+        let shown = self.gpu_display.as_mut().map(|g| g.show(output.clone()));
+        match shown {
+            Some(Ok(texture)) => self.view.set_native(texture),
+            other => {
+                if let Some(Err(e)) = other {
+                    eprintln!("pix2paint: GPU display off, showing results via the CPU: {e}");
+                }
+                self.gpu_display = None;
+                self.worker.keep_results_on_gpu(false);
+                let image = crate::tensor_image::tensor_to_image(output.clone());
+                self.view.set(ctx, &image);
+            }
+        }
+        self.result = None;
+        self.gpu_result = Some(output);
+    }
+
+    fn shown(&mut self, id: u64, elapsed: Duration) {
+        if let Some(latency) = self.requests.shown(id, elapsed)
+            && self.log_latency
+        {
+            eprintln!(
+                "latency: pointer → result {:.0} ms (model {:.0} ms)",
+                latency.as_secs_f64() * 1e3,
+                elapsed.as_secs_f64() * 1e3
+            );
+        }
+    }
+
+    /// Send the sketch to the worker when it changed since `edited`: at most every
+    /// [`LIVE_INTERVAL`] while a stroke is in progress (several updates during a long stroke),
+    /// at once otherwise.
+    pub fn send(&mut self, ctx: &egui::Context, canvas: &Canvas, edited: Instant) {
         if self.model.is_none() {
             return;
         }
-        let state = (self.canvas.revision(), self.variation);
-        if self.requests.sent_revision == Some(state) {
+        let state = (canvas.revision(), self.variation);
+        if self.requests.already_sent(state) {
             return;
         }
-        let drawing = self.canvas.current().is_some();
-        if drawing
-            && let Some(t) = self.requests.last_send
-            && t.elapsed() < LIVE_INTERVAL
+        if canvas.current().is_some()
+            && let Some(since) = self.requests.since_last_send()
+            && since < LIVE_INTERVAL
         {
-            ctx.request_repaint_after(LIVE_INTERVAL - t.elapsed());
+            ctx.request_repaint_after(LIVE_INTERVAL - since);
             return;
         }
-        let id = self.requests.next_id;
-        self.requests.next_id += 1;
+        let id = self.requests.send(state, edited);
         self.worker.request(Request {
             id,
-            sketch: self.canvas.rasterize(self.resolution),
+            sketch: canvas.rasterize(self.resolution),
             variation: self.variation,
-            hints: (self.model_takes_hints && self.canvas.has_hints())
-                .then(|| self.canvas.rasterize_hints(self.resolution)),
+            hints: (self.takes_hints && canvas.has_hints())
+                .then(|| canvas.rasterize_hints(self.resolution)),
         });
-        self.requests.in_flight.insert(id, self.requests.last_edit);
-        self.requests.sent_revision = Some(state);
-        self.requests.last_send = Some(Instant::now());
     }
+}
 
-    pub(super) fn autosave(&mut self, ctx: &egui::Context) {
-        let rev = self.canvas.revision();
-        let Some(a) = &self.autosave else { return };
-        if rev == self.autosaved_revision || self.canvas.current().is_some() {
-            return;
-        }
-        let since = self.last_autosave.elapsed();
-        if since < AUTOSAVE_INTERVAL {
-            // Come back when it is due: an idle app repaints for nothing else, and a crash in
-            // the meantime would lose the edit.
-            ctx.request_repaint_after(AUTOSAVE_INTERVAL - since);
-            return;
-        }
-        if let Err(e) = a.save(&self.canvas) {
-            self.windows.error = Some(format!("autosave to {} failed: {e}", a.dir().display()));
-        }
-        self.autosaved_revision = rev;
-        self.last_autosave = Instant::now();
-    }
-
-    /// Whether the sketch changed since it was last saved by the user.
-    pub fn has_unsaved_changes(&self) -> bool {
-        self.canvas.revision() != self.saved_revision && !self.canvas.is_blank()
-    }
-
-    /// Flush the autosave now (on exit).
-    pub fn flush_autosave(&mut self) {
-        if let Some(a) = &self.autosave {
-            let _ = a.save(&self.canvas);
-        }
-    }
+/// What the result panel says when no model could be found.
+pub(super) fn no_model_text() -> String {
+    format!(
+        "No model found.\n\nFile > Open model… (or drop a .safetensors, .pth or .pict file here) to \
+         paint with one. pix2paint looks for its cat model ({}) in $PIX2PAINT_WEIGHTS, in weights/ \
+         beside the program, then in {}.",
+        crate::weights::DEFAULT_MODEL_FILE,
+        crate::weights::default_model_dir().display()
+    )
 }

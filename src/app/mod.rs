@@ -1,8 +1,13 @@
 //! The painting app: the sketch canvas on the left, the live result on the right.
 //!
-//! State lives in [`PaintApp`]; panels ([`canvas_view`], [`result_view`], [`toolbar`]) draw it and
-//! return [`Command`]s, which [`PaintApp::apply`] carries out in one place. The model runs on the
-//! [`InferenceWorker`] thread; the UI thread only rasterises the sketch and uploads textures.
+//! [`PaintApp`] is composed of parts that each own their state: the [`Document`] (the sketch,
+//! the tool in hand, how far it is saved), [`Live`] (the model on its worker thread, requests,
+//! the result and its GPU display), the [`TrainingPanel`] (its form and the status of the run),
+//! the trainer (`trainer.rs`: the dataset and the training thread) and the windows around the
+//! panels (`windows.rs`, also the one place problems are shown). Panels and windows draw state
+//! and return [`Command`]s; [`PaintApp::apply`] hands each to the part that owns what it
+//! changes, parts answer with effects, and `effects.rs` performs every effect (dialogs, the
+//! user's files, the clipboard, background work), whose outcomes come back to the parts.
 
 pub mod canvas_view;
 pub mod command;
@@ -12,157 +17,54 @@ pub mod texture;
 pub mod toolbar;
 pub mod training;
 
-mod actions;
 mod dialogs;
-mod file_actions;
+mod document;
+mod effects;
+mod files;
 mod gpu_display;
 mod live;
+mod requests;
 mod shortcuts;
-mod training_control;
+mod trainer;
 mod windows;
 
-pub use gpu_display::GpuDisplay;
-use windows::no_model_text;
-
 pub use command::{Command, FileCommand, TrainCommand};
+pub use document::Document;
+pub use live::{BLANK_CANVAS_HINT, Live};
+pub use requests::{LatencyStats, Requests};
 pub use settings::{Autosave, Settings};
 
 use crate::canvas::{Canvas, Tool};
-use crate::dataset::Dataset;
 use crate::device::Compute;
-use crate::inference::{Event, InferenceWorker, Request};
-use crate::tensor_image::{lines_from_rgb, read_image, to_sketch};
-use crate::train::{Control, Job, Start, TrainEvent, TrainerMessage, TrainerThread};
-use crate::weights::ModelInfo;
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::sync::mpsc::Receiver;
-use std::time::{Duration, Instant};
+use document::AutosaveDue;
+use effects::{Effect, Effects, Outcome};
+use std::path::PathBuf;
+use trainer::Trainer;
+use training::{PanelEvent, TrainingPanel};
+use windows::Windows;
 
-/// Results of work done off the UI thread.
-enum Background {
-    /// A dataset was opened, with a few sample pairs.
-    Dataset(Result<(Dataset, Vec<image::RgbImage>), String>),
-    /// A status line (or error) for the training panel.
-    Message(Result<String, String>),
-    /// A file job of the main window finished: a status-bar notice, or an error window.
-    Notice(Result<String, String>),
-}
-
-/// Minimum time between live requests while a stroke is being drawn.
-const LIVE_INTERVAL: Duration = Duration::from_millis(100);
-/// Extensions of the model files the app opens (pix2paint, PyTorch pix2pix, web demo).
-const MODEL_EXTENSIONS: [&str; 4] = ["safetensors", "pth", "pt", "pict"];
-
-/// Minimum time between autosaves.
-const AUTOSAVE_INTERVAL: Duration = Duration::from_secs(2);
-
-/// Latency figures of the live loop, for the overlay and the log.
-#[derive(Debug, Default, Clone)]
-pub struct LatencyStats {
-    /// Pointer event → result on screen, for each result shown.
-    pub samples: Vec<Duration>,
-    /// Model time of the last result.
-    pub last_inference: Option<Duration>,
-}
-
-impl LatencyStats {
-    /// Median of the samples.
-    pub fn median(&self) -> Option<Duration> {
-        let mut v = self.samples.clone();
-        v.sort();
-        v.get(v.len() / 2).copied()
-    }
-}
-
-/// The live loop's bookkeeping of what was sent to the inference worker and what came back.
-pub struct Requests {
-    next_id: u64,
-    /// The canvas revision and the variation seed of the last request.
-    sent_revision: Option<(u64, Option<u64>)>,
-    last_send: Option<Instant>,
-    last_edit: Instant,
-    /// Requests not yet answered, with the time of the edit that made each.
-    in_flight: BTreeMap<u64, Instant>,
-    last_result_id: u64,
-    /// Live-loop latency figures.
-    pub latency: LatencyStats,
-}
-
-impl Requests {
-    fn new() -> Self {
-        Self {
-            next_id: 1,
-            sent_revision: None,
-            last_send: None,
-            last_edit: Instant::now(),
-            in_flight: BTreeMap::new(),
-            last_result_id: 0,
-            latency: LatencyStats::default(),
-        }
-    }
-}
-
-/// What the windows and bars around the two panels show (drawn by `windows.rs`).
-#[derive(Default)]
-struct Windows {
-    /// An error to show in its window until dismissed.
-    error: Option<String>,
-    /// The quit confirmation (unsaved sketch) is open.
-    confirm_quit: bool,
-    /// The user confirmed quitting.
-    allowed_to_close: bool,
-    /// The latency overlay is shown.
-    overlay: bool,
-    /// The model info window is open.
-    model_window: bool,
-    /// The last finished file job, for the status bar.
-    notice: Option<String>,
-}
-
-/// The painting app's state: the sketch, the model and its live results, the training panel,
-/// settings and dialogs. Panels read it and return commands; `actions.rs` changes it.
+/// The painting app.
 pub struct PaintApp {
-    /// The sketch.
-    pub canvas: Canvas,
-    tool: Tool,
+    /// The sketch, the tool in hand and how far both are saved.
+    pub document: Document,
     /// Persisted preferences.
     pub settings: Settings,
-    resolution: u32,
-    compute: Compute,
-    worker: InferenceWorker,
-    model: Option<ModelInfo>,
-    model_problem: Option<String>,
-    canvas_view: canvas_view::CanvasView,
-    result_view: result_view::ResultView,
-    result: Option<image::RgbImage>,
-    /// The live loop's requests to the worker and their latency.
-    pub requests: Requests,
-    seed: u64,
-    variation: Option<u64>,
-    saved_revision: u64,
-    autosave: Option<Autosave>,
-    autosaved_revision: u64,
-    last_autosave: Instant,
-    /// What the windows around the panels show.
+    /// The model and its live results.
+    pub live: Live,
+    /// The Training panel.
+    pub training: TrainingPanel,
+    trainer: Trainer,
     windows: Windows,
-    /// The training panel's state.
-    pub training: training::TrainingPanel,
-    trainer: Option<TrainerThread>,
-    dataset: Option<Dataset>,
-    background: Vec<Receiver<Background>>,
-    model_path: Option<PathBuf>,
-    /// Whether the model in use takes colour hints.
-    model_takes_hints: bool,
-    /// Results drawn on the GPU, when the model and the UI share one (see [`GpuDisplay`]).
-    gpu_display: Option<GpuDisplay>,
-    /// The last result while it lives on the GPU only (read back when saved or copied).
-    gpu_result: Option<burn::tensor::Tensor<4>>,
+    effects: Effects,
+    canvas_view: canvas_view::CanvasView,
+    /// The toolbar's variation seed field.
+    seed: u64,
 }
 
 impl PaintApp {
-    /// Build the app around a worker. `model_path` is loaded on the worker's thread; with none,
-    /// the result panel explains how to get a model.
+    /// Build the app around a worker on `compute`'s device. `model_path` is loaded on the
+    /// worker's thread; with none, the result panel explains how to get a model. The sketch is
+    /// restored from `autosave`.
     pub fn new(
         ctx: &egui::Context,
         compute: Compute,
@@ -170,125 +72,140 @@ impl PaintApp {
         settings: Settings,
         autosave: Option<Autosave>,
     ) -> Self {
-        let notify_ctx = ctx.clone();
-        let worker = InferenceWorker::spawn(None, compute.device.clone(), move || {
-            notify_ctx.request_repaint()
-        });
-        let model_problem = match &model_path {
-            Some(p) => {
-                worker.load_model(p.clone());
-                Some(format!("Loading {}…", p.display()))
-            }
-            None => Some(no_model_text()),
-        };
-        let (canvas, restore_problem) = match &autosave {
-            Some(a) => a.load(),
-            None => (Canvas::new(), None),
-        };
-        let revision = canvas.revision();
-        Self {
-            canvas,
-            tool: Tool::Pen,
-            settings,
-            resolution: 256,
-            compute,
-            worker,
-            model: None,
-            model_problem,
-            canvas_view: Default::default(),
-            result_view: Default::default(),
-            result: None,
-            requests: Requests::new(),
-            seed: 1,
-            variation: None,
-            saved_revision: revision,
-            autosave,
-            autosaved_revision: revision,
-            last_autosave: Instant::now(),
-            windows: Windows {
-                error: restore_problem,
-                overlay: std::env::var_os("PIX2PAINT_LATENCY").is_some(),
-                ..Windows::default()
-            },
-            training: Default::default(),
-            trainer: None,
-            dataset: None,
-            background: Vec::new(),
-            model_takes_hints: false,
-            model_path: None,
-            gpu_display: None,
-            gpu_result: None,
+        let (document, restore_problem) = Document::restore(autosave);
+        let mut windows = Windows::default();
+        if let Some(p) = restore_problem {
+            windows.report(p.to_string());
         }
+        if std::env::var_os("PIX2PAINT_LATENCY").is_some() {
+            windows.toggle_overlay();
+        }
+        Self {
+            trainer: Trainer::new(document.autosave()),
+            document,
+            settings,
+            live: Live::start(ctx, compute, model_path),
+            training: TrainingPanel::default(),
+            windows,
+            effects: Effects::default(),
+            canvas_view: Default::default(),
+            seed: 1,
+        }
+    }
+
+    /// The sketch.
+    pub fn canvas(&self) -> &Canvas {
+        self.document.canvas()
     }
 
     /// The current tool.
     pub fn tool(&self) -> Tool {
-        self.tool
+        self.document.tool()
     }
 
     /// The model in use, if one is loaded.
-    pub fn model(&self) -> Option<&ModelInfo> {
-        self.model.as_ref()
+    pub fn model(&self) -> Option<&crate::weights::ModelInfo> {
+        self.live.model()
     }
 
-    /// The last result shown.
+    /// The last result shown, if it is on the CPU.
     pub fn result(&self) -> Option<&image::RgbImage> {
-        self.result.as_ref()
+        self.live.result()
     }
 
     /// Whether a painting is on its way.
     pub fn is_busy(&self) -> bool {
-        !self.requests.in_flight.is_empty()
+        self.live.requests.busy()
     }
 
     /// Requests sent to the worker so far.
     pub fn requests_sent(&self) -> u64 {
-        self.requests.next_id - 1
+        self.live.requests.sent()
     }
 
-    /// The message shown in place of a result or in the error window, if any.
+    /// The problem on screen, or why there is no model, if either.
     pub fn problem(&self) -> Option<&str> {
-        self.windows
-            .error
-            .as_deref()
-            .or(self.model_problem.as_deref())
+        self.windows.problem().or(if self.live.model().is_none() {
+            self.live.waiting()
+        } else {
+            None
+        })
+    }
+
+    /// Whether the sketch changed since it was last saved by the user.
+    pub fn has_unsaved_changes(&self) -> bool {
+        self.document.has_unsaved_changes()
+    }
+
+    /// Write the autosave now (on exit).
+    pub fn flush_autosave(&mut self) -> std::io::Result<()> {
+        self.document.write_autosave()
+    }
+
+    /// Show results through the GPU display path (see [`Live::use_gpu_display`]).
+    pub fn use_gpu_display(&mut self, render_state: eframe::egui_wgpu::RenderState) {
+        self.live.use_gpu_display(render_state);
     }
 
     fn width(&self) -> f32 {
-        match self.tool {
-            Tool::Pen => self.settings.pen_width,
-            Tool::Eraser | Tool::HintEraser => self.settings.eraser_width,
-            Tool::Colour => self.settings.hint_width,
-        }
+        self.settings.width(self.document.tool())
     }
 
     /// Draw the whole UI for one frame and run the live loop.
     pub fn frame(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
-        self.drain_events(&ctx);
-        self.drain_training(&ctx);
-        let mut commands = self.input_commands(&ctx);
+        let problem_before = self.windows.problem().map(str::to_owned);
+        for o in self.live.drain(&ctx) {
+            self.fold(&ctx, o);
+        }
+        self.trainer
+            .drain(&ctx, &mut self.training, &self.live, &mut self.windows);
+        for o in self.effects.finished() {
+            self.fold(&ctx, o);
+        }
+        let mut commands = shortcuts::input_commands(&ctx, self.width());
+        commands.extend(self.panels(ui));
+        self.apply_all(&ctx, commands);
+        // The windows over the panels show what this frame's commands did (a window opened by
+        // a click appears at once).
+        let unsaved = self.document.has_unsaved_changes();
+        let commands = self.windows.show(&ctx, &self.live, unsaved);
+        self.apply_all(&ctx, commands);
+        self.live.log_latency = self.windows.overlay();
+        self.live
+            .send(&ctx, self.document.canvas(), self.document.last_edit());
+        self.autosave(&ctx);
+        if self.windows.problem() != problem_before.as_deref() {
+            // A problem that came up this frame is drawn in the next.
+            ctx.request_repaint();
+        }
+    }
 
+    /// The toolbar, status bar, Training panel, canvas and result; what the user asked for.
+    fn panels(&mut self, ui: &mut egui::Ui) -> Vec<Command> {
+        let mut commands = Vec::new();
+        let canvas = self.document.canvas();
         let toolbar_state = toolbar::ToolbarState {
-            tool: self.tool,
+            tool: self.document.tool(),
             width: self.width(),
-            can_undo: self.canvas.can_undo(),
-            can_redo: self.canvas.can_redo(),
-            has_result: self.result.is_some() || self.gpu_result.is_some(),
+            can_undo: canvas.can_undo(),
+            can_redo: canvas.can_redo(),
+            has_result: self.live.has_result(),
             seed: self.seed,
-            variation: self.variation,
-            training_open: self.training.open,
+            variation: self.live.variation(),
+            training_open: self.training.is_open(),
             hint_colour: self.settings.hint_colour,
-            takes_hints: self.model.as_ref().map(|_| self.model_takes_hints),
-            has_hints: self.canvas.has_hints(),
+            takes_hints: self.live.takes_hints(),
+            has_hints: canvas.has_hints(),
         };
-        let mut seed = self.seed;
+        let seed = &mut self.seed;
         egui::Panel::top("toolbar").show(ui, |ui| {
-            commands.extend(toolbar::show(ui, &toolbar_state, &mut seed));
+            commands.extend(toolbar::show(ui, &toolbar_state, seed));
         });
-        self.seed = seed;
-        egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui, &mut commands));
-        if self.training.open {
+        egui::Panel::bottom("status").show(ui, |ui| {
+            commands.extend(self.windows.status_bar(ui, &self.live));
+        });
+        if self.training.is_open() {
             egui::Panel::right("training").show(ui, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| {
                     commands.extend(self.training.show(ui));
@@ -299,45 +216,160 @@ impl PaintApp {
             let avail = ui.available_size();
             let side = ((avail.x - 24.0) / 2.0).min(avail.y - 8.0).max(64.0);
             ui.horizontal(|ui| {
-                commands.extend(self.canvas_view.show(ui, &self.canvas, side));
+                commands.extend(self.canvas_view.show(ui, canvas, side));
                 ui.add_space(16.0);
-                let busy = !self.requests.in_flight.is_empty();
-                let message = if self.model.is_none() {
-                    self.model_problem.as_deref()
-                } else if self.canvas.is_blank() {
-                    // What a model paints from a blank page is noise: say what to do instead.
-                    Some(BLANK_CANVAS_HINT)
-                } else {
-                    None
-                };
-                commands.extend(self.result_view.show(ui, side, busy, message));
+                let busy = self.live.requests.busy();
+                let message = self.live.message(canvas);
+                commands.extend(self.live.view.show(ui, side, busy, message));
             });
         });
+        commands
+    }
+
+    /// Carry out one command: the part that owns what it changes does so, and the effects it
+    /// asks for are performed.
+    pub fn apply(&mut self, ctx: &egui::Context, command: Command) {
+        for effect in self.dispatch(ctx, command) {
+            if let Some(outcome) = self.effects.perform(ctx, &self.settings, effect) {
+                self.fold(ctx, outcome);
+            }
+        }
+    }
+
+    fn apply_all(&mut self, ctx: &egui::Context, commands: Vec<Command>) {
         for c in commands {
-            self.apply(&ctx, c);
+            self.apply(ctx, c);
         }
-        self.send_live(&ctx);
-        self.autosave(&ctx);
-        self.error_window(&ctx);
-        self.quit_guard(&ctx);
-        if self.windows.overlay {
-            self.latency_overlay(&ctx);
+    }
+
+    fn dispatch(&mut self, ctx: &egui::Context, command: Command) -> Vec<Effect> {
+        let width = self.width() / self.live.resolution() as f32;
+        match command {
+            Command::BeginStroke(p) => {
+                self.document
+                    .begin_stroke(width, self.settings.hint_colour, p)
+            }
+            Command::ExtendStroke(p) => self.document.extend_stroke(p),
+            Command::EndStroke => self.document.end_stroke(),
+            Command::Undo => self.document.edit(|c| c.undo()),
+            Command::Redo => self.document.edit(|c| c.redo()),
+            Command::Clear => self.document.edit(|c| c.clear()),
+            Command::ClearHints => self.document.edit(|c| c.clear_hints()),
+            Command::SetTool(t) => self.document.set_tool(t),
+            Command::SetHintColour(rgb) => self.settings.hint_colour = rgb,
+            Command::PickColour(p) => {
+                if let Some(rgb) = self.live.colour_at(p) {
+                    self.settings.hint_colour = rgb;
+                    self.document.set_tool(Tool::Colour);
+                }
+            }
+            Command::SetWidth(w) => self.settings.set_width(self.document.tool(), w),
+            Command::Variation(seed) => {
+                self.live.show_variation(seed);
+                self.seed = seed.wrapping_add(1);
+            }
+            Command::PlainResult => self.live.show_plain(),
+            Command::ToggleOverlay => self.windows.toggle_overlay(),
+            Command::ToggleModelInfo => self.windows.toggle_model_window(),
+            Command::Quit => {
+                self.windows.allow_close();
+                match self.document.write_autosave() {
+                    Ok(()) => return vec![Effect::Close],
+                    // Closing again quits without it.
+                    Err(e) => self.windows.report(format!(
+                        "The sketch could not be autosaved ({e}). Save it with File > Save \
+                         sketch…, or close the window again to quit without it."
+                    )),
+                }
+            }
+            Command::File(c) => {
+                return files::effects(
+                    c,
+                    &mut self.document,
+                    &mut self.settings,
+                    &mut self.live,
+                    &mut self.training,
+                    &mut self.windows,
+                );
+            }
+            Command::Train(c) => {
+                return self.trainer.command(
+                    ctx,
+                    c,
+                    &mut self.training,
+                    &self.live,
+                    &mut self.windows,
+                );
+            }
         }
-        if self.windows.model_window {
-            let mut open = true;
-            let mut commands = Vec::new();
-            self.model_info_window(&ctx, &mut open, &mut commands);
-            self.windows.model_window &= open;
-            for c in commands {
-                self.apply(&ctx, c);
+        Vec::new()
+    }
+
+    /// Fold what came of an effect into the parts.
+    fn fold(&mut self, ctx: &egui::Context, outcome: Outcome) {
+        match outcome {
+            Outcome::Command(c) => self.apply(ctx, c),
+            Outcome::Problem(text) => self.windows.report(text),
+            Outcome::SketchRead {
+                lines,
+                hints,
+                hints_problem,
+            } => {
+                self.document.edit(|c| c.set_background(lines));
+                if let Some(layer) = hints {
+                    self.document.edit(|c| c.set_hint_background(layer));
+                }
+                if let Some(e) = hints_problem {
+                    self.windows
+                        .report(format!("the sketch opened, its hints did not: {e}"));
+                }
+            }
+            Outcome::PhotoRead(lines) => self.document.edit(|c| c.set_background(lines)),
+            Outcome::SketchSaved => self.document.mark_saved(),
+            Outcome::ModelCopied {
+                message,
+                for_training,
+            } => {
+                if for_training {
+                    self.training.on_event(ctx, PanelEvent::Said(message));
+                } else {
+                    self.windows.notice(message);
+                }
+            }
+            Outcome::Dataset(d, previews) => {
+                self.trainer
+                    .dataset_opened(ctx, *d, previews, &mut self.training)
+            }
+            Outcome::DatasetFailed(text) => {
+                self.training.on_event(ctx, PanelEvent::DatasetFailed);
+                self.windows.report(text);
+            }
+            Outcome::ModelUnreadable(path) => {
+                if self.settings.model_path.as_deref() == Some(path.as_path()) {
+                    self.settings.model_path = None;
+                }
+            }
+        }
+    }
+
+    fn autosave(&mut self, ctx: &egui::Context) {
+        match self.document.autosave_due() {
+            AutosaveDue::No => {}
+            // Come back when it is due: an idle app repaints for nothing else, and a crash in
+            // the meantime would lose the edit.
+            AutosaveDue::After(wait) => ctx.request_repaint_after(wait),
+            AutosaveDue::Now => {
+                if let Err(e) = self.document.write_autosave() {
+                    let dir = self.document.autosave().map(|a| a.dir().to_owned());
+                    self.windows.report(format!(
+                        "autosave to {} failed: {e}",
+                        dir.unwrap_or_default().display()
+                    ));
+                }
             }
         }
     }
 }
-
-/// Shown in the result panel while the canvas is blank.
-pub const BLANK_CANVAS_HINT: &str =
-    "Draw a cat's outline on the left: it is painted here as you draw.";
 
 impl eframe::App for PaintApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
@@ -346,6 +378,9 @@ impl eframe::App for PaintApp {
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         eframe::set_value(storage, settings::SETTINGS_KEY, &self.settings);
-        self.flush_autosave();
+        if let Err(e) = self.flush_autosave() {
+            // The window is closing: the log is the one place left to say it.
+            eprintln!("pix2paint: the sketch could not be autosaved: {e}");
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! What the app remembers between runs (through eframe's storage), and where the sketch is
 //! autosaved.
 
-use crate::canvas::{Canvas, SavedStrokes};
+use crate::canvas::{Canvas, SavedStrokes, Tool};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -37,6 +37,32 @@ impl Default for Settings {
             last_model_dir: None,
             model_path: None,
         }
+    }
+}
+
+impl Settings {
+    /// The line width of `tool`, in pixels at the model's resolution.
+    pub fn width(&self, tool: Tool) -> f32 {
+        match tool {
+            Tool::Pen => self.pen_width,
+            Tool::Eraser | Tool::HintEraser => self.eraser_width,
+            Tool::Colour => self.hint_width,
+        }
+    }
+
+    /// Set the line width of `tool` (1–40 pixels).
+    pub fn set_width(&mut self, tool: Tool, width: f32) {
+        let w = width.clamp(1.0, 40.0);
+        match tool {
+            Tool::Pen => self.pen_width = w,
+            Tool::Eraser | Tool::HintEraser => self.eraser_width = w,
+            Tool::Colour => self.hint_width = w,
+        }
+    }
+
+    /// Open and save images next time where `path` is.
+    pub fn remember_image_dir(&mut self, path: &Path) {
+        self.last_image_dir = path.parent().map(Path::to_owned);
     }
 }
 
@@ -111,7 +137,7 @@ impl Autosave {
     /// Restore the last autosaved canvas; a missing or damaged autosave gives a blank one
     /// and, when damaged, a message that names the file and where it was kept (it is moved
     /// aside, so the next autosave cannot overwrite what might still be recovered).
-    pub fn load(&self) -> (Canvas, Option<String>) {
+    pub fn load(&self) -> (Canvas, Option<DamagedAutosave>) {
         let mut canvas = Canvas::new();
         let mut problem = None;
         if let Ok(img) = crate::tensor_image::read_image(&self.background_path()) {
@@ -126,17 +152,11 @@ impl Autosave {
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs());
             let kept = self.dir.join(format!("sketch.damaged-{stamp}.json"));
-            match std::fs::rename(&path, &kept) {
-                Ok(()) => format!(
-                    "the autosaved sketch {} could not be read ({e}); it was kept as {} and \
-                     a new sketch starts",
-                    path.display(),
-                    kept.display()
-                ),
-                Err(_) => format!(
-                    "the autosaved sketch {} could not be read ({e})",
-                    path.display()
-                ),
+            let kept = std::fs::rename(&path, &kept).is_ok().then_some(kept);
+            DamagedAutosave {
+                path,
+                reason: e.to_string(),
+                kept,
             }
         };
         match std::fs::read(self.strokes_path()) {
@@ -169,3 +189,36 @@ fn remove_if_present(path: &Path) -> std::io::Result<()> {
         _ => Ok(()),
     }
 }
+
+/// An autosaved sketch that could not be read: the app starts blank, and the file is kept aside
+/// (so the next autosave cannot overwrite what might still be recovered).
+#[derive(Debug)]
+pub struct DamagedAutosave {
+    /// The autosaved sketch.
+    pub path: PathBuf,
+    /// What was wrong with it.
+    pub reason: String,
+    /// Where it was kept, if it could be moved aside.
+    pub kept: Option<PathBuf>,
+}
+
+impl std::fmt::Display for DamagedAutosave {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the autosaved sketch {} could not be read ({})",
+            self.path.display(),
+            self.reason
+        )?;
+        if let Some(kept) = &self.kept {
+            write!(
+                f,
+                "; it was kept as {} and a new sketch starts",
+                kept.display()
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for DamagedAutosave {}

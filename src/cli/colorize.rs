@@ -3,7 +3,7 @@
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use pix2paint::files::IMAGE_EXTENSIONS;
+use pix2paint::files::is_image;
 use pix2paint::files::save_image;
 use pix2paint::hints::read_hint_layer;
 use pix2paint::tensor_image::{read_image, to_sketch};
@@ -31,12 +31,6 @@ pub struct ColorizeArgs {
     /// transparent where there is no hint; the model must take hints.
     #[arg(long)]
     hints: Option<PathBuf>,
-}
-
-fn is_image(p: &Path) -> bool {
-    p.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
 }
 
 /// The sketch files named on the command line, folders expanded (sorted, not recursive).

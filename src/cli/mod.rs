@@ -2,8 +2,6 @@
 
 pub mod app;
 pub mod bench;
-pub mod bench_agreement;
-pub mod bench_layers;
 pub mod bounds;
 pub mod colorize;
 pub mod eval;

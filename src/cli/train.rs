@@ -357,7 +357,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
                 ),
             ),
             TrainEvent::Paused(_) => {}
-            TrainEvent::Finished { step, path } => {
+            TrainEvent::Finished { step, path, .. } => {
                 bar.finish_and_clear();
                 eprintln!("pix2paint: wrote {} after {step} steps", path.display());
             }

@@ -1,7 +1,8 @@
 //! Telling a dataset folder's layout apart: A/ and B/ folders, A|B pairs side by side, or
 //! photos; and the header-only checks that keep unusable files out.
 
-use super::{DatasetError, Layout};
+use super::{DatasetError, Layout, Skip};
+use crate::tensor_image::ImageReadError;
 use std::path::{Path, PathBuf};
 
 pub(super) fn images_in(dir: &Path) -> Result<Vec<PathBuf>, DatasetError> {
@@ -11,25 +12,23 @@ pub(super) fn images_in(dir: &Path) -> Result<Vec<PathBuf>, DatasetError> {
     })?;
     let mut v: Vec<PathBuf> = rd
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.is_file()
-                && p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
-                    crate::files::IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str())
-                })
-        })
+        .filter(|p| p.is_file() && crate::files::is_image(p))
         .collect();
     v.sort();
     Ok(v)
 }
 
 /// Header-only check that a file is a readable image; returns its size.
-pub(super) fn dimensions(p: &Path) -> Result<(u32, u32), String> {
-    let (w, h) = image::image_dimensions(p).map_err(|e| e.to_string())?;
-    if w < 16 || h < 16 {
-        return Err(format!("{w}×{h} is too small"));
+pub(super) fn dimensions(p: &Path) -> Result<(u32, u32), Skip> {
+    let (width, height) = image::image_dimensions(p).map_err(|source| ImageReadError::Decode {
+        path: p.to_owned(),
+        source,
+    })?;
+    if width < 16 || height < 16 {
+        return Err(Skip::TooSmall { width, height });
     }
-    crate::tensor_image::check_pixels(p, w, h).map_err(|e| e.to_string())?;
-    Ok((w, h))
+    crate::tensor_image::check_pixels(p, width, height)?;
+    Ok((width, height))
 }
 
 /// Whether a `w × h` image looks like two square-ish images side by side: within 2 % (and at
@@ -46,7 +45,7 @@ pub(super) fn detect(root: &Path) -> Result<Layout, DatasetError> {
         return Ok(Layout::Folders);
     }
     let files = images_in(root)?;
-    let read: Vec<Result<(u32, u32), String>> =
+    let read: Vec<Result<(u32, u32), Skip>> =
         files.iter().take(16).map(|p| dimensions(p)).collect();
     let sample: Vec<(u32, u32)> = read.iter().filter_map(|r| r.clone().ok()).collect();
     if sample.is_empty() {

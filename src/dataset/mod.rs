@@ -20,7 +20,7 @@ pub use calm::{Backdrop, Placement};
 pub use styles::{Drawings, SketchStyle};
 
 use crate::lines::{LineConfig, extract_lines};
-use crate::tensor_image::{read_image, to_rgb};
+use crate::tensor_image::{ImageReadError, read_image, to_rgb};
 use crate::weights::Direction;
 use image::{GrayImage, RgbImage, imageops::FilterType};
 use layout::{detect, dimensions, images_in};
@@ -67,6 +67,39 @@ pub enum DatasetError {
     },
 }
 
+/// Why a file of a dataset folder is not used.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum Skip {
+    /// Not a readable image.
+    #[error(transparent)]
+    Unreadable(std::sync::Arc<ImageReadError>),
+    /// Smaller than any training example.
+    #[error("{width}×{height} is too small")]
+    TooSmall {
+        /// Its width.
+        width: u32,
+        /// Its height.
+        height: u32,
+    },
+    /// An A|B folder image that is not two images side by side.
+    #[error("{width}×{height} is not two images side by side (A|B)")]
+    NotAPair {
+        /// Its width.
+        width: u32,
+        /// Its height.
+        height: u32,
+    },
+    /// A file in A/ or B/ without its partner in the other.
+    #[error("no file of the same name in {0}/")]
+    Unmatched(&'static str),
+}
+
+impl From<ImageReadError> for Skip {
+    fn from(e: ImageReadError) -> Self {
+        Self::Unreadable(std::sync::Arc::new(e))
+    }
+}
+
 #[derive(Debug, Clone)]
 enum Item {
     Aligned(PathBuf),
@@ -96,7 +129,7 @@ pub struct Dataset {
     pub direction: Direction,
     items: Vec<Item>,
     /// Files skipped when opening, with the reason.
-    pub skipped: Vec<(PathBuf, String)>,
+    pub skipped: Vec<(PathBuf, Skip)>,
     masks: Option<PathBuf>,
     /// Extractor settings for the photos layout.
     pub lines: LineConfig,
@@ -144,11 +177,11 @@ impl Dataset {
                             (Err(e), _) => skipped.push((pa, e)),
                             (_, Err(e)) => skipped.push((pb, e)),
                         },
-                        None => skipped.push((pa, "no file of the same name in B/".into())),
+                        None => skipped.push((pa, Skip::Unmatched("B"))),
                     }
                 }
                 for (_, pb) in b {
-                    skipped.push((pb, "no file of the same name in A/".into()));
+                    skipped.push((pb, Skip::Unmatched("A")));
                 }
             }
             Layout::Aligned => {
@@ -159,8 +192,7 @@ impl Dataset {
                         Ok((w, h)) if 2 * u64::from(w) >= 3 * u64::from(h) => {
                             items.push(Item::Aligned(p))
                         }
-                        Ok((w, h)) => skipped
-                            .push((p, format!("{w}×{h} is not two images side by side (A|B)"))),
+                        Ok((width, height)) => skipped.push((p, Skip::NotAPair { width, height })),
                         Err(e) => skipped.push((p, e)),
                     }
                 }
@@ -245,20 +277,21 @@ impl Dataset {
 
     /// The photo of example `i` and its foreground mask when it has one, without a sketch
     /// (photos layout; `None` for pairs).
-    pub fn load_photo(&self, i: usize) -> Result<Option<(RgbImage, Option<GrayImage>)>, String> {
+    pub fn load_photo(
+        &self,
+        i: usize,
+    ) -> Result<Option<(RgbImage, Option<GrayImage>)>, ImageReadError> {
         let Item::Photo(p) = &self.items[i] else {
             return Ok(None);
         };
-        let photo = read_image(p)
-            .map(|i| to_rgb(&i))
-            .map_err(|e| e.to_string())?;
+        let photo = read_image(p).map(|i| to_rgb(&i))?;
         let mask = self.mask_for(p).map(|m| fit_mask(m, &photo));
         Ok(Some((photo, mask)))
     }
 
     /// Load example `i` at its file's size (the sketch extracted for photos).
-    pub fn load(&self, i: usize) -> Result<Example, String> {
-        let read = |p: &Path| read_image(p).map(|i| to_rgb(&i)).map_err(|e| e.to_string());
+    pub fn load(&self, i: usize) -> Result<Example, ImageReadError> {
+        let read = |p: &Path| read_image(p).map(|i| to_rgb(&i));
         let (a, b) = match &self.items[i] {
             Item::Aligned(p) => {
                 let img = read(p)?;

@@ -5,7 +5,7 @@
 use super::calm::{self, Backdrop, Placement};
 use super::{Dataset, Example, Item, fit_mask};
 use crate::lines::{LineConfig, extract_lines, outline_lines};
-use crate::tensor_image::{read_image, to_rgb};
+use crate::tensor_image::{ImageReadError, read_image, to_rgb};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
@@ -49,13 +49,15 @@ impl Dataset {
     /// Load example `i` with its sketch drawn in `style` (photos layout; other layouts have
     /// their own sketches and give them for every style). `None` when the style needs a mask
     /// the photo does not have.
-    pub fn load_style(&self, i: usize, style: SketchStyle) -> Result<Option<Example>, String> {
+    pub fn load_style(
+        &self,
+        i: usize,
+        style: SketchStyle,
+    ) -> Result<Option<Example>, ImageReadError> {
         let Item::Photo(p) = &self.items[i] else {
             return self.load(i).map(Some);
         };
-        let photo = read_image(p)
-            .map(|i| to_rgb(&i))
-            .map_err(|e| e.to_string())?;
+        let photo = read_image(p).map(|i| to_rgb(&i))?;
         let mask = self.mask_for(p).map(|m| fit_mask(m, &photo));
         let lines = match style {
             SketchStyle::Edges => extract_lines(&photo, mask.as_ref(), &self.lines),
@@ -76,13 +78,11 @@ impl Dataset {
     /// style, so the model learns what people draw and not only what an edge detector finds:
     /// the extractor's edges, simplified edges (only the strongest), and where a mask exists
     /// the outline alone or the outline with the strongest interior lines; line widths vary.
-    pub fn load_varied(&self, i: usize, rng: &mut impl Rng) -> Result<Example, String> {
+    pub fn load_varied(&self, i: usize, rng: &mut impl Rng) -> Result<Example, ImageReadError> {
         let Item::Photo(p) = &self.items[i] else {
             return self.load(i);
         };
-        let photo = read_image(p)
-            .map(|i| to_rgb(&i))
-            .map_err(|e| e.to_string())?;
+        let photo = read_image(p).map(|i| to_rgb(&i))?;
         let mask = self.mask_for(p).map(|m| fit_mask(m, &photo));
         let cfg = LineConfig {
             width: rng.random_range(1.2..2.8),
@@ -117,7 +117,7 @@ impl Dataset {
         i: usize,
         drawings: &Drawings,
         rng: &mut impl Rng,
-    ) -> Result<Example, String> {
+    ) -> Result<Example, ImageReadError> {
         let Some((photo, Some(mask))) = self.load_photo(i)? else {
             return self.load_varied(i, rng);
         };

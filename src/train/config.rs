@@ -178,9 +178,10 @@ pub fn steps_for_epochs(epochs: u64, examples: usize, batch_size: usize) -> Opti
 impl TrainConfig {
     /// What makes these settings unusable (non-finite or out-of-range numbers, as an old
     /// checkpoint written before flags were checked may hold), or `None`.
-    pub fn problem(&self) -> Option<String> {
+    pub fn problem(&self) -> Option<SettingsProblem> {
         use super::limits;
-        let bad = |what: &str, v: f64| Some(format!("its {what} is {v}"));
+        let bad =
+            |what: &'static str, value: f64| Some(SettingsProblem::OutOfRange { what, value });
         // Finite and positive, not `limits`' ranges: a library caller may try a rate that
         // diverges (the loop stops such a run and keeps its last good checkpoint).
         let (lr, beta1) = (self.optimizer.lr, self.optimizer.beta1);
@@ -227,10 +228,10 @@ impl TrainConfig {
             }
         }
         if !limits::BATCH_SIZE.contains(&self.batch_size) {
-            return Some(format!("its batch size is {}", self.batch_size));
+            return Some(SettingsProblem::BatchSize(self.batch_size));
         }
         if self.resolution == 0 || self.network.ngf == 0 || self.network.ndf == 0 {
-            return Some("its resolution or network width is 0".into());
+            return Some(SettingsProblem::ZeroSize);
         }
         None
     }
@@ -269,6 +270,25 @@ impl Losses {
     }
 }
 
+/// Settings that cannot train (see [`TrainConfig::problem`]).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SettingsProblem {
+    /// A number out of its range.
+    #[error("its {what} is {value}")]
+    OutOfRange {
+        /// Which setting.
+        what: &'static str,
+        /// Its value.
+        value: f64,
+    },
+    /// A batch size out of range.
+    #[error("its batch size is {0}")]
+    BatchSize(usize),
+    /// No pixels or no filters.
+    #[error("its resolution or network width is 0")]
+    ZeroSize,
+}
+
 /// What goes wrong in training.
 #[derive(Debug, thiserror::Error)]
 pub enum TrainError {
@@ -293,7 +313,10 @@ pub enum TrainError {
     },
     /// The dataset produced no usable example.
     #[error("no example of the dataset could be read ({0})")]
-    NoData(String),
+    NoData(crate::tensor_image::ImageReadError),
+    /// The training thread panicked (a bug): what it said.
+    #[error("training crashed: {0}")]
+    Crashed(String),
     /// A setting that cannot work.
     #[error("{0}")]
     Settings(String),

@@ -19,7 +19,8 @@ pub mod run;
 pub mod thread;
 
 pub use config::{
-    Losses, MAX_STEPS, NetworkConfig, OptimizerConfig, TrainConfig, TrainError, steps_for_epochs,
+    Losses, MAX_STEPS, NetworkConfig, OptimizerConfig, SettingsProblem, TrainConfig, TrainError,
+    steps_for_epochs,
 };
 pub use gan::Gan;
 pub use run::{Control, Job, Start, TrainEvent, describe_split, run, samples};

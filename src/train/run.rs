@@ -105,6 +105,8 @@ pub enum TrainEvent {
         step: u64,
         /// The model file.
         path: PathBuf,
+        /// The generator the model file holds, in memory (as with checkpoints).
+        painter: Box<crate::inference::Painter>,
     },
 }
 
@@ -258,6 +260,7 @@ pub fn run(
     report(TrainEvent::Finished {
         step: gan.step,
         path: job.output.clone(),
+        painter: Box::new(gan.painter()),
     });
     Ok(())
 }

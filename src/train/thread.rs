@@ -1,5 +1,6 @@
 //! A training run on its own thread, talking to the app through channels.
 
+use super::TrainError;
 use super::run::{Control, Job, TrainEvent, run};
 use burn::tensor::Device;
 use std::sync::mpsc::Receiver;
@@ -10,7 +11,7 @@ pub enum TrainerMessage {
     /// A report from the loop.
     Event(TrainEvent),
     /// The run is over: `Ok` when it finished or was stopped, `Err` with the reason otherwise.
-    Done(Result<(), String>),
+    Done(Result<(), TrainError>),
 }
 
 /// A training run on its own thread, so that drawing never stalls.
@@ -42,11 +43,8 @@ impl TrainerThread {
                     )
                 }));
                 let result = match outcome {
-                    Ok(r) => r.map_err(|e| e.to_string()),
-                    Err(p) => Err(format!(
-                        "training crashed: {}",
-                        crate::crash::panic_text(&p)
-                    )),
+                    Ok(r) => r,
+                    Err(p) => Err(TrainError::Crashed(crate::crash::panic_text(&p))),
                 };
                 send(TrainerMessage::Done(result));
             })

@@ -1,12 +1,13 @@
 //! Reading a weights file: configs first, then networks built from them and filled
 //! parameter by parameter, each name and shape checked.
 
+use super::fill::{fill, stored_floats};
 use super::*;
 use crate::model::{DiscriminatorConfig, GeneratorConfig};
 use burn::config::Config;
-use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId};
-use burn::tensor::{Device, Tensor, TensorData};
-use safetensors::{Dtype, SafeTensorError, SafeTensors, tensor::TensorView};
+use burn::module::{Module, ModuleVisitor, Param};
+use burn::tensor::{Device, Tensor};
+use safetensors::{SafeTensorError, SafeTensors, tensor::TensorView};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -113,7 +114,7 @@ pub fn from_imported(
     path: &Path,
     device: &Device,
 ) -> Result<ModelFile, WeightsError> {
-    let arch = |detail: String| WeightsError::Architecture {
+    let arch = |detail: Mismatch| WeightsError::Architecture {
         path: path.to_owned(),
         detail,
     };
@@ -123,10 +124,11 @@ pub fn from_imported(
     let mut tensors: HashMap<String, (Vec<usize>, Vec<f32>)> = HashMap::new();
     for (name, shape, values) in imported.tensors {
         if shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d)) != Some(values.len()) {
-            return Err(arch(format!(
-                "tensor {name} has {} values for shape {shape:?}",
-                values.len()
-            )));
+            return Err(arch(Mismatch::Values {
+                name,
+                values: values.len(),
+                shape,
+            }));
         }
         held = held.saturating_add(values.len() as u64);
         tensors.insert(name, (shape, values));
@@ -138,20 +140,22 @@ pub fn from_imported(
         &HashMap::new(),
         device,
         |name, expected| match tensors.get(name) {
-            None => Err(format!("tensor {name} is missing")),
-            Some((shape, _)) if shape != expected => Err(format!(
-                "tensor {name} has shape {shape:?}, the config needs {expected:?}"
-            )),
+            None => Err(Mismatch::Missing(name.to_owned())),
+            Some((shape, _)) if shape != expected => Err(Mismatch::Shape {
+                name: name.to_owned(),
+                found: shape.clone(),
+                needed: expected.to_vec(),
+            }),
             Some((_, values)) => Ok(values.clone()),
         },
     )
     .map_err(arch)?;
     let used = tensor_count(&generator);
     if used != tensors.len() {
-        return Err(arch(format!(
-            "it holds {} tensors but the generator it describes has {used}",
-            tensors.len()
-        )));
+        return Err(arch(Mismatch::TensorCount {
+            held: tensors.len(),
+            described: used,
+        }));
     }
     Ok(ModelFile {
         generator,
@@ -203,29 +207,35 @@ pub fn from_bytes(bytes: &[u8], path: &Path, device: &Device) -> Result<ModelFil
             found: version,
         });
     }
-    let arch = |detail: String| WeightsError::Architecture {
+    let arch = |detail: Mismatch| WeightsError::Architecture {
         path: path.to_owned(),
         detail,
     };
+    let unreadable = |entry: &'static str| {
+        move |e: &dyn std::fmt::Display| {
+            arch(Mismatch::Unreadable {
+                entry,
+                reason: e.to_string(),
+            })
+        }
+    };
     let generator_config: GeneratorConfig = meta
         .get("generator_config")
-        .ok_or_else(|| arch("no generator_config in the header".into()))
+        .ok_or_else(|| arch(Mismatch::NoConfig))
         .and_then(|s| {
             GeneratorConfig::load_binary(with_new_fields(s).as_bytes())
-                .map_err(|e| arch(format!("unreadable generator_config: {e}")))
+                .map_err(|e| unreadable("generator_config")(&e))
         })?;
     check_generator_config(&generator_config).map_err(arch)?;
     let info: ModelInfo = match meta.get("info") {
-        Some(s) => serde_json::from_str(s).map_err(|e| arch(format!("unreadable info: {e}")))?,
+        Some(s) => serde_json::from_str(s).map_err(|e| unreadable("info")(&e))?,
         None => ModelInfo::named(
             path.file_stem()
                 .map_or("model".into(), |s| s.to_string_lossy().into_owned()),
         ),
     };
     let ids: HashMap<String, u64> = match meta.get("param_ids") {
-        Some(s) => {
-            serde_json::from_str(s).map_err(|e| arch(format!("unreadable param_ids: {e}")))?
-        }
+        Some(s) => serde_json::from_str(s).map_err(|e| unreadable("param_ids")(&e))?,
         None => HashMap::new(),
     };
 
@@ -236,7 +246,7 @@ pub fn from_bytes(bytes: &[u8], path: &Path, device: &Device) -> Result<ModelFil
         None => None,
         Some(s) => {
             let config = DiscriminatorConfig::load_binary(s.as_bytes())
-                .map_err(|e| arch(format!("unreadable discriminator_config: {e}")))?;
+                .map_err(|e| unreadable("discriminator_config")(&e))?;
             check_discriminator_config(&config).map_err(arch)?;
             Some(config)
         }
@@ -302,9 +312,10 @@ pub fn from_bytes(bytes: &[u8], path: &Path, device: &Device) -> Result<ModelFil
         + training_generator.as_ref().map_or(0, tensor_count)
         + discriminator.as_ref().map_or(0, |(d, _)| tensor_count(d));
     if used != expected {
-        return Err(arch(format!(
-            "it holds {expected} network tensors but its configs describe {used}"
-        )));
+        return Err(arch(Mismatch::TensorCount {
+            held: expected,
+            described: used,
+        }));
     }
     Ok(ModelFile {
         generator,
@@ -333,118 +344,6 @@ pub(super) fn with_new_fields(config: &str) -> String {
 /// A safetensors header starts with a little-endian length then `{`.
 pub(super) fn looks_like_header(bytes: &[u8]) -> bool {
     bytes.get(8) == Some(&b'{')
-}
-
-/// Fills a freshly built module's parameters by path: each tensor's values come from
-/// `values(name, shape the module needs)`, are checked to be finite, and keep the parameter id
-/// the file recorded (so a resumed optimizer finds its state).
-struct Filler<'a, F> {
-    prefix: &'a str,
-    path: super::module_path::ModulePath,
-    ids: &'a HashMap<String, u64>,
-    device: &'a Device,
-    values: F,
-    error: Option<String>,
-}
-
-impl<F: Fn(&str, &[usize]) -> Result<Vec<f32>, String>> ModuleMapper for Filler<'_, F> {
-    fn enter_module(&mut self, name: &str, _container_type: &str) {
-        self.path.enter(name);
-    }
-    fn exit_module(&mut self, _name: &str, _container_type: &str) {
-        self.path.exit();
-    }
-    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
-        if self.error.is_some() {
-            return param;
-        }
-        let name = self.path.name(self.prefix);
-        let expected = param.lazy_shape().to_vec();
-        let values = match (self.values)(&name, &expected) {
-            Ok(v) => v,
-            Err(e) => {
-                self.error = Some(e);
-                return param;
-            }
-        };
-        // A NaN or infinite weight paints black or garbage without a word; refuse it here.
-        if let Some(bad) = values.iter().find(|v| !v.is_finite()) {
-            self.error = Some(format!(
-                "tensor {name} holds {bad}: the model is damaged (a diverged training run \
-                 writes such files); use an earlier snapshot"
-            ));
-            return param;
-        }
-        let tensor = Tensor::<D>::from_data(TensorData::new(values, expected), self.device);
-        let id = self
-            .ids
-            .get(&name)
-            .map(|&v| ParamId::from(v))
-            .unwrap_or(param.id);
-        param.transform_for_load(tensor, id)
-    }
-}
-
-/// The values of the safetensors tensor `name`, which must have `shape`.
-fn stored_floats(
-    tensors: &HashMap<&str, TensorView<'_>>,
-    name: &str,
-    shape: &[usize],
-) -> Result<Vec<f32>, String> {
-    let view = tensors
-        .get(name)
-        .ok_or_else(|| format!("tensor {name} is missing"))?;
-    if view.shape() != shape {
-        return Err(format!(
-            "tensor {name} has shape {:?}, the config needs {shape:?}",
-            view.shape()
-        ));
-    }
-    decode_floats(view).map_err(|e| format!("tensor {name}: {e}"))
-}
-
-/// Decode a stored float tensor (F32, F16 or BF16) to f32, whatever its alignment.
-pub(crate) fn decode_floats(view: &TensorView<'_>) -> Result<Vec<f32>, String> {
-    let b = view.data();
-    Ok(match view.dtype() {
-        Dtype::F32 => b
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect(),
-        Dtype::F16 => b
-            .chunks_exact(2)
-            .map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32())
-            .collect(),
-        Dtype::BF16 => b
-            .chunks_exact(2)
-            .map(|c| half::bf16::from_le_bytes([c[0], c[1]]).to_f32())
-            .collect(),
-        other => return Err(format!("stored as {other:?}, expected a float type")),
-    })
-}
-
-/// `module` with every parameter filled through a [`Filler`] (names `prefix.path`, or the
-/// bare path with an empty prefix), or the first problem found.
-fn fill<M: Module>(
-    module: M,
-    prefix: &str,
-    ids: &HashMap<String, u64>,
-    device: &Device,
-    values: impl Fn(&str, &[usize]) -> Result<Vec<f32>, String>,
-) -> Result<M, String> {
-    let mut filler = Filler {
-        prefix,
-        path: Default::default(),
-        ids,
-        device,
-        values,
-        error: None,
-    };
-    let module = module.map(&mut filler);
-    match filler.error {
-        Some(e) => Err(e),
-        None => Ok(module),
-    }
 }
 
 /// Float tensors a module holds (what a file must store for it).

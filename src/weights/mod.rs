@@ -23,16 +23,17 @@
 mod average;
 mod check;
 mod error;
+pub(crate) mod fill;
 pub mod import;
 mod load;
 mod lookup;
 mod module_path;
 mod save;
 
-pub use average::average;
+pub use average::{AverageError, average};
 use check::check_discriminator_config;
 pub(crate) use check::{check_generator_config, check_holds};
-pub use error::WeightsError;
+pub use error::{Mismatch, WeightsError};
 pub use load::{from_bytes, from_imported, load};
 pub use lookup::{DEFAULT_MODEL_FILE, default_model_dir, default_model_path};
 pub(crate) use save::collect;

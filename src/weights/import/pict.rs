@@ -17,7 +17,7 @@
 
 use super::{Imported, tf_kernel_to_burn};
 use crate::model::{BiasStyle, DEPTH, GeneratorConfig, NormStats};
-use crate::weights::{Direction, ModelInfo, WeightsError};
+use crate::weights::{Direction, Mismatch, ModelInfo, WeightsError};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -27,22 +27,26 @@ struct Variable {
     shape: Vec<usize>,
 }
 
-/// Split the three length-prefixed blocks.
-fn blocks(bytes: &[u8]) -> Result<[&[u8]; 3], String> {
+/// Split the three length-prefixed blocks of the file at `path`.
+fn blocks<'a>(bytes: &'a [u8], path: &Path) -> Result<[&'a [u8]; 3], WeightsError> {
+    let truncated = |reason: String| WeightsError::Truncated {
+        path: path.to_owned(),
+        reason,
+    };
     let mut rest = bytes;
     let mut out: [&[u8]; 3] = [&[]; 3];
     for (i, slot) in out.iter_mut().enumerate() {
         if rest.len() < 4 {
-            return Err(format!("it ends before block {} of 3", i + 1));
+            return Err(truncated(format!("it ends before block {} of 3", i + 1)));
         }
         let n = u32::from_be_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
         rest = &rest[4..];
         if rest.len() < n {
-            return Err(format!(
+            return Err(truncated(format!(
                 "block {} of 3 says {n} bytes but only {} remain",
                 i + 1,
                 rest.len()
-            ));
+            )));
         }
         *slot = &rest[..n];
         rest = &rest[n..];
@@ -91,7 +95,7 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<Imported, WeightsError> {
         path: path.to_owned(),
         reason,
     };
-    let [index, codebook, weights] = blocks(bytes).map_err(truncated)?;
+    let [index, codebook, weights] = blocks(bytes, path)?;
     let vars: Vec<Variable> = serde_json::from_slice(index)
         .map_err(|e| bad(format!("its first block is not the variable list: {e}")))?;
     if codebook.len() != 256 * 4 {
@@ -114,7 +118,7 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<Imported, WeightsError> {
         .and_then(|s| s.iter().try_fold(0usize, |a, &n| a.checked_add(n)))
         .ok_or_else(|| WeightsError::Architecture {
             path: path.to_owned(),
-            detail: "its variable shapes multiply to more elements than any file can hold".into(),
+            detail: Mismatch::Overflow,
         })?;
     if total != weights.len() {
         return Err(truncated(format!(
@@ -143,7 +147,10 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<Imported, WeightsError> {
             if v.shape.len() != 4 {
                 return Err(WeightsError::Architecture {
                     path: path.to_owned(),
-                    detail: format!("kernel {} has shape {:?}", v.name, v.shape),
+                    detail: Mismatch::OddShape {
+                        name: v.name.clone(),
+                        shape: v.shape.clone(),
+                    },
                 });
             }
             tf_kernel_to_burn(&v.shape, &values)

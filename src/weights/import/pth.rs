@@ -14,7 +14,7 @@
 
 use super::Imported;
 use crate::model::{BiasStyle, DEPTH, Generator, GeneratorConfig, NormStats};
-use crate::weights::{Direction, ModelInfo, WeightsError};
+use crate::weights::{Direction, Mismatch, ModelInfo, WeightsError};
 use pytorch_reader::{DType, PytorchReader};
 use std::collections::HashMap;
 use std::path::Path;
@@ -62,26 +62,17 @@ fn key_map() -> Vec<(String, String)> {
     map
 }
 
+/// Decode a PyTorch float tensor's bytes; `None` for other types.
 fn floats(dtype: DType, bytes: &[u8]) -> Option<Vec<f32>> {
-    Some(match dtype {
-        DType::F32 => bytes
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect(),
-        DType::F64 => bytes
-            .chunks_exact(8)
-            .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")) as f32)
-            .collect(),
-        DType::F16 => bytes
-            .chunks_exact(2)
-            .map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32())
-            .collect(),
-        DType::BF16 => bytes
-            .chunks_exact(2)
-            .map(|c| half::bf16::from_le_bytes([c[0], c[1]]).to_f32())
-            .collect(),
+    use crate::weights::fill::{FloatKind, decode};
+    let kind = match dtype {
+        DType::F32 => FloatKind::F32,
+        DType::F64 => FloatKind::F64,
+        DType::F16 => FloatKind::F16,
+        DType::BF16 => FloatKind::Bf16,
         _ => return None,
-    })
+    };
+    Some(decode(kind, bytes))
 }
 
 /// Whether a tensor is the weight of a decoder convolution whose input is a concatenation.
@@ -186,7 +177,7 @@ pub fn read(path: &Path) -> Result<Imported, WeightsError> {
             .get(&theirs)
             .ok_or_else(|| WeightsError::Architecture {
                 path: path.to_owned(),
-                detail: format!("tensor {theirs} is missing"),
+                detail: Mismatch::Missing(theirs.clone()),
             })?;
         let bytes = t.read().map_err(|e| WeightsError::Truncated {
             path: path.to_owned(),
@@ -194,14 +185,20 @@ pub fn read(path: &Path) -> Result<Imported, WeightsError> {
         })?;
         let mut values = floats(t.dtype(), &bytes).ok_or_else(|| WeightsError::Architecture {
             path: path.to_owned(),
-            detail: format!("tensor {theirs} holds {:?}, not floats", t.dtype()),
+            detail: Mismatch::NotFloat {
+                name: theirs.clone(),
+                dtype: format!("{:?}", t.dtype()),
+            },
         })?;
         let shape = t.shape().to_vec();
         if concatenated_input(&ours) {
             if shape.len() != 4 || shape[0] % 2 != 0 {
                 return Err(WeightsError::Architecture {
                     path: path.to_owned(),
-                    detail: format!("tensor {theirs} has shape {shape:?}"),
+                    detail: Mismatch::OddShape {
+                        name: theirs.clone(),
+                        shape: shape.clone(),
+                    },
                 });
             }
             swap_input_halves(&shape, &mut values);
@@ -217,7 +214,7 @@ pub fn read(path: &Path) -> Result<Imported, WeightsError> {
     if first.len() != 4 || last.len() != 4 {
         return Err(WeightsError::Architecture {
             path: path.to_owned(),
-            detail: "its outer convolutions are not 4-dimensional".into(),
+            detail: Mismatch::OuterConvolutions,
         });
     }
     // A model pix2paint exported with colour hints reads the sketch and then the hint layer.
@@ -251,21 +248,34 @@ pub fn read(path: &Path) -> Result<Imported, WeightsError> {
     })
 }
 
+/// Why a generator could not be written as a PyTorch state dict.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// TensorFlow pix2pix's layout.
+    #[error(
+        "this model has biases before its batch norms or a batch norm on the innermost encoder \
+         block (TensorFlow pix2pix's layout, e.g. an imported .pict), which PyTorch pix2pix's \
+         unet_256 has no place for; export it as safetensors instead"
+    )]
+    Layout,
+    /// A generator without a parameter unet_256 has.
+    #[error("the generator has no {0}")]
+    Missing(String),
+    /// The ZIP container could not be written.
+    #[error("writing the archive: {0}")]
+    Archive(#[from] zip::result::ZipError),
+}
+
 /// Why a generator cannot be written as a junyanz `unet_256`, if it cannot.
-pub fn exportable(config: &GeneratorConfig) -> Result<(), String> {
+pub fn exportable(config: &GeneratorConfig) -> Result<(), ExportError> {
     if config.bias != BiasStyle::OutputOnly || config.innermost_encoder_norm {
-        return Err(
-            "this model has biases before its batch norms or a batch norm on the innermost \
-             encoder block (TensorFlow pix2pix's layout, e.g. an imported .pict), which \
-             PyTorch pix2pix's unet_256 has no place for; export it as safetensors instead"
-                .into(),
-        );
+        return Err(ExportError::Layout);
     }
     Ok(())
 }
 
 /// Serialise a generator as a junyanz `unet_256` state dict (`torch.save` ZIP container).
-pub fn to_bytes(generator: &Generator, config: &GeneratorConfig) -> Result<Vec<u8>, String> {
+pub fn to_bytes(generator: &Generator, config: &GeneratorConfig) -> Result<Vec<u8>, ExportError> {
     exportable(config)?;
     generator.sync_running_stats();
     let mut ours: HashMap<String, (Vec<usize>, Vec<f32>)> = crate::weights::collect(generator, "g")
@@ -283,7 +293,7 @@ pub fn to_bytes(generator: &Generator, config: &GeneratorConfig) -> Result<Vec<u
     for (theirs, path) in key_map() {
         let (shape, mut values) = ours
             .remove(&path)
-            .ok_or_else(|| format!("the generator has no {path}"))?;
+            .ok_or_else(|| ExportError::Missing(path.clone()))?;
         if concatenated_input(&path) {
             swap_input_halves(&shape, &mut values);
         }
@@ -338,7 +348,9 @@ mod writer {
 
     /// `(key, shape, values)`; an empty shape with no values is an int64 zero scalar
     /// (`num_batches_tracked`).
-    pub(super) fn write(entries: &[(String, Vec<usize>, Vec<f32>)]) -> Result<Vec<u8>, String> {
+    pub(super) fn write(
+        entries: &[(String, Vec<usize>, Vec<f32>)],
+    ) -> Result<Vec<u8>, super::ExportError> {
         let mut p = Pickle(vec![0x80, 2]); // PROTO 2
         p.empty_ordered_dict();
         p.op(b'('); // MARK for SETITEMS
@@ -381,10 +393,10 @@ mod writer {
         let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
         let stored = zip::write::SimpleFileOptions::default()
             .compression_method(zip::CompressionMethod::Stored);
-        let mut add = |name: &str, bytes: &[u8]| -> Result<(), String> {
-            zip.start_file(format!("archive/{name}"), stored)
-                .and_then(|()| zip.write_all(bytes).map_err(Into::into))
-                .map_err(|e| format!("writing the archive: {e}"))
+        let mut add = |name: &str, bytes: &[u8]| -> Result<(), zip::result::ZipError> {
+            zip.start_file(format!("archive/{name}"), stored)?;
+            zip.write_all(bytes)?;
+            Ok(())
         };
         add("data.pkl", &p.0)?;
         add("byteorder", b"little")?;
@@ -392,9 +404,7 @@ mod writer {
             add(&format!("data/{i}"), s)?;
         }
         add("version", b"3\n")?;
-        let cursor = zip
-            .finish()
-            .map_err(|e| format!("writing the archive: {e}"))?;
+        let cursor = zip.finish()?;
         Ok(cursor.into_inner())
     }
 }

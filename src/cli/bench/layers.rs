@@ -47,7 +47,7 @@ fn time(iters: usize, warmup: usize, mut f: impl FnMut() -> f64) -> f64 {
         f();
     }
     let v: Vec<f64> = (0..iters).map(|_| f()).collect();
-    super::bench::median(v)
+    super::timing::median(v)
 }
 
 /// (forward ms, backward ms) of one layer.

@@ -3,9 +3,11 @@
 //! unlimited undo/redo of whole edits and rasterisation at any resolution.
 //! Pure state: no UI, no threads, so all of it is testable without a window.
 
-use image::{GrayImage, RgbImage, Rgba, RgbaImage};
+use image::{GrayImage, RgbImage, RgbaImage};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
+
+mod raster;
 
 /// What a stroke does to the ink.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -384,48 +386,17 @@ impl Canvas {
     /// Rasterise the hint layer at `size`×`size`: RGBA, opaque where there is a hint (hard
     /// edges: a hint is there or not), transparent elsewhere.
     pub fn rasterize_hints(&self, size: u32) -> RgbaImage {
-        let mut layer = match &self.hints.background {
-            Some(bg) if bg.dimensions() == (size, size) => bg.as_ref().clone(),
-            Some(bg) => image::imageops::resize(
-                bg.as_ref(),
-                size,
-                size,
-                image::imageops::FilterType::Nearest,
-            ),
-            None => RgbaImage::new(size, size),
-        };
-        let strokes = self.hints.strokes.iter();
         let current = self.current.iter().filter(|s| s.tool.on_hints());
-        for s in strokes.chain(current) {
-            let mut cover = vec![0f32; (size * size) as usize];
-            draw_stroke(
-                &mut cover,
-                size,
-                &Stroke {
-                    tool: Tool::Pen,
-                    ..s.clone()
-                },
-            );
-            let value = match s.tool {
-                Tool::Colour => Rgba([s.colour[0], s.colour[1], s.colour[2], 255]),
-                _ => Rgba([0, 0, 0, 0]),
-            };
-            for (p, c) in layer.pixels_mut().zip(&cover) {
-                if *c >= 0.5 {
-                    *p = value;
-                }
-            }
-        }
-        layer
+        raster::hint_layer(
+            self.hints.background.as_deref(),
+            self.hints.strokes.iter().chain(current),
+            size,
+        )
     }
 
     /// Rasterise at `size`×`size`: dark anti-aliased lines on white, RGB (the model's input).
     pub fn rasterize(&self, size: u32) -> RgbImage {
-        let ink = self.ink(size);
-        RgbImage::from_fn(size, size, |x, y| {
-            let v = (255.0 * (1.0 - ink[(y * size + x) as usize])).round() as u8;
-            image::Rgb([v, v, v])
-        })
+        raster::lines_image(&self.ink(size), size)
     }
 
     /// What the canvas shows: the sketch with the colour hints over it, multiplied in so the
@@ -435,14 +406,7 @@ impl Canvas {
         if !self.has_hints() {
             return img;
         }
-        let hints = self.rasterize_hints(size);
-        for (p, h) in img.pixels_mut().zip(hints.pixels()) {
-            if h[3] > 0 {
-                for c in 0..3 {
-                    p[c] = ((u16::from(p[c]) * u16::from(h[c])) / 255) as u8;
-                }
-            }
-        }
+        raster::multiply(&mut img, &self.rasterize_hints(size));
         img
     }
 
@@ -455,16 +419,10 @@ impl Canvas {
                     .as_ref()
                     .is_some_and(|c| c.size == size && Arc::ptr_eq(&c.source, bg));
                 if !fresh {
-                    let scaled = image::imageops::resize(
-                        bg.as_ref(),
-                        size,
-                        size,
-                        image::imageops::FilterType::Triangle,
-                    );
                     *cache = Some(BackgroundInk {
                         source: bg.clone(),
                         size,
-                        ink: scaled.pixels().map(|p| 1.0 - p[0] as f32 / 255.0).collect(),
+                        ink: raster::background_ink(bg, size),
                     });
                 }
                 cache.as_ref().map(|c| c.ink.clone()).unwrap_or_default()
@@ -473,7 +431,7 @@ impl Canvas {
         };
         let current = self.current.iter().filter(|s| !s.tool.on_hints());
         for s in self.strokes.iter().chain(current) {
-            draw_stroke(&mut ink, size, s);
+            raster::draw_stroke(&mut ink, size, s);
         }
         ink
     }
@@ -488,51 +446,5 @@ fn clamp_point(p: Point) -> Point {
         } else {
             1.0
         },
-    }
-}
-
-/// Draw a stroke as a chain of anti-aliased capsules (a disc swept along each segment), so
-/// fast pointer moves leave no gaps. Pressure scales the radius along the segment.
-fn draw_stroke(ink: &mut [f32], size: u32, s: &Stroke) {
-    let n = size as f32;
-    let pts: Vec<(f32, f32, f32)> = s
-        .points
-        .iter()
-        .map(|p| (p.x * n, p.y * n, (s.width * n * p.pressure / 2.0).max(0.35)))
-        .collect();
-    let segments: Vec<_> = if pts.len() == 1 {
-        vec![(pts[0], pts[0])]
-    } else {
-        pts.windows(2).map(|w| (w[0], w[1])).collect()
-    };
-    for ((x0, y0, r0), (x1, y1, r1)) in segments {
-        let rmax = r0.max(r1) + 1.0;
-        let (minx, maxx) = ((x0.min(x1) - rmax).floor(), (x0.max(x1) + rmax).ceil());
-        let (miny, maxy) = ((y0.min(y1) - rmax).floor(), (y0.max(y1) + rmax).ceil());
-        let (dx, dy) = (x1 - x0, y1 - y0);
-        let len2 = dx * dx + dy * dy;
-        for py in (miny.max(0.0) as u32)..(maxy.min(n) as u32) {
-            for px in (minx.max(0.0) as u32)..(maxx.min(n) as u32) {
-                // Pixel centre, and its closest point on the segment.
-                let (cx, cy) = (px as f32 + 0.5, py as f32 + 0.5);
-                let t = if len2 > 0.0 {
-                    (((cx - x0) * dx + (cy - y0) * dy) / len2).clamp(0.0, 1.0)
-                } else {
-                    0.0
-                };
-                let (qx, qy) = (x0 + t * dx, y0 + t * dy);
-                let d = ((cx - qx).powi(2) + (cy - qy).powi(2)).sqrt();
-                let r = r0 + t * (r1 - r0);
-                let cover = (r + 0.5 - d).clamp(0.0, 1.0);
-                if cover <= 0.0 {
-                    continue;
-                }
-                let i = (py * size + px) as usize;
-                ink[i] = match s.tool {
-                    Tool::Pen | Tool::Colour => ink[i].max(cover),
-                    Tool::Eraser | Tool::HintEraser => ink[i].min(1.0 - cover),
-                };
-            }
-        }
     }
 }

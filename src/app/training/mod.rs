@@ -4,14 +4,16 @@
 use super::command::{Command, TrainCommand};
 use crate::dataset::Layout;
 use crate::train::{Losses, TrainConfig, limits};
-use egui::{TextureHandle, Ui};
+use egui::Ui;
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// What the panel shows and edits.
-pub struct TrainingPanel {
-    /// Whether the panel is shown.
-    pub open: bool,
+mod status;
+
+pub use status::{DataSummary, PanelEvent, Progress, RunState, RunStatus};
+
+/// What the user sets before a run.
+pub struct TrainForm {
     /// The dataset folder.
     pub data_dir: Option<PathBuf>,
     /// Its layout.
@@ -24,39 +26,21 @@ pub struct TrainingPanel {
     pub by_epochs: bool,
     /// Passes over the data when `by_epochs`.
     pub epochs: u64,
-    /// The checkpoint of an earlier run on this dataset, which can be continued.
-    pub previous_run: Option<PathBuf>,
     /// Schedule and hyper-parameters.
     pub config: TrainConfig,
     /// Fine-tune the model in use (else train a new one).
     pub fine_tune: bool,
-    /// Pair count, skipped count and a few sample pairs of the opened dataset.
-    pub summary: Option<(usize, usize, Vec<TextureHandle>)>,
-    /// Whether a run is going, and whether it is paused.
-    pub running: Option<bool>,
-    /// Step, total, steps/s, ETA.
-    pub progress: Option<(u64, u64, f64, Duration)>,
-    /// Loss history.
-    pub losses: Vec<(u64, Losses)>,
-    /// Held-out previews (sketch | generated | target rows).
-    pub samples: Vec<TextureHandle>,
-    /// Last status line.
-    pub message: Option<String>,
-    /// The newest model written by the run.
-    pub latest: Option<PathBuf>,
 }
 
-impl Default for TrainingPanel {
+impl Default for TrainForm {
     fn default() -> Self {
         Self {
-            open: false,
             data_dir: None,
             layout: Layout::Auto,
             btoa: false,
             masks_dir: None,
             by_epochs: false,
             epochs: 5,
-            previous_run: None,
             config: TrainConfig {
                 steps: 2000,
                 checkpoint_every: 100,
@@ -64,22 +48,71 @@ impl Default for TrainingPanel {
                 ..TrainConfig::default()
             },
             fine_tune: true,
-            summary: None,
-            running: None,
-            progress: None,
-            losses: Vec::new(),
-            samples: Vec::new(),
-            message: None,
-            latest: None,
         }
     }
 }
 
+/// The Training panel: its form, and the status of the dataset and the run. Only the panel
+/// writes them: the form through its widgets and the setters below, the status through
+/// [`TrainingPanel::on_event`].
+#[derive(Default)]
+pub struct TrainingPanel {
+    open: bool,
+    form: TrainForm,
+    status: RunStatus,
+}
+
 impl TrainingPanel {
+    /// Whether the panel is shown.
+    pub fn is_open(&self) -> bool {
+        self.open
+    }
+
+    /// Show or hide the panel.
+    pub fn toggle(&mut self) {
+        self.open = !self.open;
+    }
+
+    /// What the user set.
+    pub fn form(&self) -> &TrainForm {
+        &self.form
+    }
+
+    /// The form, for a script or test that fills it in as a user would.
+    pub fn form_mut(&mut self) -> &mut TrainForm {
+        &mut self.form
+    }
+
+    /// What is shown of the dataset and the run.
+    pub fn status(&self) -> &RunStatus {
+        &self.status
+    }
+
+    /// Fold one event into what is shown.
+    pub fn on_event(&mut self, ctx: &egui::Context, event: PanelEvent<'_>) {
+        self.status.on_event(ctx, event);
+    }
+
+    /// Use `dir` as the dataset folder.
+    pub fn set_data_dir(&mut self, dir: PathBuf) {
+        self.form.data_dir = Some(dir);
+    }
+
+    /// Use `dir` as the masks folder (none: no masks).
+    pub fn set_masks_dir(&mut self, dir: Option<PathBuf>) {
+        self.form.masks_dir = dir;
+    }
+
+    /// Read the data the way the model in use runs (B → A or A → B).
+    pub fn follow_direction(&mut self, d: crate::weights::Direction) {
+        self.form.btoa = d == crate::weights::Direction::BtoA;
+    }
+
     /// Draw the panel and return what the user asked for.
     pub fn show(&mut self, ui: &mut Ui) -> Vec<Command> {
         let mut out = Vec::new();
-        let idle = self.running.is_none();
+        let idle = self.status.state == RunState::Idle;
+        let (form, status) = (&mut self.form, &self.status);
         ui.heading("Training");
         ui.horizontal(|ui| {
             if ui
@@ -88,7 +121,7 @@ impl TrainingPanel {
             {
                 out.push(Command::Train(TrainCommand::PickData));
             }
-            match &self.data_dir {
+            match &form.data_dir {
                 Some(d) => ui.label(d.display().to_string()),
                 None => ui.label("(none)"),
             };
@@ -102,12 +135,12 @@ impl TrainingPanel {
                     (Layout::Folders, "A/ B/"),
                     (Layout::Photos, "photos"),
                 ] {
-                    if ui.selectable_label(self.layout == l, name).clicked() && self.layout != l {
-                        self.layout = l;
+                    if ui.selectable_label(form.layout == l, name).clicked() && form.layout != l {
+                        form.layout = l;
                         out.push(Command::Train(TrainCommand::ReloadData));
                     }
                 }
-                if ui.checkbox(&mut self.btoa, "B to A").changed() {
+                if ui.checkbox(&mut form.btoa, "B to A").changed() {
                     out.push(Command::Train(TrainCommand::ReloadData));
                 }
             });
@@ -123,7 +156,7 @@ impl TrainingPanel {
             {
                 out.push(Command::Train(TrainCommand::PickMasks));
             }
-            match &self.masks_dir {
+            match &form.masks_dir {
                 Some(d) => {
                     ui.label(d.display().to_string());
                     if ui
@@ -138,10 +171,13 @@ impl TrainingPanel {
                 }
             }
         });
-        if let Some((n, skipped, previews)) = &self.summary {
-            ui.label(format!("{n} pairs ({skipped} files skipped)"));
+        if let Some(summary) = &status.summary {
+            ui.label(format!(
+                "{} pairs ({} files skipped)",
+                summary.pairs, summary.skipped
+            ));
             ui.horizontal(|ui| {
-                for t in previews {
+                for t in &summary.previews {
                     ui.image((t.id(), egui::vec2(96.0, 48.0)));
                 }
             });
@@ -153,43 +189,43 @@ impl TrainingPanel {
                 .show(ui, |ui| {
                     ui.label("length");
                     ui.horizontal(|ui| {
-                        ui.selectable_value(&mut self.by_epochs, false, "steps");
-                        ui.selectable_value(&mut self.by_epochs, true, "epochs");
-                        if self.by_epochs {
-                            ui.add(egui::DragValue::new(&mut self.epochs).range(limits::STEPS));
+                        ui.selectable_value(&mut form.by_epochs, false, "steps");
+                        ui.selectable_value(&mut form.by_epochs, true, "epochs");
+                        if form.by_epochs {
+                            ui.add(egui::DragValue::new(&mut form.epochs).range(limits::STEPS));
                         } else {
                             ui.add(
-                                egui::DragValue::new(&mut self.config.steps).range(limits::STEPS),
+                                egui::DragValue::new(&mut form.config.steps).range(limits::STEPS),
                             );
                         }
                     });
                     ui.end_row();
                     ui.label("learning rate");
                     ui.add(
-                        egui::DragValue::new(&mut self.config.optimizer.lr)
+                        egui::DragValue::new(&mut form.config.optimizer.lr)
                             .speed(1e-5)
                             .range(limits::LEARNING_RATE),
                     );
                     ui.end_row();
                     ui.label("λ (L1)");
                     ui.add(
-                        egui::DragValue::new(&mut self.config.lambda_l1).range(limits::LAMBDA_L1),
+                        egui::DragValue::new(&mut form.config.lambda_l1).range(limits::LAMBDA_L1),
                     );
                     ui.end_row();
                     ui.label("batch size");
                     ui.add(
-                        egui::DragValue::new(&mut self.config.batch_size).range(limits::BATCH_SIZE),
+                        egui::DragValue::new(&mut form.config.batch_size).range(limits::BATCH_SIZE),
                     );
                     ui.end_row();
                     ui.label("checkpoint every");
                     ui.add(
-                        egui::DragValue::new(&mut self.config.checkpoint_every)
+                        egui::DragValue::new(&mut form.config.checkpoint_every)
                             .range(limits::CHECKPOINT_EVERY),
                     );
                     ui.end_row();
                     ui.label("colour hints");
                     ui.horizontal(|ui| {
-                        let mut on = self.config.hints.is_some();
+                        let mut on = form.config.hints.is_some();
                         if ui
                             .checkbox(&mut on, "train with hints")
                             .on_hover_text(
@@ -199,9 +235,9 @@ impl TrainingPanel {
                             )
                             .changed()
                         {
-                            self.config.hints = on.then(crate::hints::HintConfig::default);
+                            form.config.hints = on.then(crate::hints::HintConfig::default);
                         }
-                        if let Some(h) = &mut self.config.hints {
+                        if let Some(h) = &mut form.config.hints {
                             ui.label("share without hints");
                             let mut free = h.hint_free_share();
                             if ui
@@ -224,25 +260,25 @@ impl TrainingPanel {
                     ui.end_row();
                 });
             ui.horizontal(|ui| {
-                ui.checkbox(&mut self.config.augment.jitter, "jitter");
-                ui.checkbox(&mut self.config.augment.flip, "flip");
-                ui.checkbox(&mut self.config.augment.sketch, "sketch augmentation");
+                ui.checkbox(&mut form.config.augment.jitter, "jitter");
+                ui.checkbox(&mut form.config.augment.flip, "flip");
+                ui.checkbox(&mut form.config.augment.sketch, "sketch augmentation");
             });
             ui.checkbox(
-                &mut self.fine_tune,
+                &mut form.fine_tune,
                 "fine-tune the current model (else start fresh)",
             );
         });
-        ui.horizontal(|ui| match self.running {
-            None => {
+        ui.horizontal(|ui| match status.state {
+            RunState::Idle => {
                 if ui
-                    .add_enabled(self.summary.is_some(), egui::Button::new("Start"))
+                    .add_enabled(status.summary.is_some(), egui::Button::new("Start"))
                     .clicked()
                 {
                     out.push(Command::Train(TrainCommand::Start));
                 }
-                if self.previous_run.is_some()
-                    && self.summary.is_some()
+                if status.previous_run.is_some()
+                    && status.summary.is_some()
                     && ui
                         .button("Continue the previous run")
                         .on_hover_text(
@@ -253,8 +289,8 @@ impl TrainingPanel {
                     out.push(Command::Train(TrainCommand::Continue));
                 }
             }
-            Some(paused) => {
-                if paused {
+            state => {
+                if state == RunState::Paused {
                     if ui.button("Resume").clicked() {
                         out.push(Command::Train(TrainCommand::Resume));
                     }
@@ -266,22 +302,26 @@ impl TrainingPanel {
                 }
             }
         });
-        if let Some((step, total, sps, eta)) = self.progress {
-            let frac = step as f32 / total.max(1) as f32;
+        if let Some(p) = status.progress {
+            let frac = p.step as f32 / p.total.max(1) as f32;
             ui.add(egui::ProgressBar::new(frac).text(format!(
-                "{step}/{total}  {sps:.2} steps/s  ETA {}",
-                format_eta(eta)
+                "{}/{}  {:.2} steps/s  ETA {}",
+                p.step,
+                p.total,
+                p.steps_per_sec,
+                format_eta(p.eta)
             )));
         }
-        if let Some(m) = &self.message {
+        if let Some(m) = &status.message {
             ui.label(m);
         }
-        if self.latest.is_some() && ui.button("Save model as…").clicked() {
+        if status.latest.is_some() && ui.button("Save model as…").clicked() {
             out.push(Command::Train(TrainCommand::SaveAs));
         }
-        if !self.losses.is_empty() {
+        if !status.losses.is_empty() {
             let series = |f: fn(&Losses) -> f32| -> Vec<[f64; 2]> {
-                self.losses
+                status
+                    .losses
                     .iter()
                     .map(|(s, l)| [*s as f64, f(l) as f64])
                     .collect()
@@ -295,7 +335,7 @@ impl TrainingPanel {
                     p.line(egui_plot::Line::new("G L1 ×10", series(|l| 10.0 * l.g_l1)));
                 });
         }
-        for t in &self.samples {
+        for t in &status.samples {
             ui.image((t.id(), egui::vec2(288.0, 96.0)));
         }
         out

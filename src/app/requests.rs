@@ -1,0 +1,109 @@
+//! The live loop's bookkeeping: what was sent to the inference worker, what came back, and how
+//! long the user waited for it.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+/// Latency figures of the live loop, for the overlay and the log.
+#[derive(Debug, Default, Clone)]
+pub struct LatencyStats {
+    /// Pointer event → result on screen, for each result shown.
+    pub samples: Vec<Duration>,
+    /// Model time of the last result.
+    pub last_inference: Option<Duration>,
+}
+
+impl LatencyStats {
+    /// Median of the samples.
+    pub fn median(&self) -> Option<Duration> {
+        let mut v = self.samples.clone();
+        v.sort();
+        v.get(v.len() / 2).copied()
+    }
+}
+
+/// Requests sent to the worker and the answers shown.
+pub struct Requests {
+    next_id: u64,
+    /// The canvas revision and the variation seed of the last request.
+    sent_state: Option<(u64, Option<u64>)>,
+    last_send: Option<Instant>,
+    /// Requests not yet answered, with the time of the edit that made each.
+    in_flight: BTreeMap<u64, Instant>,
+    last_result_id: u64,
+    /// Live-loop latency figures.
+    pub latency: LatencyStats,
+}
+
+impl Default for Requests {
+    fn default() -> Self {
+        Self {
+            next_id: 1,
+            sent_state: None,
+            last_send: None,
+            in_flight: BTreeMap::new(),
+            last_result_id: 0,
+            latency: LatencyStats::default(),
+        }
+    }
+}
+
+impl Requests {
+    /// Requests sent so far.
+    pub fn sent(&self) -> u64 {
+        self.next_id - 1
+    }
+
+    /// Whether an answer is awaited.
+    pub fn busy(&self) -> bool {
+        !self.in_flight.is_empty()
+    }
+
+    /// Whether `state` (canvas revision, variation) was the last one sent.
+    pub(super) fn already_sent(&self, state: (u64, Option<u64>)) -> bool {
+        self.sent_state == Some(state)
+    }
+
+    /// Forget what was sent, so the next frame sends again (a new model or variation).
+    pub(super) fn resend(&mut self) {
+        self.sent_state = None;
+    }
+
+    /// Time since the last request, if one was sent.
+    pub(super) fn since_last_send(&self) -> Option<Duration> {
+        self.last_send.map(|t| t.elapsed())
+    }
+
+    /// Record a request for `state`, made by the edit at `edited`; its id.
+    pub(super) fn send(&mut self, state: (u64, Option<u64>), edited: Instant) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.in_flight.insert(id, edited);
+        self.sent_state = Some(state);
+        self.last_send = Some(Instant::now());
+        id
+    }
+
+    /// Whether the answer to `id` is older than the one on screen (and must not replace it).
+    pub(super) fn is_stale(&self, id: u64) -> bool {
+        id < self.last_result_id
+    }
+
+    /// The answer to `id` is on screen after `elapsed` in the model: the pointer → result
+    /// latency, when the request is known.
+    pub(super) fn shown(&mut self, id: u64, elapsed: Duration) -> Option<Duration> {
+        self.last_result_id = id;
+        self.latency.last_inference = Some(elapsed);
+        let latency = self.in_flight.get(&id).map(Instant::elapsed);
+        if let Some(l) = latency {
+            self.latency.samples.push(l);
+        }
+        self.in_flight.retain(|&k, _| k > id);
+        latency
+    }
+
+    /// Request `id` failed: it and the ones before it are answered.
+    pub(super) fn failed(&mut self, id: u64) {
+        self.in_flight.retain(|&k, _| k > id);
+    }
+}
