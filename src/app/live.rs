@@ -2,10 +2,10 @@
 //! it changes, and its answers shown in the result panel (through the GPU display when the
 //! model and the window share a device).
 
+use super::effects::Outcome;
 use super::gpu_display::GpuDisplay;
 use super::requests::Requests;
 use super::result_view::ResultView;
-use super::effects::Outcome;
 use crate::canvas::{Canvas, Point};
 use crate::device::Compute;
 use crate::inference::{Event, InferenceWorker, Painter, Request};
