@@ -358,58 +358,70 @@ fn run(
             continue;
         };
         let start = Instant::now();
-        if on_gpu.load(std::sync::atomic::Ordering::Relaxed) {
-            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                painter
-                    .paint_tensor(&req.sketch, req.hints.as_ref(), req.variation, &device)
-                    .map(|output| device.sync().map(|()| output))
-            }));
-            match outcome {
-                Ok(Err(e)) => send(Event::Failed {
-                    id: req.id,
-                    message: e.to_string(),
-                }),
-                Ok(Ok(Ok(output))) => send(Event::PaintedOnGpu {
-                    id: req.id,
-                    output: Box::new(output),
-                    elapsed: start.elapsed(),
-                    variation: req.variation,
-                }),
-                Ok(Ok(Err(e))) => send(Event::Failed {
-                    id: req.id,
-                    message: format!("the GPU failed on this sketch: {e:?}"),
-                }),
-                Err(panic) => send(Event::Failed {
-                    id: req.id,
-                    message: format!(
-                        "the model failed on this sketch: {}",
-                        crate::crash::panic_text(&panic)
-                    ),
-                }),
-            }
-            continue;
-        }
+        let keep_on_gpu = on_gpu.load(std::sync::atomic::Ordering::Relaxed);
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            painter.paint_hinted(&req.sketch, req.hints.as_ref(), req.variation, &device)
+            paint_request(painter, &req, keep_on_gpu, &device)
         }));
-        match outcome {
-            Ok(Ok(image)) => send(Event::Painted {
-                id: req.id,
+        let (id, variation, elapsed) = (req.id, req.variation, start.elapsed());
+        send(match outcome {
+            Ok(Ok(Painting::Image(image))) => Event::Painted {
+                id,
                 image,
-                elapsed: start.elapsed(),
-                variation: req.variation,
-            }),
-            Ok(Err(e)) => send(Event::Failed {
-                id: req.id,
+                elapsed,
+                variation,
+            },
+            Ok(Ok(Painting::OnGpu(output))) => Event::PaintedOnGpu {
+                id,
+                output,
+                elapsed,
+                variation,
+            },
+            Ok(Err(e)) => Event::Failed {
+                id,
                 message: e.to_string(),
-            }),
-            Err(panic) => send(Event::Failed {
-                id: req.id,
+            },
+            Err(panic) => Event::Failed {
+                id,
                 message: format!(
                     "the model failed on this sketch: {}",
                     crate::crash::panic_text(&panic)
                 ),
-            }),
-        }
+            },
+        });
+    }
+}
+
+/// What one request painted: an image, or the output tensor left on the GPU.
+enum Painting {
+    Image(RgbImage),
+    OnGpu(Box<Tensor<4>>),
+}
+
+/// Why a request painted nothing.
+#[derive(Debug, thiserror::Error)]
+enum PaintError {
+    #[error(transparent)]
+    NonFinite(#[from] NonFinitePainting),
+    #[error("the GPU failed on this sketch: {0}")]
+    Gpu(String),
+}
+
+/// Paint `req`, leaving the output on the device when `keep_on_gpu` (for the GPU display).
+fn paint_request(
+    painter: &Painter,
+    req: &Request,
+    keep_on_gpu: bool,
+    device: &Device,
+) -> Result<Painting, PaintError> {
+    let hints = req.hints.as_ref();
+    if keep_on_gpu {
+        let output = painter.paint_tensor(&req.sketch, hints, req.variation, device)?;
+        device
+            .sync()
+            .map_err(|e| PaintError::Gpu(format!("{e:?}")))?;
+        Ok(Painting::OnGpu(Box::new(output)))
+    } else {
+        let image = painter.paint_hinted(&req.sketch, hints, req.variation, device)?;
+        Ok(Painting::Image(image))
     }
 }

@@ -17,6 +17,7 @@ pub mod files;
 pub mod gpu_image;
 mod grid;
 pub mod hints;
+pub mod imaging;
 pub mod inference;
 pub mod kernels;
 pub mod lines;

@@ -236,7 +236,7 @@ fn mutated_images_and_dataset_folders_open_or_are_refused() {
     let good = png.into_inner();
     let path = dir.path().join("sketch.png");
     fuzz("png", 30, &good, &path, |p| {
-        pix2paint::tensor_image::read_image(p).is_ok()
+        pix2paint::imaging::read_image(p).is_ok()
     });
     // A file larger than this process may allocate, and no image (sparse: no disk used): it is
     // refused from its first bytes; reading it whole first would abort under the limit.
@@ -245,7 +245,7 @@ fn mutated_images_and_dataset_folders_open_or_are_refused() {
         .unwrap()
         .set_len(20 << 30)
         .unwrap();
-    assert!(pix2paint::tensor_image::read_image(&huge).is_err());
+    assert!(pix2paint::imaging::read_image(&huge).is_err());
     assert!(weights::load(&huge, &Device::flex()).is_err());
 
     // A dataset folder of one photo and one A|B pair, both mutated, opened and every example

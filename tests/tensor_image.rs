@@ -2,6 +2,7 @@
 
 use burn::tensor::Device;
 use image::{DynamicImage, ImageBuffer, Luma, LumaA, Rgb, RgbImage, Rgba};
+use pix2paint::imaging::{read_image, to_sketch};
 use pix2paint::tensor_image::*;
 
 #[test]
@@ -107,7 +108,7 @@ fn a_png_claiming_gigapixels_is_refused_before_decoding() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bomb.png");
     std::fs::write(&path, &png).unwrap();
-    let e = pix2paint::tensor_image::read_image(&path)
+    let e = pix2paint::imaging::read_image(&path)
         .unwrap_err()
         .to_string();
     assert!(e.contains("60000×60000") && e.contains("megapixels"), "{e}");

@@ -7,7 +7,7 @@ use super::command::Command;
 use super::dialogs::Dialog;
 use super::settings::Settings;
 use crate::dataset::{Dataset, Layout};
-use crate::tensor_image::{lines_from_rgb, read_image, to_sketch};
+use crate::imaging::{lines_from_rgb, read_image, to_sketch};
 use crate::weights::{Direction, ModelInfo};
 use image::{GrayImage, RgbImage, RgbaImage};
 use std::path::{Path, PathBuf};
@@ -124,7 +124,7 @@ impl Effects {
             Effect::ReadPhoto { path, side } => Some(match read_image(&path) {
                 Ok(img) => {
                     // Extract at the model's resolution, where the default settings were tuned.
-                    let rgb = crate::tensor_image::to_rgb(&img);
+                    let rgb = crate::imaging::to_rgb(&img);
                     let rgb = image::imageops::resize(
                         &rgb,
                         side,
@@ -167,12 +167,20 @@ impl Effects {
                 info,
                 for_training,
             } => {
-                self.spawn(ctx, move || match copy_model(&src, &dest, info) {
-                    Ok(()) => Outcome::ModelCopied {
-                        message: format!("saved {}", dest.display()),
-                        for_training,
-                    },
-                    Err(e) => Outcome::Problem(e.to_string()),
+                let replace = |i: &mut ModelInfo| {
+                    if let Some(info) = info {
+                        *i = info;
+                    }
+                };
+                let precision = crate::weights::Precision::Full;
+                self.spawn(ctx, move || {
+                    match crate::weights::copy_model(&src, &dest, precision, replace) {
+                        Ok(()) => Outcome::ModelCopied {
+                            message: format!("saved {}", dest.display()),
+                            for_training,
+                        },
+                        Err(e) => Outcome::Problem(e.to_string()),
+                    }
                 });
                 None
             }
@@ -251,18 +259,4 @@ fn read_sketch(path: &Path) -> Outcome {
         hints,
         hints_problem,
     }
-}
-
-/// Copy a model (any readable kind) into a pix2paint file, with `info` replacing its own.
-fn copy_model(
-    src: &Path,
-    dest: &Path,
-    info: Option<ModelInfo>,
-) -> Result<(), crate::weights::WeightsError> {
-    let device = burn::tensor::Device::flex();
-    let mut m = crate::weights::load(src, &device)?;
-    if let Some(info) = info {
-        m.info = info;
-    }
-    crate::weights::save_model_file(dest, &m, crate::weights::Precision::Full)
 }

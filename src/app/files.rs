@@ -41,8 +41,7 @@ pub(super) fn effects(
                 Some(Ok(sketch)) => {
                     // As a sketch file opens (without a hint layer to look for).
                     let img = image::DynamicImage::ImageLuma8(sketch);
-                    let lines =
-                        crate::tensor_image::lines_from_rgb(&crate::tensor_image::to_sketch(&img));
+                    let lines = crate::imaging::lines_from_rgb(&crate::imaging::to_sketch(&img));
                     doc.edit(|c| c.set_background(lines));
                 }
                 Some(Err(e)) => windows.report(format!("the example sketch is damaged: {e}")),

@@ -140,10 +140,10 @@ impl Autosave {
     pub fn load(&self) -> (Canvas, Option<DamagedAutosave>) {
         let mut canvas = Canvas::new();
         let mut problem = None;
-        if let Ok(img) = crate::tensor_image::read_image(&self.background_path()) {
+        if let Ok(img) = crate::imaging::read_image(&self.background_path()) {
             canvas.set_background(img.to_luma8());
         }
-        let hints = crate::tensor_image::read_image(&self.hints_path())
+        let hints = crate::imaging::read_image(&self.hints_path())
             .ok()
             .map(|i| i.to_rgba8());
         let damaged = |e: &dyn std::fmt::Display| {

@@ -6,7 +6,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use pix2paint::files::is_image;
 use pix2paint::files::save_image;
 use pix2paint::hints::read_hint_layer;
-use pix2paint::tensor_image::{read_image, to_sketch};
+use pix2paint::imaging::{read_image, to_sketch};
 use std::path::{Path, PathBuf};
 
 /// Arguments of `pix2paint colorize`.

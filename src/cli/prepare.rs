@@ -5,8 +5,8 @@ use clap::Args;
 use image::RgbImage;
 use indicatif::{ProgressBar, ProgressStyle};
 use pix2paint::files::save_image;
+use pix2paint::imaging::{read_image, to_rgb};
 use pix2paint::lines::{LineConfig, extract_lines};
-use pix2paint::tensor_image::{read_image, to_rgb};
 use std::path::{Path, PathBuf};
 
 /// Arguments of `pix2paint prepare`.

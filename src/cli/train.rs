@@ -2,7 +2,6 @@
 //! progress bar and periodic loss lines.
 
 use anyhow::{Context, Result, bail};
-use burn::tensor::Device;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use pix2paint::dataset::{Augment, Backdrop, Dataset, Drawings, Layout};
@@ -370,14 +369,11 @@ pub fn run(args: TrainArgs) -> Result<()> {
 /// Copy the model of a checkpoint (without optimizer and trainer state) into `dir`.
 fn snapshot(checkpoint: &Path, dir: &Path, step: u64) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let mut model = weights::load(checkpoint, &Device::flex())?;
+    let dest = dir.join(format!("step-{step:06}.safetensors"));
     // A checkpoint's info counts the steps before its run; the run's own are `step`.
-    model.info.steps += step;
-    weights::save_model_file(
-        &dir.join(format!("step-{step:06}.safetensors")),
-        &model,
-        Precision::Half,
-    )?;
+    weights::copy_model(checkpoint, &dest, Precision::Half, |info| {
+        info.steps += step
+    })?;
     Ok(())
 }
 

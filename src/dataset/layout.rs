@@ -2,7 +2,7 @@
 //! photos; and the header-only checks that keep unusable files out.
 
 use super::{DatasetError, Layout, Skip};
-use crate::tensor_image::ImageReadError;
+use crate::imaging::ImageReadError;
 use std::path::{Path, PathBuf};
 
 pub(super) fn images_in(dir: &Path) -> Result<Vec<PathBuf>, DatasetError> {
@@ -27,7 +27,7 @@ pub(super) fn dimensions(p: &Path) -> Result<(u32, u32), Skip> {
     if width < 16 || height < 16 {
         return Err(Skip::TooSmall { width, height });
     }
-    crate::tensor_image::check_pixels(p, width, height)?;
+    crate::imaging::check_pixels(p, width, height)?;
     Ok((width, height))
 }
 

@@ -19,8 +19,8 @@ pub use augment::{Augment, augment_sketch, prepare_example};
 pub use calm::{Backdrop, Placement};
 pub use styles::{Drawings, SketchStyle};
 
+use crate::imaging::{ImageReadError, read_image, to_rgb};
 use crate::lines::{LineConfig, extract_lines};
-use crate::tensor_image::{ImageReadError, read_image, to_rgb};
 use crate::weights::Direction;
 use image::{GrayImage, RgbImage, imageops::FilterType};
 use layout::{detect, dimensions, images_in};

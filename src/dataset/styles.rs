@@ -4,8 +4,8 @@
 
 use super::calm::{self, Backdrop, Placement};
 use super::{Dataset, Example, Item, fit_mask};
+use crate::imaging::{ImageReadError, read_image, to_rgb};
 use crate::lines::{LineConfig, extract_lines, outline_lines};
-use crate::tensor_image::{ImageReadError, read_image, to_rgb};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 

@@ -47,7 +47,7 @@ pub enum HintFileError {
 /// (nearest neighbour, so dabs keep their colour). Files without alpha count every pixel as a
 /// hint, so they are refused only when empty by that rule too.
 pub fn read_hint_layer(path: &std::path::Path, w: u32, h: u32) -> Result<RgbaImage, HintFileError> {
-    let img = crate::tensor_image::read_image(path).map_err(|e| HintFileError::Unreadable {
+    let img = crate::imaging::read_image(path).map_err(|e| HintFileError::Unreadable {
         path: path.to_owned(),
         reason: e.to_string(),
     })?;

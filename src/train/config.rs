@@ -313,7 +313,7 @@ pub enum TrainError {
     },
     /// The dataset produced no usable example.
     #[error("no example of the dataset could be read ({0})")]
-    NoData(crate::tensor_image::ImageReadError),
+    NoData(crate::imaging::ImageReadError),
     /// The training thread panicked (a bug): what it said.
     #[error("training crashed: {0}")]
     Crashed(String),

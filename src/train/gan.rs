@@ -45,6 +45,15 @@ pub struct Gan {
     pub info: ModelInfo,
 }
 
+/// The networks of a run (what [`Gan`] holds besides its optimizers and random state).
+struct Networks {
+    g: Generator,
+    g_config: GeneratorConfig,
+    ema: Option<Generator>,
+    d: Discriminator,
+    d_config: DiscriminatorConfig,
+}
+
 fn adam(config: &TrainConfig) -> ModuleOptimizer {
     ModuleOptimizer::from(FusedAdam::new(config.optimizer.beta1))
 }
@@ -109,16 +118,48 @@ impl Gan {
         } else {
             g_config.init(device)
         };
-        Self {
+        let nets = Networks {
             ema: config.ema_decay.map(|_| g.valid()),
             g,
             d: d_config.init(device),
             g_config,
             d_config,
-            optim_g: adam(config),
-            optim_d: adam(config),
-            step: 0,
-            rng: TrainRng::seed_from_u64(config.seed),
+        };
+        Self::fresh(nets, info, config)
+    }
+
+    /// A run at step 0 with fresh optimizers and the seed's random state.
+    fn fresh(nets: Networks, info: ModelInfo, config: &TrainConfig) -> Self {
+        let optimizers = (adam(config), adam(config));
+        let rng = TrainRng::seed_from_u64(config.seed);
+        Self::assemble(nets, optimizers, 0, rng, info)
+    }
+
+    /// The one place a run is put together.
+    fn assemble(
+        nets: Networks,
+        (optim_g, optim_d): (ModuleOptimizer, ModuleOptimizer),
+        step: u64,
+        rng: TrainRng,
+        info: ModelInfo,
+    ) -> Self {
+        let Networks {
+            g,
+            g_config,
+            ema,
+            d,
+            d_config,
+        } = nets;
+        Self {
+            g,
+            g_config,
+            ema,
+            d,
+            d_config,
+            optim_g,
+            optim_d,
+            step,
+            rng,
             info,
         }
     }
@@ -147,18 +188,14 @@ impl Gan {
             average = average.with_hint_channels(hints::CHANNELS);
             g_config.hint_channels = hints::CHANNELS;
         }
-        Self {
+        let nets = Networks {
             ema: config.ema_decay.map(|_| average.valid()),
             g: trainable(g.to_device(device)),
             g_config,
             d,
             d_config,
-            optim_g: adam(config),
-            optim_d: adam(config),
-            step: 0,
-            rng: TrainRng::seed_from_u64(config.seed),
-            info: model.info,
-        }
+        };
+        Self::fresh(nets, model.info, config)
     }
 
     /// One pix2pix step: discriminator update, then generator update (then the weight average).
@@ -376,18 +413,15 @@ impl Gan {
             (Some(_), None) => Some(g.valid()),
             (None, _) => None,
         };
-        let gan = Self {
-            optim_g: load_optim("optimizer_g")?,
-            optim_d: load_optim("optimizer_d")?,
+        let optimizers = (load_optim("optimizer_g")?, load_optim("optimizer_d")?);
+        let nets = Networks {
             g,
-            ema,
             g_config: model.generator_config,
+            ema,
             d,
             d_config,
-            step: state.step,
-            rng: state.rng,
-            info: model.info,
         };
+        let gan = Self::assemble(nets, optimizers, state.step, state.rng, model.info);
         Ok((gan, state.config))
     }
 

@@ -97,13 +97,22 @@ fn check_header(
     let Some(metadata) = header.get("__metadata__") else {
         return Err(not_weights("a safetensors file without pix2paint metadata"));
     };
-    if metadata.get("format").and_then(|f| f.as_str()) == Some(FORMAT) {
-        Ok(())
-    } else {
-        Err(not_weights(
-            "a safetensors file written by another program (no format=pix2paint in its header)",
-        ))
+    check_format(metadata.get("format").and_then(|f| f.as_str()), path)
+}
+
+/// Why a safetensors file without pix2paint's `format` entry is refused.
+const FOREIGN: &str =
+    "a safetensors file written by another program (no format=pix2paint in its header)";
+
+/// Refuse a safetensors header whose `format` entry does not say pix2paint wrote it.
+fn check_format(format: Option<&str>, path: &Path) -> Result<(), WeightsError> {
+    if format == Some(FORMAT) {
+        return Ok(());
     }
+    Err(WeightsError::NotWeights {
+        path: path.to_owned(),
+        reason: FOREIGN.into(),
+    })
 }
 
 /// Build a model from an importer's tensors (named by module path under the generator),
@@ -192,11 +201,7 @@ pub fn from_bytes(bytes: &[u8], path: &Path, device: &Device) -> Result<ModelFil
         .metadata()
         .clone()
         .ok_or_else(|| not_weights("a safetensors file without pix2paint metadata"))?;
-    if meta.get("format").map(String::as_str) != Some(FORMAT) {
-        return Err(not_weights(
-            "a safetensors file written by another program (no format=pix2paint in its header)",
-        ));
-    }
+    check_format(meta.get("format").map(String::as_str), path)?;
     let version: u32 = meta
         .get("format_version")
         .and_then(|v| v.parse().ok())

@@ -37,7 +37,7 @@ pub use error::{Mismatch, WeightsError};
 pub use load::{from_bytes, from_imported, load};
 pub use lookup::{DEFAULT_MODEL_FILE, default_model_dir, default_model_path};
 pub(crate) use save::collect;
-pub use save::{save, save_model_file, to_bytes};
+pub use save::{copy_model, save, save_model_file, to_bytes};
 
 use crate::model::{
     Discriminator, DiscriminatorConfig, Generator, GeneratorConfig, NormStats,

@@ -160,3 +160,17 @@ pub fn save_model_file(
         },
     )
 }
+
+/// Copy the model in `src` (any kind [`super::load`] reads) into a pix2paint file at `dest`,
+/// without training state, its description changed by `edit` (e.g. the model window's edits,
+/// or a snapshot's step count).
+pub fn copy_model(
+    src: &Path,
+    dest: &Path,
+    precision: Precision,
+    edit: impl FnOnce(&mut ModelInfo),
+) -> Result<(), WeightsError> {
+    let mut model = super::load(src, &burn::tensor::Device::flex())?;
+    edit(&mut model.info);
+    save_model_file(dest, &model, precision)
+}
