@@ -283,32 +283,7 @@ impl Canvas {
     pub fn undo(&mut self) {
         self.end();
         let Some(edit) = self.undo.pop() else { return };
-        let inverse = match edit {
-            Edit::Stroke(s) => {
-                self.layer_of(s.tool).pop();
-                Edit::Stroke(s)
-            }
-            Edit::Clear {
-                strokes,
-                background,
-                hints,
-            } => {
-                self.strokes = strokes;
-                self.background = background;
-                self.hints = hints;
-                Edit::Clear {
-                    strokes: Vec::new(),
-                    background: None,
-                    hints: Hints::default(),
-                }
-            }
-            Edit::Background {
-                old,
-                old_strokes,
-                old_hints,
-            } => self.swap_layers(old, old_strokes, old_hints),
-            Edit::ClearHints(old) => Edit::ClearHints(std::mem::replace(&mut self.hints, old)),
-        };
+        let inverse = self.replay(edit, true);
         self.redo.push(inverse);
         self.revision += 1;
     }
@@ -317,30 +292,40 @@ impl Canvas {
     pub fn redo(&mut self) {
         self.end();
         let Some(edit) = self.redo.pop() else { return };
-        let inverse = match edit {
+        let inverse = self.replay(edit, false);
+        self.undo.push(inverse);
+        self.revision += 1;
+    }
+
+    /// Carry out `edit` backwards (`undoing`) or forwards; the edit that reverses it.
+    fn replay(&mut self, edit: Edit, undoing: bool) -> Edit {
+        match edit {
             Edit::Stroke(s) => {
-                self.layer_of(s.tool).push(s.clone());
+                if undoing {
+                    self.layer_of(s.tool).pop();
+                } else {
+                    self.layer_of(s.tool).push(s.clone());
+                }
                 Edit::Stroke(s)
             }
-            Edit::Clear { .. } => {
-                let strokes = std::mem::take(&mut self.strokes);
-                let background = self.background.take();
-                let hints = std::mem::take(&mut self.hints);
-                Edit::Clear {
-                    strokes,
-                    background,
-                    hints,
-                }
-            }
+            // A clear and its undo trade the stored layers for the ones on the canvas (the
+            // cleared canvas is empty when the clear is undone: undo goes in order).
+            Edit::Clear {
+                strokes,
+                background,
+                hints,
+            } => Edit::Clear {
+                strokes: std::mem::replace(&mut self.strokes, strokes),
+                background: std::mem::replace(&mut self.background, background),
+                hints: std::mem::replace(&mut self.hints, hints),
+            },
             Edit::Background {
                 old,
                 old_strokes,
                 old_hints,
             } => self.swap_layers(old, old_strokes, old_hints),
             Edit::ClearHints(old) => Edit::ClearHints(std::mem::replace(&mut self.hints, old)),
-        };
-        self.undo.push(inverse);
-        self.revision += 1;
+        }
     }
 
     /// Put the given layers in place and return an edit that puts the current ones back.
