@@ -9,7 +9,7 @@ use pix2paint::tensor_image::image_to_tensor;
 use pix2paint::weights::{self, ModelInfo, Precision, SaveRequest};
 use std::path::PathBuf;
 
-use super::BenchArgs;
+use super::args::BenchArgs;
 use super::peers::{run_peer, write_f32};
 use super::timing::{rel_diff, test_sketch, time_forward};
 

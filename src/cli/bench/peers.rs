@@ -4,7 +4,7 @@
 use anyhow::{Context, Result, bail};
 use std::path::Path;
 
-use super::BenchArgs;
+use super::args::BenchArgs;
 
 pub(super) fn write_f32(path: &Path, v: &[f32]) -> Result<()> {
     std::fs::write(path, bytemuck::cast_slice(v))

@@ -5,7 +5,7 @@ use pix2paint::device;
 use pix2paint::model::GeneratorConfig;
 use std::time::Instant;
 
-use super::BenchArgs;
+use super::args::BenchArgs;
 use super::peers::run_torch_peer;
 use super::timing::{median, test_sketch};
 
