@@ -41,3 +41,25 @@ pub struct BenchArgs {
     #[arg(long)]
     pub(super) peak_gflops: Option<f64>,
 }
+
+impl BenchArgs {
+    /// The CPU, the GPU unless `--no-gpu` (and when one works), and the CPU's peak GFLOP/s.
+    pub(super) fn devices(
+        &self,
+    ) -> (
+        pix2paint::device::Compute,
+        Option<pix2paint::device::Compute>,
+        Option<(f64, String)>,
+    ) {
+        let gpu = if self.no_gpu {
+            None
+        } else {
+            pix2paint::device::wgpu().ok()
+        };
+        (
+            pix2paint::device::cpu(),
+            gpu,
+            crate::cli::peak::cpu_peak_gflops(),
+        )
+    }
+}

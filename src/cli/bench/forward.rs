@@ -3,7 +3,6 @@
 use anyhow::{Context, Result};
 use burn::module::Module;
 use burn::tensor::Device;
-use pix2paint::device;
 use pix2paint::model::GeneratorConfig;
 use pix2paint::tensor_image::image_to_tensor;
 use pix2paint::weights::{self, ModelInfo, Precision, SaveRequest};
@@ -27,13 +26,7 @@ struct Row {
 /// Time the forward pass on every backend and width, against ONNX Runtime; print a Markdown
 /// table.
 pub(super) fn run(args: &BenchArgs) -> Result<()> {
-    let cpu = device::cpu();
-    let gpu = if args.no_gpu {
-        None
-    } else {
-        device::wgpu().ok()
-    };
-    let cpu_peak = crate::cli::peak::cpu_peak_gflops();
+    let (cpu, gpu, cpu_peak) = args.devices();
     // Removed when dropped: on success, on an error and on a panic alike.
     let tmp_dir = tempfile::Builder::new()
         .prefix("pix2paint-bench-")

@@ -1,7 +1,6 @@
 //! `pix2paint bench --train`: G + D training steps against PyTorch CPU on the same networks.
 
 use anyhow::{Result, bail};
-use pix2paint::device;
 use pix2paint::model::GeneratorConfig;
 use std::time::Instant;
 
@@ -25,13 +24,7 @@ fn test_photo() -> image::RgbImage {
 pub(super) fn run(args: &BenchArgs) -> Result<()> {
     use pix2paint::tensor_image::images_to_tensor;
     use pix2paint::train::{Gan, NetworkConfig, TrainConfig};
-    let cpu = device::cpu();
-    let gpu = if args.no_gpu {
-        None
-    } else {
-        device::wgpu().ok()
-    };
-    let cpu_peak = crate::cli::peak::cpu_peak_gflops();
+    let (cpu, gpu, cpu_peak) = args.devices();
     let (sketch, photo) = (test_sketch(), test_photo());
     println!(
         "| backend | ngf / ndf | ms / step | steps/s | GFLOP/s | % of CPU peak | PyTorch CPU ms | speed vs PyTorch |"
