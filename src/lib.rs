@@ -24,6 +24,7 @@ pub mod lines;
 pub mod model;
 pub mod rng;
 pub mod segment;
+pub mod signals;
 pub mod tensor_image;
 pub mod tiles;
 pub mod train;

@@ -66,6 +66,13 @@ pub enum Effect {
         /// Masks for the photos layout.
         masks: Option<PathBuf>,
     },
+    /// Start a training run on its own thread.
+    Train {
+        /// The run.
+        job: Box<crate::train::Job>,
+        /// Where it trains.
+        device: burn::tensor::Device,
+    },
     /// Close the window.
     Close,
 }
@@ -100,6 +107,8 @@ pub enum Outcome {
     Dataset(Box<Dataset>, Vec<RgbImage>),
     /// The dataset could not be read.
     DatasetFailed(String),
+    /// A training run started.
+    Training(Box<crate::train::TrainerThread>),
     /// A model file could not be opened (it is no longer reopened at start).
     ModelUnreadable(PathBuf),
 }
@@ -203,6 +212,13 @@ impl Effects {
                     }
                 });
                 None
+            }
+            Effect::Train { job, device } => {
+                let notify = ctx.clone();
+                let thread = crate::train::TrainerThread::spawn(*job, device, move || {
+                    notify.request_repaint()
+                });
+                Some(Outcome::Training(Box::new(thread)))
             }
             Effect::Close => {
                 ctx.send_viewport_cmd(egui::ViewportCommand::Close);

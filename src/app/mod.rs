@@ -164,6 +164,10 @@ impl PaintApp {
             self.fold(&ctx, o);
         }
         let mut commands = shortcuts::input_commands(&ctx, self.width());
+        if crate::signals::received().is_some() && !self.windows.closing() {
+            // SIGTERM or Ctrl+C in the terminal: autosave and close, without asking.
+            commands.push(Command::Quit);
+        }
         commands.extend(self.panels(ui));
         self.apply_all(&ctx, commands);
         // The windows over the panels show what this frame's commands did (a window opened by
@@ -340,6 +344,7 @@ impl PaintApp {
                 self.trainer
                     .dataset_opened(ctx, *d, previews, &mut self.training)
             }
+            Outcome::Training(thread) => self.trainer.started(ctx, *thread, &mut self.training),
             Outcome::DatasetFailed(text) => {
                 self.training.on_event(ctx, PanelEvent::DatasetFailed);
                 self.windows.report(text);

@@ -108,8 +108,18 @@ impl Trainer {
                 panel.set_masks_dir(dir);
                 return self.open_dataset(ctx, panel);
             }
-            TrainCommand::Start => self.start_training(ctx, false, panel, live, windows),
-            TrainCommand::Continue => self.start_training(ctx, true, panel, live, windows),
+            TrainCommand::Start => {
+                return self
+                    .start_training(false, panel, live, windows)
+                    .into_iter()
+                    .collect();
+            }
+            TrainCommand::Continue => {
+                return self
+                    .start_training(true, panel, live, windows)
+                    .into_iter()
+                    .collect();
+            }
             TrainCommand::Pause => self.send(Control::Pause),
             TrainCommand::Resume => self.send(Control::Resume),
             TrainCommand::Stop => self.send(Control::Stop),
@@ -149,17 +159,15 @@ impl Trainer {
         vec![effect]
     }
 
+    /// The run to start (performed as an effect), or `None` with the reason shown.
     fn start_training(
         &mut self,
-        ctx: &egui::Context,
         continue_previous: bool,
         panel: &mut TrainingPanel,
         live: &Live,
         windows: &mut Windows,
-    ) {
-        let Some(data) = self.dataset.clone() else {
-            return;
-        };
+    ) -> Option<Effect> {
+        let data = self.dataset.clone()?;
         let pairs = data.len();
         let form = panel.form();
         let mut config = form.config.clone();
@@ -173,7 +181,7 @@ impl Trainer {
                         form.epochs
                     );
                     windows.report(text);
-                    return;
+                    return None;
                 }
             }
         }
@@ -192,12 +200,20 @@ impl Trainer {
             output: files.model,
             checkpoint: files.checkpoint,
         };
-        let notify = ctx.clone();
-        self.thread = Some(TrainerThread::spawn(
-            job,
-            live.compute().device.clone(),
-            move || notify.request_repaint(),
-        ));
+        Some(Effect::Train {
+            job: Box::new(job),
+            device: live.compute().device.clone(),
+        })
+    }
+
+    /// The run's thread started.
+    pub fn started(
+        &mut self,
+        ctx: &egui::Context,
+        thread: TrainerThread,
+        panel: &mut TrainingPanel,
+    ) {
+        self.thread = Some(thread);
         panel.on_event(ctx, PanelEvent::Starting);
     }
 

@@ -54,6 +54,11 @@ impl Windows {
         self.model_window = !self.model_window;
     }
 
+    /// Whether the window may close without asking.
+    pub fn closing(&self) -> bool {
+        self.allowed_to_close
+    }
+
     /// The user chose to quit: the next close request goes through.
     pub fn allow_close(&mut self) {
         self.allowed_to_close = true;

@@ -61,6 +61,9 @@ pub fn run(weights_arg: Option<PathBuf>, cpu: bool, gpu: bool) -> Result<()> {
                 settings,
                 Autosave::default_dir().map(Autosave::new),
             );
+            // SIGTERM / Ctrl+C: the next frame autosaves and closes (`Command::Quit`).
+            let ctx = cc.egui_ctx.clone();
+            pix2paint::signals::on_stop(move |_| ctx.request_repaint());
             // Results go from the model's output tensor to the screen on the GPU.
             if let Some(rs) = cc.wgpu_render_state.clone().filter(|_| gpu_display) {
                 app.use_gpu_display(rs);

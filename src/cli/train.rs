@@ -277,7 +277,20 @@ pub fn run(args: TrainArgs) -> Result<()> {
         ProgressStyle::with_template("{bar:40} {pos}/{len} steps {msg} ETA {eta}")
             .expect("valid template"),
     );
-    let (_control_tx, control) = std::sync::mpsc::channel::<Control>();
+    let (control_tx, control) = std::sync::mpsc::channel::<Control>();
+    // Ctrl+C or SIGTERM: finish the step, write the checkpoint and the model, and say how to go
+    // on; a second signal ends at once (the last checkpoint stays whole).
+    let stop_bar = bar.clone();
+    pix2paint::signals::on_stop(move |sig| {
+        stop_bar.suspend(|| {
+            eprintln!(
+                "pix2paint: {} received: stopping after this step and writing the checkpoint \
+                 (send it again to quit at once)",
+                pix2paint::signals::name(sig)
+            )
+        });
+        let _ = control_tx.send(Control::Stop);
+    });
     let log_every = args.log_every.max(1);
     let samples_dir = args.samples.clone();
     // Batch-1 losses jump from step to step; the log shows their mean since the last line.
@@ -363,7 +376,18 @@ pub fn run(args: TrainArgs) -> Result<()> {
         },
         &control,
     );
-    result.context("training stopped")
+    result.context("training stopped")?;
+    if let Some(sig) = pix2paint::signals::received() {
+        eprintln!(
+            "pix2paint: stopped by {}; the checkpoint {} continues the run: give the same \
+             command again",
+            pix2paint::signals::name(sig),
+            job.checkpoint.display()
+        );
+        // The shell's convention for a command ended by a signal.
+        std::process::exit(128 + sig);
+    }
+    Ok(())
 }
 
 /// Copy the model of a checkpoint (without optimizer and trainer state) into `dir`.
