@@ -69,10 +69,31 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         f.sync_all()?;
         std::fs::rename(&tmp, path)
     })();
-    if result.is_err() {
+    if let Err(e) = result {
         let _ = std::fs::remove_file(&tmp);
+        if e.kind() == std::io::ErrorKind::StorageFull {
+            // Say how much room the file needs; the callers name the file.
+            return Err(std::io::Error::new(
+                e.kind(),
+                format!(
+                    "the disk is full: this file needs {} free there; free some space or write \
+                     it elsewhere (the previous version, if any, is untouched)",
+                    human_bytes(bytes.len() as u64)
+                ),
+            ));
+        }
+        return Err(e);
     }
-    result
+    Ok(())
+}
+
+/// A size for people: "812 KB", "27.1 MB".
+fn human_bytes(n: u64) -> String {
+    match n {
+        n if n >= 1 << 30 => format!("{:.1} GB", n as f64 / f64::from(1u32 << 30)),
+        n if n >= 1 << 20 => format!("{:.1} MB", n as f64 / f64::from(1u32 << 20)),
+        n => format!("{} KB", n.div_ceil(1024)),
+    }
 }
 
 /// Encode an image by its extension (PNG, JPEG, WebP, BMP) and write it atomically.

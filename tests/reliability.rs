@@ -109,3 +109,141 @@ fn sigterm_during_training_writes_the_checkpoint_and_the_same_command_continues(
         .trained_steps();
     assert_eq!(done, stopped + 2);
 }
+
+/// Two 256² photo-like images in `dir/photos`.
+fn two_photos(dir: &std::path::Path) -> std::path::PathBuf {
+    let photos = dir.join("photos");
+    std::fs::create_dir(&photos).unwrap();
+    for (i, hue) in [30u8, 90].into_iter().enumerate() {
+        photo_for(256, 256, hue)
+            .save(photos.join(format!("{i}.png")))
+            .unwrap();
+    }
+    photos
+}
+
+/// A tmpfs of `kib` KiB mounted on `dir` for the life of the guard (needs root; `None`
+/// otherwise).
+#[cfg(target_os = "linux")]
+struct SmallDisk(std::path::PathBuf);
+
+#[cfg(target_os = "linux")]
+impl SmallDisk {
+    fn mount(dir: &std::path::Path, kib: u32) -> Option<Self> {
+        std::fs::create_dir_all(dir).unwrap();
+        let ok = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={kib}k"), "tmpfs"])
+            .arg(dir)
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then(|| Self(dir.to_owned()))
+    }
+}
+
+#[cfg(target_os = "linux")]
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_fails_the_write_says_the_space_needed_and_keeps_the_old_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let mnt = dir.path().join("small");
+    let Some(_disk) = SmallDisk::mount(&mnt, 1024) else {
+        // Mounting needs root (CI runs as root); without it there is no full disk to try.
+        eprintln!("skipped: mounting a 1 MB tmpfs needs root");
+        return;
+    };
+    let target = mnt.join("m.safetensors");
+    std::fs::write(&target, b"the previous version").unwrap();
+    let model = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("weights")
+        .join(pix2paint::weights::DEFAULT_MODEL_FILE);
+    let o = common::pix2paint(&[
+        &"export",
+        &model,
+        &"--to",
+        &"safetensors",
+        &"--out",
+        &target,
+    ]);
+    let log = common::stderr(&o);
+    assert!(!o.status.success(), "{log}");
+    assert!(log.contains("m.safetensors"), "{log}");
+    assert!(
+        log.contains("the disk is full") && log.contains("MB free"),
+        "{log}"
+    );
+    assert_eq!(std::fs::read(&target).unwrap(), b"the previous version");
+    let files: Vec<_> = std::fs::read_dir(&mnt).unwrap().collect();
+    assert_eq!(files.len(), 1, "no temporary file is left: {files:?}");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_disk_that_fills_up_during_training_costs_checkpoints_not_the_run_or_the_last_good_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let photos = two_photos(dir.path());
+    let out = dir.path().join("m.safetensors");
+    // Room for one full checkpoint of this run (2.6 MB with Adam's moments) but not for a
+    // second beside it: the one at the start (no moments yet) and step 1's are written, every
+    // later one finds the disk full.
+    let mnt = dir.path().join("small");
+    let Some(_disk) = SmallDisk::mount(&mnt, 4096) else {
+        eprintln!("skipped: mounting a 4 MB tmpfs needs root");
+        return;
+    };
+    let checkpoint = mnt.join("m.ckpt.safetensors");
+    let o = common::pix2paint(&[
+        &"train",
+        &photos,
+        &"--out",
+        &out,
+        &"--checkpoint",
+        &checkpoint,
+        &"--steps",
+        &"3",
+        &"--checkpoint-every",
+        &"1",
+        &"--ngf",
+        &"4",
+        &"--ndf",
+        &"4",
+        &"--cpu",
+    ]);
+    let log = common::stderr(&o);
+    assert_eq!(
+        log.matches("the checkpoint could not be written").count(),
+        2,
+        "{log}"
+    );
+    assert!(
+        log.contains("step 3: the checkpoint could not be written"),
+        "{log}"
+    );
+    assert!(
+        log.contains("the last checkpoint is still step 1's"),
+        "{log}"
+    );
+    assert!(
+        log.contains("training goes on") && log.contains("disk is full"),
+        "{log}"
+    );
+    // The run's model is written; the final checkpoint could not be, and the command says so.
+    let device = burn::tensor::Device::flex();
+    assert_eq!(
+        pix2paint::weights::load(&out, &device)
+            .unwrap()
+            .trained_steps(),
+        3
+    );
+    assert!(!o.status.success(), "{log}");
+    assert!(log.contains("m.ckpt.safetensors"), "{log}");
+    // The last good checkpoint (the first) is whole, and nothing else is on the disk.
+    assert!(pix2paint::weights::load(&checkpoint, &device).is_ok());
+    let files: Vec<_> = std::fs::read_dir(&mnt).unwrap().collect();
+    assert_eq!(files.len(), 1, "no temporary file is left: {files:?}");
+}

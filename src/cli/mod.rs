@@ -63,3 +63,20 @@ pub fn load_painter(weights_arg: Option<PathBuf>, cpu: bool) -> Result<(Painter,
     );
     Ok((Painter::from_model(model, &compute.device), compute))
 }
+
+/// An error and its causes on one line, each cause once: pix2paint's errors already name their
+/// cause (`cannot access PATH: what the OS said`), which the chain would repeat.
+pub fn explain(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
+}

@@ -362,6 +362,17 @@ pub fn run(args: TrainArgs) -> Result<()> {
                     say(&bar, format!("could not write samples: {e:#}"));
                 }
             }
+            TrainEvent::CheckpointFailed {
+                step,
+                last_good,
+                error,
+            } => say(
+                &bar,
+                format!(
+                    "step {step}: the checkpoint could not be written ({error}); training goes on, \
+                     the last checkpoint is still step {last_good}'s"
+                ),
+            ),
             TrainEvent::Diverged { step, restored } => say(
                 &bar,
                 format!(

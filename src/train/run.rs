@@ -6,7 +6,7 @@ use crate::dataset::{Augment, Dataset, prepare_example};
 use crate::model::{DEPTH, NormStats, SIZE_MULTIPLE};
 use crate::rng::Rng as TrainRng;
 use crate::tensor_image::{images_to_tensor, tensor_to_images};
-use crate::weights::{self, Precision};
+use crate::weights::{self, Precision, WeightsError};
 use burn::module::Module;
 use burn::tensor::Device;
 use image::RgbImage;
@@ -89,6 +89,16 @@ pub enum TrainEvent {
         /// The generator that paints at this step, in memory: the live canvas takes it from
         /// here instead of reading the whole checkpoint (G, D, both optimizers) back from disk.
         painter: Box<crate::inference::Painter>,
+    },
+    /// A checkpoint could not be written (a full disk, a vanished folder): the run goes on, and
+    /// the last good checkpoint stays as it was.
+    CheckpointFailed {
+        /// The step whose checkpoint is missing.
+        step: u64,
+        /// The step of the last checkpoint written.
+        last_good: u64,
+        /// Why.
+        error: std::sync::Arc<WeightsError>,
     },
     /// A loss became NaN/infinite: the last good checkpoint was restored and the run stopped.
     Diverged {
@@ -240,13 +250,25 @@ pub fn run(
             data_share: data_time.as_secs_f64() / t.elapsed().as_secs_f64().max(1e-9),
         });
         if gan.step % config.checkpoint_every.max(1) == 0 {
-            gan.save_checkpoint(&job.checkpoint, &config)?;
-            last_good = gan.step;
-            report(TrainEvent::Checkpoint {
-                step: gan.step,
-                path: job.checkpoint.clone(),
-                painter: Box::new(gan.painter()),
-            });
+            match gan.save_checkpoint(&job.checkpoint, &config) {
+                Ok(()) => {
+                    last_good = gan.step;
+                    report(TrainEvent::Checkpoint {
+                        step: gan.step,
+                        path: job.checkpoint.clone(),
+                        painter: Box::new(gan.painter()),
+                    });
+                }
+                // Only the file is missing: train on, and try again at the next checkpoint.
+                Err(TrainError::Weights(error @ WeightsError::Io { .. })) => {
+                    report(TrainEvent::CheckpointFailed {
+                        step: gan.step,
+                        last_good,
+                        error: std::sync::Arc::new(error),
+                    })
+                }
+                Err(e) => return Err(e),
+            }
         }
         if config.sample_every > 0 && gan.step % config.sample_every == 0 {
             report(TrainEvent::Samples {
@@ -255,8 +277,9 @@ pub fn run(
             });
         }
     }
-    gan.save_checkpoint(&job.checkpoint, &config)?;
+    // The model first: if the disk fills up now, the run's result is what survives.
     gan.save_model(&job.output, Precision::Full)?;
+    gan.save_checkpoint(&job.checkpoint, &config)?;
     report(TrainEvent::Finished {
         step: gan.step,
         path: job.output.clone(),

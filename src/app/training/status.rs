@@ -196,6 +196,16 @@ impl RunStatus {
                 self.latest = Some(path.clone());
                 self.message = Some(format!("step {step}: checkpoint saved"));
             }
+            TrainEvent::CheckpointFailed {
+                step,
+                last_good,
+                error,
+            } => {
+                self.message = Some(format!(
+                    "step {step}: the checkpoint could not be written ({error}); training goes \
+                     on, the last checkpoint is step {last_good}'s"
+                ))
+            }
             TrainEvent::Diverged { step, restored } => {
                 self.message = Some(format!(
                     "a loss became NaN/infinite at step {step}: restored the checkpoint of step \
