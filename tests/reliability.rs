@@ -45,13 +45,7 @@ fn lines(child: &mut std::process::Child) -> std::sync::mpsc::Receiver<String> {
 fn sigterm_during_training_writes_the_checkpoint_and_the_same_command_continues() {
     use std::time::Duration;
     let dir = tempfile::tempdir().unwrap();
-    let photos = dir.path().join("photos");
-    std::fs::create_dir(&photos).unwrap();
-    for (i, hue) in [30u8, 90].into_iter().enumerate() {
-        photo_for(256, 256, hue)
-            .save(photos.join(format!("{i}.png")))
-            .unwrap();
-    }
+    let photos = two_photos(dir.path());
     let out = dir.path().join("m.safetensors");
     let checkpoint = dir.path().join("m.ckpt.safetensors");
 
@@ -113,11 +107,11 @@ fn sigterm_during_training_writes_the_checkpoint_and_the_same_command_continues(
 /// Two 256² photo-like images in `dir/photos`.
 fn two_photos(dir: &std::path::Path) -> std::path::PathBuf {
     let photos = dir.join("photos");
-    std::fs::create_dir(&photos).unwrap();
+    std::fs::create_dir(&photos).expect("a folder in the temporary folder");
     for (i, hue) in [30u8, 90].into_iter().enumerate() {
         photo_for(256, 256, hue)
             .save(photos.join(format!("{i}.png")))
-            .unwrap();
+            .expect("a PNG in the temporary folder");
     }
     photos
 }
@@ -130,7 +124,7 @@ struct SmallDisk(std::path::PathBuf);
 #[cfg(target_os = "linux")]
 impl SmallDisk {
     fn mount(dir: &std::path::Path, kib: u32) -> Option<Self> {
-        std::fs::create_dir_all(dir).unwrap();
+        std::fs::create_dir_all(dir).expect("a folder in the temporary folder");
         let ok = std::process::Command::new("mount")
             .args(["-t", "tmpfs", "-o", &format!("size={kib}k"), "tmpfs"])
             .arg(dir)
