@@ -241,3 +241,34 @@ fn a_disk_that_fills_up_during_training_costs_checkpoints_not_the_run_or_the_las
     let files: Vec<_> = std::fs::read_dir(&mnt).unwrap().collect();
     assert_eq!(files.len(), 1, "no temporary file is left: {files:?}");
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_folder_command_that_cannot_write_its_outputs_fails_and_counts_them_apart_from_skips() {
+    let dir = tempfile::tempdir().unwrap();
+    let photos = two_photos(dir.path());
+    std::fs::write(photos.join("broken.png"), b"not a png").unwrap();
+    let mnt = dir.path().join("small");
+    let Some(_disk) = SmallDisk::mount(&mnt, 4) else {
+        eprintln!("skipped: mounting a 4 KB tmpfs needs root");
+        return;
+    };
+    let o = common::pix2paint(&[&"prepare", &photos, &"-o", &mnt]);
+    let log = common::stderr(&o);
+    assert!(!o.status.success(), "{log}");
+    assert!(
+        log.contains("skipped") && log.contains("broken.png"),
+        "{log}"
+    );
+    assert!(
+        log.contains("could not write") && log.contains("disk is full"),
+        "{log}"
+    );
+    assert!(
+        log.contains("1 inputs skipped, 2 outputs could not be written"),
+        "{log}"
+    );
+    // Nothing half-written is left.
+    let left: Vec<_> = std::fs::read_dir(&mnt).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
+}

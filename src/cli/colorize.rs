@@ -104,7 +104,7 @@ fn output_paths(inputs: &[PathBuf], output: &Path, single: bool) -> Result<Vec<P
 }
 
 /// Paint every sketch; a file that cannot be read is reported and skipped, and the command
-/// fails at the end if any did.
+/// fails at the end if any was, or if a painting could not be written.
 pub fn run(args: ColorizeArgs) -> Result<()> {
     let inputs = collect_inputs(&args.sketches)?;
     let single = inputs.len() == 1 && args.sketches[0].is_file() && is_image(&args.output);
@@ -144,9 +144,9 @@ pub fn run(args: ColorizeArgs) -> Result<()> {
         ProgressBar::hidden()
     };
     let outputs = output_paths(&inputs, &args.output, single)?;
-    let mut failed = Vec::new();
+    let mut tally = super::tally::Tally::new(&bar);
     for (input, out) in inputs.iter().zip(outputs) {
-        let result = read_image(input)
+        let painted = read_image(input)
             .map_err(anyhow::Error::from)
             .and_then(|img| {
                 let sketch = to_sketch(&img);
@@ -154,32 +154,17 @@ pub fn run(args: ColorizeArgs) -> Result<()> {
                     Some(p) => Some(read_hint_layer(p, sketch.width(), sketch.height())?),
                     None => None,
                 };
-                let image =
-                    painter.paint_hinted(&sketch, hints.as_ref(), args.seed, &compute.device)?;
-                save_image(&image, &out).map_err(anyhow::Error::from)
+                Ok(painter.paint_hinted(&sketch, hints.as_ref(), args.seed, &compute.device)?)
             });
-        if let Err(e) = result {
-            bar.suspend(|| eprintln!("skipped {}: {e:#}", input.display()));
-            failed.push(input.clone());
+        match painted {
+            Err(e) => tally.skipped(input, &e),
+            Ok(image) => match save_image(&image, &out) {
+                Ok(()) => tally.written(),
+                Err(e) => tally.unwritten(&out, &e),
+            },
         }
         bar.inc(1);
     }
-    bar.finish_and_clear();
-    let done = inputs.len() - failed.len();
-    if single && failed.is_empty() {
-        eprintln!("wrote {}", args.output.display());
-    } else {
-        eprintln!(
-            "painted {done} of {} sketches into {}",
-            inputs.len(),
-            args.output.display()
-        );
-    }
-    if !failed.is_empty() {
-        bail!(
-            "{} sketches could not be painted (listed above)",
-            failed.len()
-        );
-    }
+    tally.finish("paintings", &args.output, true)?;
     Ok(())
 }

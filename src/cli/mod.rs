@@ -11,6 +11,7 @@ pub mod info;
 pub mod peak;
 pub mod prepare;
 pub mod segment;
+pub mod tally;
 pub mod train;
 
 use anyhow::{Context, Result, bail};

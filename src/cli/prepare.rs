@@ -56,7 +56,8 @@ fn pair(photo: &Path, mask_dir: Option<&Path>, size: u32, cfg: &LineConfig) -> R
     Ok(pix2paint::tiles::row(&[&lines_rgb, &rgb]))
 }
 
-/// Run over the folder; unreadable photos are listed and skipped.
+/// Run over the folder; unreadable photos are listed and skipped, and pairs that could not be
+/// written fail the command.
 pub fn run(args: PrepareArgs) -> Result<()> {
     let photos = super::colorize::collect_inputs(std::slice::from_ref(&args.photos))?;
     if pix2paint::files::same_file(&args.photos, &args.output) {
@@ -78,24 +79,19 @@ pub fn run(args: PrepareArgs) -> Result<()> {
         ProgressStyle::with_template("{bar:40} {pos}/{len} photos, {per_sec}, ETA {eta}")
             .expect("valid template"),
     );
-    let mut skipped = Vec::new();
+    let mut tally = super::tally::Tally::new(&bar);
     for p in &photos {
         let stem = p.file_stem().unwrap_or_default().to_string_lossy();
-        let result = pair(p, args.masks.as_deref(), args.size, &cfg).and_then(|img| {
-            save_image(&img, &args.output.join(format!("{stem}.png"))).map_err(Into::into)
-        });
-        if let Err(e) = result {
-            bar.suspend(|| eprintln!("skipped {}: {e:#}", p.display()));
-            skipped.push(p);
+        let out = args.output.join(format!("{stem}.png"));
+        match pair(p, args.masks.as_deref(), args.size, &cfg) {
+            Err(e) => tally.skipped(p, &e),
+            Ok(img) => match save_image(&img, &out) {
+                Ok(()) => tally.written(),
+                Err(e) => tally.unwritten(&out, &e),
+            },
         }
         bar.inc(1);
     }
-    bar.finish_and_clear();
-    eprintln!(
-        "wrote {} pairs to {} ({} skipped)",
-        photos.len() - skipped.len(),
-        args.output.display(),
-        skipped.len()
-    );
+    tally.finish("pairs", &args.output, false)?;
     Ok(())
 }
