@@ -49,6 +49,20 @@ fn has_extension(path: &Path, list: &[&str]) -> bool {
         .is_some_and(|e| list.iter().any(|x| e.eq_ignore_ascii_case(x)))
 }
 
+/// Whether files can be written into `dir` (made if missing): a probe file is created and
+/// removed, so long work finds out before it starts, not when its first output is due.
+pub fn check_writable(dir: &Path) -> std::io::Result<()> {
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    std::fs::create_dir_all(dir)?;
+    let probe = dir.join(format!(".pix2paint-probe.{}.tmp", std::process::id()));
+    std::fs::File::create(&probe)?;
+    std::fs::remove_file(&probe)
+}
+
 /// Write `bytes` to `path` through a temporary file and a rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;

@@ -124,9 +124,14 @@ struct SmallDisk(std::path::PathBuf);
 #[cfg(target_os = "linux")]
 impl SmallDisk {
     fn mount(dir: &std::path::Path, kib: u32) -> Option<Self> {
+        Self::mount_with(dir, &format!("size={kib}k"))
+    }
+
+    /// A tmpfs mounted with `options` (e.g. `ro`).
+    fn mount_with(dir: &std::path::Path, options: &str) -> Option<Self> {
         std::fs::create_dir_all(dir).expect("a folder in the temporary folder");
         let ok = std::process::Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={kib}k"), "tmpfs"])
+            .args(["-t", "tmpfs", "-o", options, "tmpfs"])
             .arg(dir)
             .status()
             .is_ok_and(|s| s.success());
@@ -271,4 +276,44 @@ fn a_folder_command_that_cannot_write_its_outputs_fails_and_counts_them_apart_fr
     // Nothing half-written is left.
     let left: Vec<_> = std::fs::read_dir(&mnt).unwrap().collect();
     assert!(left.is_empty(), "{left:?}");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_run_into_a_read_only_folder_is_refused_before_it_trains() {
+    let dir = tempfile::tempdir().unwrap();
+    let photos = two_photos(dir.path());
+    let mnt = dir.path().join("read-only");
+    let Some(_disk) = SmallDisk::mount_with(&mnt, "ro,size=64k") else {
+        eprintln!("skipped: mounting a read-only tmpfs needs root");
+        return;
+    };
+    let out = mnt.join("m.safetensors");
+    let checkpoint = dir.path().join("m.ckpt.safetensors");
+    let o = common::pix2paint(&[
+        &"train",
+        &photos,
+        &"--out",
+        &out,
+        &"--checkpoint",
+        &checkpoint,
+        &"--steps",
+        &"1000000",
+        &"--ngf",
+        &"4",
+        &"--ndf",
+        &"4",
+        &"--cpu",
+    ]);
+    let log = common::stderr(&o);
+    assert!(!o.status.success(), "{log}");
+    assert!(
+        log.contains("could not write into") && log.contains("read-only"),
+        "{log}"
+    );
+    assert!(
+        !log.contains("step 1"),
+        "refused before the first step: {log}"
+    );
+    assert!(!checkpoint.exists());
 }

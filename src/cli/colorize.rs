@@ -116,8 +116,8 @@ pub fn run(args: ColorizeArgs) -> Result<()> {
                 inputs.len()
             );
         }
-        std::fs::create_dir_all(&args.output)
-            .with_context(|| format!("creating the folder {}", args.output.display()))?;
+        pix2paint::files::check_writable(&args.output)
+            .with_context(|| format!("cannot write into the folder {}", args.output.display()))?;
     }
     if args.hints.is_some() && inputs.len() != 1 {
         bail!(

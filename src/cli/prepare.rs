@@ -67,8 +67,8 @@ pub fn run(args: PrepareArgs) -> Result<()> {
             args.output.display()
         );
     }
-    std::fs::create_dir_all(&args.output)
-        .with_context(|| format!("creating {}", args.output.display()))?;
+    pix2paint::files::check_writable(&args.output)
+        .with_context(|| format!("cannot write into the folder {}", args.output.display()))?;
     let cfg = LineConfig {
         sigma: args.sigma,
         min_fragment: args.min_fragment,

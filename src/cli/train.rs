@@ -249,6 +249,20 @@ pub fn run(args: TrainArgs) -> Result<()> {
         .checkpoint
         .clone()
         .unwrap_or_else(|| args.out.with_extension("ckpt.safetensors"));
+    // Every folder the run writes into, tried now rather than when its first file is due.
+    let model_dir = args.out.parent().unwrap_or(Path::new(""));
+    let checkpoint_dir = checkpoint.parent().unwrap_or(Path::new(""));
+    let folders = [Some(model_dir), Some(checkpoint_dir)]
+        .into_iter()
+        .chain([args.samples.as_deref(), args.snapshots.as_deref()]);
+    for dir in folders.flatten() {
+        pix2paint::files::check_writable(dir).with_context(|| {
+            format!(
+                "the run could not write into {}: give a folder it can write to",
+                dir.display()
+            )
+        })?;
+    }
     let start = if checkpoint.is_file() && !args.fresh {
         eprintln!("pix2paint: resuming {}", checkpoint.display());
         Start::Resume(checkpoint.clone())
