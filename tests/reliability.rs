@@ -317,3 +317,71 @@ fn a_run_into_a_read_only_folder_is_refused_before_it_trains() {
     );
     assert!(!checkpoint.exists());
 }
+
+#[test]
+fn a_half_written_checkpoint_is_refused_by_name_and_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let photos = two_photos(dir.path());
+    let out = dir.path().join("m.safetensors");
+    let checkpoint = dir.path().join("m.ckpt.safetensors");
+    let args: [&dyn AsRef<std::ffi::OsStr>; 10] = [
+        &"train", &photos, &"--out", &out, &"--steps", &"2", &"--ngf", &"4", &"--ndf", &"4",
+    ];
+    let o = common::pix2paint(&args);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    // A crash while the file was copied elsewhere: its first half.
+    let whole = std::fs::read(&checkpoint).unwrap();
+    std::fs::write(&checkpoint, &whole[..whole.len() / 2]).unwrap();
+    let o = common::pix2paint(&args);
+    let log = common::stderr(&o);
+    assert!(!o.status.success(), "{log}");
+    assert!(
+        log.contains("m.ckpt.safetensors") && log.contains("--fresh"),
+        "{log}"
+    );
+    assert_eq!(
+        std::fs::read(&checkpoint).unwrap().len(),
+        whole.len() / 2,
+        "the damaged file is left as it was"
+    );
+}
+
+#[test]
+fn names_people_have_are_read_and_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let photos = dir.path().join("my cats 🐱");
+    std::fs::create_dir(&photos).unwrap();
+    let long = format!("{}.png", "a".repeat(200));
+    let names = [
+        "猫 sleeping.png",
+        "with space.png",
+        "Émile.PNG",
+        long.as_str(),
+    ];
+    for (i, name) in names.iter().enumerate() {
+        photo_for(256, 256, 40 * i as u8)
+            .save_with_format(photos.join(name), image::ImageFormat::Png)
+            .unwrap();
+    }
+    #[cfg(unix)]
+    {
+        // A link loop and a dangling link, as a synced or copied folder can hold.
+        std::os::unix::fs::symlink("loop.png", photos.join("loop.png")).unwrap();
+        std::os::unix::fs::symlink("gone.png", photos.join("dangling.png")).unwrap();
+    }
+    let out = dir.path().join("pairs ✓");
+    let o = common::pix2paint(&[&"prepare", &photos, &"-o", &out]);
+    let log = common::stderr(&o);
+    assert!(o.status.success(), "{log}");
+    let mut written: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    written.sort();
+    let mut expected: Vec<String> = names
+        .iter()
+        .map(|n| format!("{}.png", n.rsplit_once('.').unwrap().0))
+        .collect();
+    expected.sort();
+    assert_eq!(written, expected, "{log}");
+}

@@ -311,6 +311,9 @@ pub enum TrainError {
         /// What is wrong.
         detail: String,
     },
+    /// The checkpoint to resume cannot be read (damaged, truncated, not a checkpoint).
+    #[error("{0}; to start over without it, train with --fresh or move the file away")]
+    Unresumable(WeightsError),
     /// The dataset produced no usable example.
     #[error("no example of the dataset could be read ({0})")]
     NoData(crate::imaging::ImageReadError),

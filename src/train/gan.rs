@@ -373,7 +373,11 @@ impl Gan {
 
     /// Resume from a checkpoint exactly where it stopped. `device` must be an autodiff device.
     pub fn resume(path: &Path, device: &Device) -> Result<(Self, TrainConfig), TrainError> {
-        let model = weights::load(path, device)?;
+        let model = weights::load(path, device).map_err(|e| match e {
+            // The OS refused the file: nothing is wrong with it.
+            e @ WeightsError::Io { .. } => TrainError::Weights(e),
+            e => TrainError::Unresumable(e),
+        })?;
         let bad = |detail: String| TrainError::Checkpoint {
             path: path.to_owned(),
             detail: format!(
