@@ -385,3 +385,47 @@ fn names_people_have_are_read_and_written() {
     expected.sort();
     assert_eq!(written, expected, "{log}");
 }
+
+#[cfg(unix)]
+#[test]
+fn training_files_that_vanish_or_break_are_skipped_and_an_empty_dataset_stops_the_run() {
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    let photos = two_photos(dir.path());
+    photo_for(256, 256, 150).save(photos.join("2.png")).unwrap();
+    let out = dir.path().join("m.safetensors");
+    let mut child = train(&photos, &out, 1_000_000);
+    let rx = lines(&mut child);
+    let mut log = Vec::new();
+    let wait_for = |what: &str, log: &mut Vec<String>| {
+        let until = Instant::now() + Duration::from_secs(300);
+        while Instant::now() < until {
+            let Ok(line) = rx.recv_timeout(Duration::from_secs(300)) else {
+                break;
+            };
+            let hit = line.contains(what);
+            log.push(line);
+            if hit {
+                return;
+            }
+        }
+        panic!("no line with {what:?}:\n{}", log.join("\n"));
+    };
+    wait_for("step 2:", &mut log);
+    // A file deleted and one overwritten with garbage, mid-run.
+    std::fs::remove_file(photos.join("0.png")).unwrap();
+    std::fs::write(photos.join("1.png"), b"garbage").unwrap();
+    wait_for("training goes on with 2 examples", &mut log);
+    wait_for("training goes on with 1 examples", &mut log);
+    // The last one goes too: the run stops, saying why.
+    std::fs::remove_file(photos.join("2.png")).unwrap();
+    let status = child.wait().unwrap();
+    log.extend(rx.iter());
+    let log = log.join("\n");
+    assert!(!status.success(), "{log}");
+    assert!(
+        log.contains("no example of the dataset could be read"),
+        "{log}"
+    );
+    assert_eq!(log.matches("skipped").count(), 2, "{log}");
+}

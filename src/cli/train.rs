@@ -376,6 +376,10 @@ pub fn run(args: TrainArgs) -> Result<()> {
                     say(&bar, format!("could not write samples: {e:#}"));
                 }
             }
+            TrainEvent::Skipped { name, error, left } => say(
+                &bar,
+                format!("skipped {name}: {error}; training goes on with {left} examples"),
+            ),
             TrainEvent::CheckpointFailed {
                 step,
                 last_good,

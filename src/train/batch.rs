@@ -5,6 +5,7 @@
 use super::config::{TrainConfig, TrainError};
 use crate::dataset::{Dataset, prepare_example};
 use crate::hints::sample_training_hints;
+use crate::imaging::ImageReadError;
 use crate::rng::Rng as TrainRng;
 use crate::tensor_image::{hints_to_tensor, images_to_tensor};
 use burn::tensor::{Device, Tensor};
@@ -37,6 +38,14 @@ impl Pool {
         }
     }
 
+    /// Draw `i` no more (its file vanished or broke during the run); the examples left.
+    pub fn remove(&mut self, i: usize) -> usize {
+        for side in [&mut self.all, &mut self.masked, &mut self.unmasked] {
+            side.retain(|&k| k != i);
+        }
+        self.all.len()
+    }
+
     /// How many of the pool's photos have a mask (counted only when a share is set).
     pub fn masked(&self) -> usize {
         self.masked.len()
@@ -61,15 +70,17 @@ impl Pool {
 
 /// Draw `config.batch_size` examples at random from `pool` of `data` (augmented; with
 /// hints when the generator takes `hint_channels`), as the input `[B, 3 (+ 4), H, W]` and the
-/// photo `[B, 3, H, W]` on `device`. Examples that fail to load are skipped; more than 20
-/// failures in one batch end the run with the last error.
+/// photo `[B, 3, H, W]` on `device`. An example that fails to load (deleted, truncated,
+/// replaced during the run) leaves the pool and is told to `skipped`; more than 20 failures
+/// in one batch, or an empty pool, end the run with the last error.
 pub fn draw(
     data: &Dataset,
-    pool: &Pool,
+    pool: &mut Pool,
     config: &TrainConfig,
     hint_channels: usize,
     rng: &mut TrainRng,
     device: &Device,
+    skipped: &mut dyn FnMut(usize, ImageReadError, usize),
 ) -> Result<(Tensor<4>, Tensor<4>), TrainError> {
     let mut sketches = Vec::with_capacity(config.batch_size);
     let mut photos = Vec::with_capacity(config.batch_size);
@@ -100,9 +111,11 @@ pub fn draw(
             }
             Err(e) => {
                 failures += 1;
-                if failures > 20 {
+                let left = pool.remove(i);
+                if failures > 20 || left == 0 {
                     return Err(TrainError::NoData(e));
                 }
+                skipped(i, e, left);
             }
         }
     }

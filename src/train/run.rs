@@ -90,6 +90,16 @@ pub enum TrainEvent {
         /// here instead of reading the whole checkpoint (G, D, both optimizers) back from disk.
         painter: Box<crate::inference::Painter>,
     },
+    /// A training file could not be read (deleted, truncated or replaced during the run): it
+    /// is drawn no more, and the run goes on with the others.
+    Skipped {
+        /// The file's name in the dataset.
+        name: String,
+        /// Why.
+        error: std::sync::Arc<crate::imaging::ImageReadError>,
+        /// Training examples left.
+        left: usize,
+    },
     /// A checkpoint could not be written (a full disk, a vanished folder): the run goes on, and
     /// the last good checkpoint stays as it was.
     CheckpointFailed {
@@ -171,7 +181,7 @@ pub fn run(
         crate::files::remove_stale_temporaries(path);
     }
     let (train, held_out) = job.data.split(20);
-    let pool = super::batch::Pool::new(&job.data, &train, config.masked_share);
+    let mut pool = super::batch::Pool::new(&job.data, &train, config.masked_share);
     if config.masked_share.is_some() && pool.masked() == 0 {
         return Err(TrainError::Settings(
             "a share of masked examples was asked for, but no training photo has a mask: \
@@ -218,7 +228,23 @@ pub fn run(
         let t = Instant::now();
         let (sketch, photo) = {
             let hint_channels = gan.g_config.hint_channels;
-            super::batch::draw(&job.data, &pool, &config, hint_channels, gan.rng(), device)?
+            let mut skipped = |i: usize, error: crate::imaging::ImageReadError, left: usize| {
+                report(TrainEvent::Skipped {
+                    name: job.data.name(i),
+                    error: std::sync::Arc::new(error),
+                    left,
+                })
+            };
+            let (data, config) = (&job.data, &config);
+            super::batch::draw(
+                data,
+                &mut pool,
+                config,
+                hint_channels,
+                gan.rng(),
+                device,
+                &mut skipped,
+            )?
         };
         let data_time = t.elapsed();
         let losses = gan.step(sketch, photo, &config);

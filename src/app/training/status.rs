@@ -196,6 +196,11 @@ impl RunStatus {
                 self.latest = Some(path.clone());
                 self.message = Some(format!("step {step}: checkpoint saved"));
             }
+            TrainEvent::Skipped { name, error, left } => {
+                self.message = Some(format!(
+                    "skipped {name} ({error}); training goes on with {left} examples"
+                ))
+            }
             TrainEvent::CheckpointFailed {
                 step,
                 last_good,
