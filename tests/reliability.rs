@@ -429,3 +429,66 @@ fn training_files_that_vanish_or_break_are_skipped_and_an_empty_dataset_stops_th
     );
     assert_eq!(log.matches("skipped").count(), 2, "{log}");
 }
+
+#[test]
+fn two_windows_never_share_an_autosave_and_the_newest_free_one_comes_back() {
+    use pix2paint::app::Autosave;
+    use pix2paint::canvas::{Canvas, Point, Tool};
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("autosave");
+    let first = Autosave::claim(&base).unwrap();
+    let second = Autosave::claim(&base).unwrap();
+    assert_ne!(first.dir(), second.dir(), "each window its own folder");
+    // The second window draws and is closed; the first is still open.
+    let mut canvas = Canvas::new();
+    canvas.begin(
+        Tool::Pen,
+        0.02,
+        Point {
+            x: 0.2,
+            y: 0.2,
+            pressure: 1.0,
+        },
+    );
+    canvas.extend(Point {
+        x: 0.8,
+        y: 0.8,
+        pressure: 1.0,
+    });
+    canvas.end();
+    second.save(&canvas).unwrap();
+    let second_dir = second.dir().to_owned();
+    drop(second);
+    // A new window takes the free folder with the newest sketch: the one just closed.
+    let third = Autosave::claim(&base).unwrap();
+    assert_eq!(third.dir(), second_dir);
+    assert_eq!(third.load().0.strokes().len(), 1);
+    assert_ne!(third.dir(), first.dir());
+}
+
+#[test]
+fn damaged_settings_are_set_aside_named_and_replaced_by_defaults() {
+    use pix2paint::app::Settings;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("settings.json");
+    let mut settings = Settings::default();
+    settings.pen_width = 7.0;
+    settings.save(&path).unwrap();
+    assert_eq!(Settings::load(&path).0, settings);
+    // A crash mid-write by another program, or a disk error: half a file.
+    let bytes = std::fs::read(&path).unwrap();
+    std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+    let (loaded, damaged) = Settings::load(&path);
+    assert_eq!(loaded, Settings::default());
+    let damaged = damaged.expect("the damage is reported").to_string();
+    assert!(
+        damaged.contains("settings.json") && damaged.contains("kept as"),
+        "{damaged}"
+    );
+    let kept: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("settings.damaged-"))
+        .collect();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+}

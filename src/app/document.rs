@@ -1,7 +1,7 @@
 //! The sketch being drawn: the canvas with its undo history, the tool in hand, and how far the
 //! sketch is saved (by the user, and by the autosave).
 
-use super::settings::{Autosave, DamagedAutosave};
+use super::settings::{Autosave, DamagedFile};
 use crate::canvas::{Canvas, Point, Tool};
 use std::time::{Duration, Instant};
 
@@ -33,7 +33,7 @@ pub(super) enum AutosaveDue {
 
 impl Document {
     /// The autosaved sketch (or a blank one), and what was wrong with the autosave, if anything.
-    pub fn restore(autosave: Option<Autosave>) -> (Self, Option<DamagedAutosave>) {
+    pub fn restore(autosave: Option<Autosave>) -> (Self, Option<DamagedFile>) {
         let (canvas, problem) = match &autosave {
             Some(a) => a.load(),
             None => (Canvas::new(), None),

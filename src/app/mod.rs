@@ -59,6 +59,8 @@ pub struct PaintApp {
     canvas_view: canvas_view::CanvasView,
     /// The toolbar's variation seed field.
     seed: u64,
+    /// Where the settings are saved on exit.
+    settings_path: Option<PathBuf>,
 }
 
 impl PaintApp {
@@ -90,7 +92,18 @@ impl PaintApp {
             effects: Effects::default(),
             canvas_view: Default::default(),
             seed: 1,
+            settings_path: None,
         }
+    }
+
+    /// Save the settings into `path` on exit.
+    pub fn keep_settings_in(&mut self, path: PathBuf) {
+        self.settings_path = Some(path);
+    }
+
+    /// Show a problem found outside the app (e.g. at start).
+    pub fn report_problem(&mut self, text: String) {
+        self.windows.report(text);
     }
 
     /// The sketch.
@@ -382,7 +395,15 @@ impl eframe::App for PaintApp {
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
-        eframe::set_value(storage, settings::SETTINGS_KEY, &self.settings);
+        let _ = storage; // the settings have a file of their own (written atomically)
+        if let Some(path) = &self.settings_path
+            && let Err(e) = self.settings.save(path)
+        {
+            eprintln!(
+                "pix2paint: the settings could not be saved to {}: {e}",
+                path.display()
+            );
+        }
         if let Err(e) = self.flush_autosave() {
             // The window is closing: the log is the one place left to say it.
             eprintln!("pix2paint: the sketch could not be autosaved: {e}");

@@ -66,19 +66,79 @@ impl Settings {
     }
 }
 
-/// Key of [`Settings`] in eframe's storage.
-pub const SETTINGS_KEY: &str = "pix2paint-settings";
+impl Settings {
+    /// Where the settings are kept: `settings.json` in the app's data folder.
+    pub fn default_path() -> Option<PathBuf> {
+        eframe::storage_dir("pix2paint").map(|d| d.join("settings.json"))
+    }
+
+    /// The settings in `path` (defaults when there are none). A file that cannot be read is
+    /// moved aside (kept for the user) and named in the second value.
+    pub fn load(path: &Path) -> (Self, Option<DamagedFile>) {
+        match std::fs::read(path) {
+            Ok(bytes) => match serde_json::from_slice(&bytes) {
+                Ok(s) => (s, None),
+                Err(e) => (Self::default(), Some(DamagedFile::set_aside(path, &e))),
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (Self::default(), None),
+            Err(e) => (Self::default(), Some(DamagedFile::set_aside(path, &e))),
+        }
+    }
+
+    /// Write the settings to `path` atomically (two windows never leave a mix of both).
+    pub fn save(&self, path: &Path) -> std::io::Result<()> {
+        let json = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
+        crate::files::write_atomic(path, &json)
+    }
+}
 
 /// The autosaved sketch: strokes as JSON and the background line layer as PNG, in one folder.
 #[derive(Debug, Clone)]
 pub struct Autosave {
     dir: PathBuf,
+    /// The lock that keeps other windows out of `dir`, while this one lives.
+    _lock: Option<std::sync::Arc<std::fs::File>>,
 }
 
+/// Windows open at once that each keep their own autosave.
+const SLOTS: usize = 8;
+
 impl Autosave {
-    /// Autosave into `dir` (created on first save).
+    /// Autosave into `dir` (created on first save), without a lock.
     pub fn new(dir: impl Into<PathBuf>) -> Self {
-        Self { dir: dir.into() }
+        Self {
+            dir: dir.into(),
+            _lock: None,
+        }
+    }
+
+    /// The autosave of a new window: of `base`, `base-2` … `base-8`, the one no other running
+    /// pix2paint window holds (an advisory lock) with the newest sketch; `None` when all are
+    /// held. Two windows never write into one folder.
+    pub fn claim(base: &Path) -> Option<Self> {
+        let mut free: Vec<(Option<std::time::SystemTime>, Self)> = Vec::new();
+        for k in 1..=SLOTS {
+            let dir = if k == 1 {
+                base.to_owned()
+            } else {
+                let name = base.file_name().unwrap_or_default().to_string_lossy();
+                base.with_file_name(format!("{name}-{k}"))
+            };
+            if let Some(lock) = lock(&dir) {
+                let a = Self {
+                    dir,
+                    _lock: Some(std::sync::Arc::new(lock)),
+                };
+                let stamp = std::fs::metadata(a.strokes_path())
+                    .and_then(|m| m.modified())
+                    .ok();
+                free.push((stamp, a));
+            }
+        }
+        // The newest sketch among the free folders (an empty folder counts as oldest).
+        free.into_iter()
+            .max_by_key(|(stamp, _)| *stamp)
+            .map(|(_, a)| a)
     }
 
     /// The app's data folder for this user.
@@ -137,7 +197,7 @@ impl Autosave {
     /// Restore the last autosaved canvas; a missing or damaged autosave gives a blank one
     /// and, when damaged, a message that names the file and where it was kept (it is moved
     /// aside, so the next autosave cannot overwrite what might still be recovered).
-    pub fn load(&self) -> (Canvas, Option<DamagedAutosave>) {
+    pub fn load(&self) -> (Canvas, Option<DamagedFile>) {
         let mut canvas = Canvas::new();
         let mut problem = None;
         if let Ok(img) = crate::imaging::read_image(&self.background_path()) {
@@ -146,19 +206,7 @@ impl Autosave {
         let hints = crate::imaging::read_image(&self.hints_path())
             .ok()
             .map(|i| i.to_rgba8());
-        let damaged = |e: &dyn std::fmt::Display| {
-            let path = self.strokes_path();
-            let stamp = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs());
-            let kept = self.dir.join(format!("sketch.damaged-{stamp}.json"));
-            let kept = std::fs::rename(&path, &kept).is_ok().then_some(kept);
-            DamagedAutosave {
-                path,
-                reason: e.to_string(),
-                kept,
-            }
-        };
+        let damaged = |e: &dyn std::fmt::Display| DamagedFile::set_aside(&self.strokes_path(), e);
         match std::fs::read(self.strokes_path()) {
             Ok(bytes) => match serde_json::from_slice::<SavedStrokes>(&bytes) {
                 Ok(mut saved) => {
@@ -183,6 +231,20 @@ impl Autosave {
     }
 }
 
+/// An exclusive advisory lock on `dir/lock` (made with the folder), or `None` when another
+/// process holds it or the folder cannot be made.
+fn lock(dir: &Path) -> Option<std::fs::File> {
+    std::fs::create_dir_all(dir).ok()?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join("lock"))
+        .ok()?;
+    file.try_lock().ok()?;
+    Some(file)
+}
+
 fn remove_if_present(path: &Path) -> std::io::Result<()> {
     match std::fs::remove_file(path) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
@@ -190,11 +252,12 @@ fn remove_if_present(path: &Path) -> std::io::Result<()> {
     }
 }
 
-/// An autosaved sketch that could not be read: the app starts blank, and the file is kept aside
-/// (so the next autosave cannot overwrite what might still be recovered).
+/// A file of the app's own (the autosaved sketch, the settings) that could not be read after a
+/// crash: the app starts without it, and it is moved aside as `NAME.damaged-TIME.EXT` so the
+/// next save cannot overwrite what might still be recovered.
 #[derive(Debug)]
-pub struct DamagedAutosave {
-    /// The autosaved sketch.
+pub struct DamagedFile {
+    /// The file.
     pub path: PathBuf,
     /// What was wrong with it.
     pub reason: String,
@@ -202,18 +265,36 @@ pub struct DamagedAutosave {
     pub kept: Option<PathBuf>,
 }
 
-impl std::fmt::Display for DamagedAutosave {
+impl DamagedFile {
+    /// Move `path` aside, with `reason`.
+    fn set_aside(path: &Path, reason: &dyn std::fmt::Display) -> Self {
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let stem = path.file_stem().unwrap_or_default().to_string_lossy();
+        let ext = path.extension().unwrap_or_default().to_string_lossy();
+        let kept = path.with_file_name(format!("{stem}.damaged-{stamp}.{ext}"));
+        let kept = std::fs::rename(path, &kept).is_ok().then_some(kept);
+        Self {
+            path: path.to_owned(),
+            reason: reason.to_string(),
+            kept,
+        }
+    }
+}
+
+impl std::fmt::Display for DamagedFile {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "the autosaved sketch {} could not be read ({})",
+            "{} could not be read ({})",
             self.path.display(),
             self.reason
         )?;
         if let Some(kept) = &self.kept {
             write!(
                 f,
-                "; it was kept as {} and a new sketch starts",
+                "; it was kept as {} and pix2paint starts without it",
                 kept.display()
             )?;
         }
@@ -221,4 +302,4 @@ impl std::fmt::Display for DamagedAutosave {
     }
 }
 
-impl std::error::Error for DamagedAutosave {}
+impl std::error::Error for DamagedFile {}

@@ -2,7 +2,7 @@
 
 use anyhow::{Result, anyhow};
 use eframe::egui_wgpu::{WgpuSetup, WgpuSetupExisting};
-use pix2paint::app::{Autosave, PaintApp, Settings, settings::SETTINGS_KEY};
+use pix2paint::app::{Autosave, PaintApp, Settings};
 use pix2paint::weights;
 use std::path::PathBuf;
 
@@ -47,10 +47,15 @@ pub fn run(weights_arg: Option<PathBuf>, cpu: bool, gpu: bool) -> Result<()> {
         "pix2paint",
         options,
         Box::new(move |cc| {
-            let settings: Settings = cc
-                .storage
-                .and_then(|s| eframe::get_value(s, SETTINGS_KEY))
-                .unwrap_or_default();
+            let settings_path = Settings::default_path();
+            let (settings, damaged) = match &settings_path {
+                Some(p) => Settings::load(p),
+                None => (Settings::default(), None),
+            };
+            // Each window its own autosave folder: a second window never writes over the
+            // first's sketch.
+            let autosave_dir = Autosave::default_dir();
+            let autosave = autosave_dir.as_deref().and_then(Autosave::claim);
             let model_path = weights_arg
                 .or_else(|| settings.model_path.clone().filter(|p| p.is_file()))
                 .or_else(weights::default_model_path);
@@ -59,8 +64,21 @@ pub fn run(weights_arg: Option<PathBuf>, cpu: bool, gpu: bool) -> Result<()> {
                 compute,
                 model_path,
                 settings,
-                Autosave::default_dir().map(Autosave::new),
+                autosave.clone(),
             );
+            if let Some(p) = settings_path {
+                app.keep_settings_in(p);
+            }
+            if let Some(d) = damaged {
+                app.report_problem(d.to_string());
+            }
+            if autosave.is_none() && autosave_dir.is_some() {
+                app.report_problem(
+                    "Eight pix2paint windows are open: this one's sketch is not autosaved. Save \
+                     it with File > Save sketch…, or close another window first."
+                        .into(),
+                );
+            }
             // SIGTERM / Ctrl+C: the next frame autosaves and closes (`Command::Quit`).
             let ctx = cc.egui_ctx.clone();
             pix2paint::signals::on_stop(move |_| ctx.request_repaint());
