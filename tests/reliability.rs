@@ -471,8 +471,10 @@ fn damaged_settings_are_set_aside_named_and_replaced_by_defaults() {
     use pix2paint::app::Settings;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("settings.json");
-    let mut settings = Settings::default();
-    settings.pen_width = 7.0;
+    let settings = Settings {
+        pen_width: 7.0,
+        ..Settings::default()
+    };
     settings.save(&path).unwrap();
     assert_eq!(Settings::load(&path).0, settings);
     // A crash mid-write by another program, or a disk error: half a file.
