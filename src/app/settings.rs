@@ -100,6 +100,9 @@ pub struct Autosave {
     _lock: Option<std::sync::Arc<std::fs::File>>,
 }
 
+/// The autosaved strokes' file name.
+const STROKES: &str = "sketch.json";
+
 /// Windows open at once that each keep their own autosave.
 const SLOTS: usize = 8;
 
@@ -116,29 +119,28 @@ impl Autosave {
     /// pix2paint window holds (an advisory lock) with the newest sketch; `None` when all are
     /// held. Two windows never write into one folder.
     pub fn claim(base: &Path) -> Option<Self> {
-        let mut free: Vec<(Option<std::time::SystemTime>, Self)> = Vec::new();
-        for k in 1..=SLOTS {
-            let dir = if k == 1 {
-                base.to_owned()
-            } else {
-                let name = base.file_name().unwrap_or_default().to_string_lossy();
-                base.with_file_name(format!("{name}-{k}"))
-            };
-            if let Some(lock) = lock(&dir) {
-                let a = Self {
-                    dir,
-                    _lock: Some(std::sync::Arc::new(lock)),
-                };
-                let stamp = std::fs::metadata(a.strokes_path())
-                    .and_then(|m| m.modified())
-                    .ok();
-                free.push((stamp, a));
-            }
-        }
-        // The newest sketch among the free folders (an empty folder counts as oldest).
-        free.into_iter()
-            .max_by_key(|(stamp, _)| *stamp)
-            .map(|(_, a)| a)
+        let name = base.file_name().unwrap_or_default().to_string_lossy();
+        let slots: Vec<PathBuf> = (1..=SLOTS)
+            .map(|k| match k {
+                1 => base.to_owned(),
+                k => base.with_file_name(format!("{name}-{k}")),
+            })
+            .collect();
+        // Folders with a sketch, newest first, then the others in order; the first free wins.
+        let stamp = |dir: &Path| {
+            std::fs::metadata(dir.join(STROKES))
+                .and_then(|m| m.modified())
+                .ok()
+        };
+        let mut order: Vec<usize> = (0..SLOTS).collect();
+        order.sort_by_key(|&k| (std::cmp::Reverse(stamp(&slots[k])), k));
+        order.into_iter().find_map(|k| {
+            let lock = lock(&slots[k])?;
+            Some(Self {
+                dir: slots[k].clone(),
+                _lock: Some(std::sync::Arc::new(lock)),
+            })
+        })
     }
 
     /// The app's data folder for this user.
@@ -154,7 +156,7 @@ impl Autosave {
     }
 
     fn strokes_path(&self) -> PathBuf {
-        self.dir.join("sketch.json")
+        self.dir.join(STROKES)
     }
 
     fn background_path(&self) -> PathBuf {
