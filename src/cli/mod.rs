@@ -10,6 +10,7 @@ pub mod export;
 pub mod info;
 pub mod peak;
 pub mod prepare;
+pub mod run_files;
 pub mod segment;
 pub mod tally;
 pub mod train;

@@ -10,7 +10,6 @@ use pix2paint::train::{
     self, Control, Job, NetworkConfig, OptimizerConfig, Start, TrainConfig, TrainEvent,
 };
 use pix2paint::weights::Direction;
-use pix2paint::weights::{self, Precision};
 use std::path::{Path, PathBuf};
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -364,14 +363,14 @@ pub fn run(args: TrainArgs) -> Result<()> {
             TrainEvent::Checkpoint { step, path, .. } => {
                 say(&bar, format!("step {step}: checkpoint {}", path.display()));
                 if let Some(dir) = &args.snapshots
-                    && let Err(e) = snapshot(&path, dir, step)
+                    && let Err(e) = super::run_files::snapshot(&path, dir, step)
                 {
                     say(&bar, format!("could not keep a snapshot: {e:#}"));
                 }
             }
             TrainEvent::Samples { step, images } => {
                 if let Some(dir) = &samples_dir
-                    && let Err(e) = save_samples(dir, step, &images)
+                    && let Err(e) = super::run_files::save_samples(dir, step, &images)
                 {
                     say(&bar, format!("could not write samples: {e:#}"));
                 }
@@ -419,37 +418,8 @@ pub fn run(args: TrainArgs) -> Result<()> {
     Ok(())
 }
 
-/// Copy the model of a checkpoint (without optimizer and trainer state) into `dir`.
-fn snapshot(checkpoint: &Path, dir: &Path, step: u64) -> Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let dest = dir.join(format!("step-{step:06}.safetensors"));
-    // A checkpoint's info counts the steps before its run; the run's own are `step`.
-    weights::copy_model(checkpoint, &dest, Precision::Half, |info| {
-        info.steps += step
-    })?;
-    Ok(())
-}
-
 /// Print a line above the progress bar, or plainly when stderr is not a terminal (a log file
 /// then still gets every line).
 fn say(bar: &ProgressBar, line: String) {
     bar.suspend(|| eprintln!("{line}"));
-}
-
-fn save_samples(
-    dir: &std::path::Path,
-    step: u64,
-    images: &[(image::RgbImage, image::RgbImage, image::RgbImage)],
-) -> Result<()> {
-    use pix2paint::tiles;
-    if images.is_empty() {
-        return Ok(());
-    }
-    let rows: Vec<_> = images
-        .iter()
-        .map(|(s, g, t)| tiles::row(&[s, g, t]))
-        .collect();
-    let sheet = tiles::column(&rows);
-    pix2paint::files::save_image(&sheet, &dir.join(format!("step-{step:07}.png")))?;
-    Ok(())
 }
