@@ -21,6 +21,7 @@ pub mod imaging;
 pub mod inference;
 pub mod kernels;
 pub mod lines;
+pub mod memory;
 pub mod model;
 pub mod rng;
 pub mod segment;

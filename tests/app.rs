@@ -239,6 +239,50 @@ fn a_long_stroke_gives_several_live_updates() {
     step_until(&mut h, "a result", |a| a.result().is_some());
 }
 
+#[cfg(target_os = "linux")]
+#[test]
+fn saving_onto_a_full_disk_says_so_and_keeps_the_previous_file() {
+    use pix2paint::app::{Command, FileCommand};
+    let dir = tempfile::tempdir().unwrap();
+    let mnt = dir.path().join("small");
+    let Some(_disk) = SmallDisk::mount(&mnt, 16) else {
+        eprintln!("skipped: mounting a 16 KB tmpfs needs root");
+        return;
+    };
+    let mut h = harness(app_with_tiny_model(dir.path()));
+    step_until(&mut h, "the model", |a| a.model().is_some());
+    let ctx = h.ctx.clone();
+    stroke(&mut h, (0.3, 0.3), (0.7, 0.6));
+    step_until(&mut h, "a result", |a| a.result().is_some());
+    let result = mnt.join("painted.png");
+    let sketch = mnt.join("sketch.png");
+    for p in [&result, &sketch] {
+        std::fs::write(p, b"the previous version").unwrap();
+    }
+    // Another file takes what room is left (its write fails part way).
+    let _ = std::fs::write(mnt.join("filler"), vec![0u8; 16 * 1024]);
+    for (command, path) in [
+        (FileCommand::SaveResult(result.clone()), &result),
+        (FileCommand::SaveSketch(sketch.clone()), &sketch),
+    ] {
+        h.state_mut().apply(&ctx, Command::File(command));
+        h.step();
+        let problem = h.state().problem().unwrap_or_default().to_owned();
+        assert!(problem.contains("disk is full"), "{problem}");
+        assert!(
+            problem.contains(&path.file_name().unwrap().to_string_lossy().into_owned()),
+            "{problem}"
+        );
+        assert_eq!(std::fs::read(path).unwrap(), b"the previous version");
+    }
+    let left: Vec<_> = std::fs::read_dir(&mnt)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".tmp"))
+        .collect();
+    assert!(left.is_empty(), "temporary files left: {left:?}");
+}
+
 #[test]
 fn tool_and_width_shortcuts_and_clear() {
     let dir = tempfile::tempdir().unwrap();

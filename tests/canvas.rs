@@ -258,3 +258,26 @@ mod hints {
         assert_eq!(at(&c, 25, 25), Rgba([9, 9, 9, 255]));
     }
 }
+
+#[test]
+fn undo_history_is_bounded_and_the_oldest_strokes_stay() {
+    let mut c = Canvas::new();
+    let extra = 20;
+    for i in 0..pix2paint::canvas::UNDO_DEPTH + extra {
+        let y = (i % 100) as f32 / 100.0;
+        line(&mut c, Tool::Pen, (0.1, y), (0.9, y));
+    }
+    let mut undone = 0;
+    while c.can_undo() {
+        c.undo();
+        undone += 1;
+    }
+    assert_eq!(undone, pix2paint::canvas::UNDO_DEPTH);
+    assert_eq!(
+        c.strokes().len(),
+        extra,
+        "the oldest strokes stay on the sketch"
+    );
+    c.redo();
+    assert_eq!(c.strokes().len(), extra + 1);
+}

@@ -370,3 +370,122 @@ fn a_legacy_pytorch_checkpoint_paints_what_pytorch_painted() {
         );
     }
 }
+
+#[test]
+fn a_training_pair_for_pytorch_pix2pix_holds_g_and_d_under_their_names() {
+    use pix2paint::model::DiscriminatorConfig;
+    use pix2paint::weights::{ModelInfo, Precision, SaveRequest};
+    let dir = tempfile::tempdir().unwrap();
+    let device = Device::flex();
+    // A run with colour hints and a weight average: the pair takes the raw generator.
+    let config = GeneratorConfig::pytorch_unet()
+        .with_ngf(4)
+        .with_hint_channels(pix2paint::hints::CHANNELS);
+    let average = random_generator(&config, 5);
+    let raw = random_generator(&config, 6);
+    let d_config = DiscriminatorConfig::new().with_ndf(4);
+    device.seed(7);
+    let d = d_config.init(&device);
+    let model = dir.path().join("run.safetensors");
+    weights::save(
+        &model,
+        &SaveRequest {
+            generator: &average,
+            generator_config: &config,
+            training_generator: Some(&raw),
+            discriminator: Some((&d, &d_config)),
+            info: &ModelInfo::named("run"),
+            extras: &Default::default(),
+            precision: Precision::Full,
+        },
+    )
+    .unwrap();
+    let out = dir.path().join("checkpoints").join("cats");
+    let o = common::pix2paint(&[&"export", &model, &"--to", &"pth", &"--pair", &"-o", &out]);
+    let log = common::stderr(&o);
+    assert!(o.status.success(), "{log}");
+    for flag in [
+        "--continue_train",
+        "--name cats",
+        "--ngf 4 --netD basic --n_layers_D 3 --ndf 4 --norm batch --input_nc 3 --output_nc 3",
+        "not its moving average",
+        "colour hints",
+    ] {
+        assert!(log.contains(flag), "{flag:?} in {log}");
+    }
+
+    // G: the raw generator, reading the sketch alone, paints a hint-free sketch as before.
+    let back = weights::load(&out.join("latest_net_G.pth"), &device).unwrap();
+    assert_eq!(back.generator_config.hint_channels, 0);
+    for stats in [NormStats::Batch, NormStats::Running] {
+        let r = rel(&output(&back.generator, stats), &output(&raw, stats));
+        assert!(r < 1e-6, "{stats:?}: ‖Δ‖/‖ref‖ = {r}");
+    }
+
+    // D: junyanz's NLayerDiscriminator keys (n_layers 3), every tensor as ours.
+    let d_path = out.join("latest_net_D.pth");
+    let mut expected = vec!["model.0.weight".to_string(), "model.0.bias".into()];
+    for (conv, norm) in [(2, 3), (5, 6), (8, 9)] {
+        expected.push(format!("model.{conv}.weight"));
+        for t in [
+            "weight",
+            "bias",
+            "running_mean",
+            "running_var",
+            "num_batches_tracked",
+        ] {
+            expected.push(format!("model.{norm}.{t}"));
+        }
+    }
+    expected.extend(["model.11.weight".into(), "model.11.bias".into()]);
+    expected.sort();
+    assert_eq!(pytorch_reader_keys(&d_path), expected);
+    let tensors: std::collections::HashMap<String, Vec<f32>> =
+        pytorch_reader::PytorchReader::new(&d_path)
+            .unwrap()
+            .into_tensors()
+            .into_iter()
+            .filter(|(k, _)| !k.ends_with("num_batches_tracked"))
+            .map(|(k, t)| {
+                let bytes = t.read().unwrap();
+                (
+                    k,
+                    bytes
+                        .chunks_exact(4)
+                        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                        .collect(),
+                )
+            })
+            .collect();
+    let ours = |t: Tensor<4>| {
+        t.into_data()
+            .convert::<f32>()
+            .try_into_vec::<f32>()
+            .unwrap()
+    };
+    assert_eq!(
+        tensors["model.0.weight"],
+        ours(d.blocks[0].conv.weight.val())
+    );
+    assert_eq!(
+        tensors["model.8.weight"],
+        ours(d.blocks[3].conv.weight.val())
+    );
+    assert_eq!(tensors["model.11.weight"], ours(d.out.weight.val()));
+    let gamma = d.blocks[2].norm.as_ref().unwrap().gamma.val();
+    assert_eq!(
+        tensors["model.6.weight"],
+        gamma
+            .into_data()
+            .convert::<f32>()
+            .try_into_vec::<f32>()
+            .unwrap()
+    );
+
+    // A model without a discriminator cannot make a pair, and says why.
+    let bare = dir.path().join("bare.pth");
+    std::fs::write(&bare, pth::to_bytes(&raw, &config).unwrap()).unwrap();
+    let o = common::pix2paint(&[&"export", &bare, &"--to", &"pth", &"--pair"]);
+    assert!(!o.status.success());
+    assert!(common::stderr(&o).contains("holds no discriminator"));
+}

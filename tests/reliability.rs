@@ -2,6 +2,8 @@
 
 mod common;
 
+#[cfg(target_os = "linux")]
+use common::SmallDisk;
 use common::photo_for;
 
 /// `pix2paint train` on two small photos with the given extra flags; stderr piped.
@@ -104,6 +106,245 @@ fn sigterm_during_training_writes_the_checkpoint_and_the_same_command_continues(
     assert_eq!(done, stopped + 2);
 }
 
+#[cfg(unix)]
+#[test]
+fn sigterm_during_prepare_leaves_whole_pairs_and_skip_existing_finishes_the_rest() {
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    let photos = dir.path().join("photos");
+    std::fs::create_dir(&photos).unwrap();
+    let count = 40;
+    for i in 0..count {
+        photo_for(256, 256, (i * 6) as u8)
+            .save(photos.join(format!("{i:02}.png")))
+            .unwrap();
+    }
+    let pairs = dir.path().join("pairs");
+    let prepare = |extra: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_pix2paint"))
+            .arg("prepare")
+            .arg(&photos)
+            .arg("-o")
+            .arg(&pairs)
+            .args(["--size", "1024"])
+            .args(extra)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("the binary runs")
+    };
+    let written = || -> Vec<std::path::PathBuf> {
+        let mut v: Vec<_> = std::fs::read_dir(&pairs)
+            .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default();
+        v.sort();
+        v
+    };
+
+    // Stopped once two pairs are there.
+    let mut child = prepare(&[]);
+    let start = Instant::now();
+    while written().len() < 2 {
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "no pairs appear"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    // SAFETY: sending a signal to our own child process.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+    let rx = lines(&mut child);
+    let status = child.wait().unwrap();
+    let log: Vec<String> = rx.iter().collect();
+    let log = log.join("\n");
+    assert_eq!(status.code(), Some(128 + libc::SIGTERM), "{log}");
+    assert!(
+        log.contains("stopped by SIGTERM") && log.contains("--skip-existing"),
+        "{log}"
+    );
+    let first = written();
+    assert!(first.len() < count, "it stopped early: {log}");
+    for p in &first {
+        let name = p.file_name().unwrap().to_string_lossy();
+        assert!(!name.contains(".tmp"), "a temporary file is left: {name}");
+        let pair = image::open(p).unwrap_or_else(|e| panic!("{name} is whole: {e}"));
+        assert_eq!((pair.width(), pair.height()), (2048, 1024));
+    }
+    let stamps: Vec<_> = first
+        .iter()
+        .map(|p| std::fs::metadata(p).unwrap().modified().unwrap())
+        .collect();
+
+    // The same command with --skip-existing keeps those and makes the rest.
+    let mut child = prepare(&["--skip-existing"]);
+    let rx = lines(&mut child);
+    let status = child.wait().unwrap();
+    let log: Vec<String> = rx.iter().collect();
+    let log = log.join("\n");
+    assert!(status.success(), "{log}");
+    assert!(
+        log.contains(&format!("{} already there kept", first.len())),
+        "{log}"
+    );
+    assert_eq!(written().len(), count);
+    for (p, stamp) in first.iter().zip(stamps) {
+        assert_eq!(std::fs::metadata(p).unwrap().modified().unwrap(), stamp);
+    }
+}
+
+/// A program from the system, if it is installed.
+#[cfg(unix)]
+fn installed(program: &str) -> bool {
+    std::process::Command::new("sh")
+        .args(["-c", &format!("command -v {program}")])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Kill a child process when dropped (a failed assertion leaves nothing running).
+#[cfg(unix)]
+struct Reaped(std::process::Child);
+
+#[cfg(unix)]
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_to_the_app_writes_the_autosave_and_closes_it() {
+    use std::io::Read;
+    use std::time::{Duration, Instant};
+    if !installed("Xvfb") || !installed("xdotool") {
+        eprintln!("skipped: needs Xvfb and xdotool (.ci/run installs them)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // A display of its own: Xvfb picks a free number and writes it to the pipe.
+    let mut xvfb = std::process::Command::new("Xvfb")
+        .args([
+            "-displayfd",
+            "1",
+            "-screen",
+            "0",
+            "1280x800x24",
+            "-nolisten",
+            "tcp",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut number = String::new();
+    let mut out = xvfb.stdout.take().unwrap();
+    let mut byte = [0u8; 1];
+    while out.read(&mut byte).unwrap_or(0) == 1 && byte[0] != b'\n' {
+        number.push(byte[0] as char);
+    }
+    let _xvfb = Reaped(xvfb);
+    let display = format!(":{}", number.trim());
+    let weights = dir.path().join("tiny.safetensors");
+    common::save_tiny(
+        &weights,
+        &common::tiny_generator(1, &burn::tensor::Device::flex()),
+        None,
+        pix2paint::weights::Precision::Full,
+    );
+    let data = dir.path().join("data");
+    let mut app = std::process::Command::new(env!("CARGO_BIN_EXE_pix2paint"))
+        .arg("--cpu")
+        .env("DISPLAY", &display)
+        .env("XDG_DATA_HOME", &data)
+        .env("XDG_CONFIG_HOME", dir.path().join("config"))
+        .env("XDG_RUNTIME_DIR", dir.path())
+        .env("PIX2PAINT_WEIGHTS", &weights)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let log = lines(&mut app);
+    let app = Reaped(app);
+    let xdotool = |args: &[&str]| {
+        std::process::Command::new("xdotool")
+            .args(args)
+            .env("DISPLAY", &display)
+            .output()
+            .unwrap()
+    };
+    let start = Instant::now();
+    let window = loop {
+        let o = xdotool(&["search", "--name", "^pix2paint"]);
+        let found = String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .next()
+            .map(str::to_owned);
+        if let Some(w) = found {
+            break w;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "no window:\n{}",
+            log.try_iter().collect::<Vec<_>>().join("\n")
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    std::thread::sleep(Duration::from_secs(2)); // the first frames and the model
+    let geometry =
+        String::from_utf8_lossy(&xdotool(&["getwindowgeometry", "--shell", &window]).stdout)
+            .into_owned();
+    let value = |key: &str| -> i32 {
+        geometry
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{key}=")))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{key} in {geometry}"))
+    };
+    // A stroke across the canvas, the left square of the central area.
+    let (x, y) = (
+        value("X") + value("WIDTH") / 4,
+        value("Y") + value("HEIGHT") / 2,
+    );
+    xdotool(&[
+        "mousemove",
+        &(x - 80).to_string(),
+        &y.to_string(),
+        "mousedown",
+        "1",
+    ]);
+    for i in 1..=20 {
+        std::thread::sleep(Duration::from_millis(30));
+        xdotool(&[
+            "mousemove",
+            &(x - 80 + 8 * i).to_string(),
+            &(y + i).to_string(),
+        ]);
+    }
+    xdotool(&["mouseup", "1"]);
+    // Before the autosave is due (2 s after an edit).
+    std::thread::sleep(Duration::from_millis(300));
+    // SAFETY: sending a signal to our own child process.
+    assert_eq!(unsafe { libc::kill(app.0.id() as i32, libc::SIGTERM) }, 0);
+    let mut app = app;
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = app.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the app did not close"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let log: Vec<String> = log.try_iter().collect();
+    assert!(status.success(), "{status:?}\n{}", log.join("\n"));
+    let saved = std::fs::read(data.join("pix2paint").join("autosave").join("sketch.json"))
+        .unwrap_or_else(|e| panic!("the autosave: {e}\n{}", log.join("\n")));
+    let saved: pix2paint::canvas::SavedStrokes = serde_json::from_slice(&saved).unwrap();
+    assert_eq!(saved.strokes.len(), 1, "the stroke is in the autosave");
+}
+
 /// Two 256² photo-like images in `dir/photos`.
 fn two_photos(dir: &std::path::Path) -> std::path::PathBuf {
     let photos = dir.join("photos");
@@ -114,36 +355,6 @@ fn two_photos(dir: &std::path::Path) -> std::path::PathBuf {
             .expect("a PNG in the temporary folder");
     }
     photos
-}
-
-/// A tmpfs of `kib` KiB mounted on `dir` for the life of the guard (needs root; `None`
-/// otherwise).
-#[cfg(target_os = "linux")]
-struct SmallDisk(std::path::PathBuf);
-
-#[cfg(target_os = "linux")]
-impl SmallDisk {
-    fn mount(dir: &std::path::Path, kib: u32) -> Option<Self> {
-        Self::mount_with(dir, &format!("size={kib}k"))
-    }
-
-    /// A tmpfs mounted with `options` (e.g. `ro`).
-    fn mount_with(dir: &std::path::Path, options: &str) -> Option<Self> {
-        std::fs::create_dir_all(dir).expect("a folder in the temporary folder");
-        let ok = std::process::Command::new("mount")
-            .args(["-t", "tmpfs", "-o", options, "tmpfs"])
-            .arg(dir)
-            .status()
-            .is_ok_and(|s| s.success());
-        ok.then(|| Self(dir.to_owned()))
-    }
-}
-
-#[cfg(target_os = "linux")]
-impl Drop for SmallDisk {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("umount").arg(&self.0).status();
-    }
 }
 
 #[cfg(target_os = "linux")]
@@ -245,6 +456,128 @@ fn a_disk_that_fills_up_during_training_costs_checkpoints_not_the_run_or_the_las
     assert!(pix2paint::weights::load(&checkpoint, &device).is_ok());
     let files: Vec<_> = std::fs::read_dir(&mnt).unwrap().collect();
     assert_eq!(files.len(), 1, "no temporary file is left: {files:?}");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_keeps_the_previous_autosave_and_settings() {
+    use pix2paint::app::settings::{Autosave, Settings};
+    use pix2paint::canvas::{Canvas, Point, Tool};
+    let dir = tempfile::tempdir().unwrap();
+    let mnt = dir.path().join("small");
+    let Some(_disk) = SmallDisk::mount(&mnt, 16) else {
+        eprintln!("skipped: mounting a 16 KB tmpfs needs root");
+        return;
+    };
+    let at = |x: f32, y: f32| Point {
+        x,
+        y,
+        pressure: 1.0,
+    };
+    let mut canvas = Canvas::new();
+    canvas.begin(Tool::Pen, 0.02, at(0.1, 0.5));
+    canvas.extend(at(0.9, 0.5));
+    canvas.end();
+    let autosave = Autosave::new(mnt.join("autosave"));
+    autosave.save(&canvas).unwrap();
+    let settings_path = mnt.join("settings.json");
+    let settings = Settings {
+        pen_width: 7.0,
+        ..Settings::default()
+    };
+    settings.save(&settings_path).unwrap();
+
+    // A second stroke and an opened image of noise (a PNG far over the 16 KB) do not fit.
+    canvas.begin(Tool::Pen, 0.02, at(0.5, 0.1));
+    canvas.extend(at(0.5, 0.9));
+    canvas.end();
+    let mut state = 7u32;
+    canvas.set_background(image::GrayImage::from_fn(256, 256, |_, _| {
+        state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+        image::Luma([(state >> 24) as u8])
+    }));
+    let e = autosave.save(&canvas).unwrap_err();
+    assert!(e.to_string().contains("disk is full"), "{e}");
+    let (kept, problem) = autosave.load();
+    assert!(problem.is_none());
+    assert_eq!(kept.strokes().len(), 1, "the previous autosave is whole");
+    assert!(kept.background().is_none());
+
+    // The settings: a file takes what room is left (its write fails part way), then a save
+    // cannot fit.
+    let _ = std::fs::write(mnt.join("filler"), vec![0u8; 16 * 1024]);
+    let changed = Settings {
+        pen_width: 9.0,
+        ..Settings::default()
+    };
+    let e = changed.save(&settings_path).unwrap_err();
+    assert!(e.to_string().contains("disk is full"), "{e}");
+    let (loaded, damaged) = Settings::load(&settings_path);
+    assert_eq!(loaded, settings, "the previous settings are whole");
+    assert!(damaged.is_none());
+    let left: Vec<_> = std::fs::read_dir(&mnt)
+        .unwrap()
+        .chain(std::fs::read_dir(mnt.join("autosave")).unwrap())
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".tmp"))
+        .collect();
+    assert!(left.is_empty(), "temporary files left: {left:?}");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn snapshots_and_samples_that_do_not_fit_are_reported_and_the_run_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let photos = two_photos(dir.path());
+    let out = dir.path().join("m.safetensors");
+    let mnt = dir.path().join("small");
+    let Some(_disk) = SmallDisk::mount(&mnt, 16) else {
+        eprintln!("skipped: mounting a 16 KB tmpfs needs root");
+        return;
+    };
+    let o = common::pix2paint(&[
+        &"train",
+        &photos,
+        &"--out",
+        &out,
+        &"--steps",
+        &"2",
+        &"--checkpoint-every",
+        &"1",
+        &"--snapshots",
+        &mnt.join("snapshots"),
+        &"--samples",
+        &mnt.join("samples"),
+        &"--ngf",
+        &"4",
+        &"--ndf",
+        &"4",
+        &"--cpu",
+    ]);
+    let log = common::stderr(&o);
+    assert!(o.status.success(), "{log}");
+    assert!(
+        log.contains("step 2: the snapshot could not be kept") && log.contains("disk is full"),
+        "{log}"
+    );
+    assert!(
+        log.contains("the samples could not be written") && log.contains("training goes on"),
+        "{log}"
+    );
+    let device = burn::tensor::Device::flex();
+    assert_eq!(
+        pix2paint::weights::load(&out, &device)
+            .unwrap()
+            .trained_steps(),
+        2
+    );
+    let left: Vec<_> = ["snapshots", "samples"]
+        .iter()
+        .flat_map(|d| std::fs::read_dir(mnt.join(d)).into_iter().flatten())
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".tmp"))
+        .collect();
+    assert!(left.is_empty(), "temporary files left: {left:?}");
 }
 
 #[cfg(target_os = "linux")]
@@ -357,10 +690,18 @@ fn names_people_have_are_read_and_written() {
         "with space.png",
         "Émile.PNG",
         long.as_str(),
+        // Names that differ only in case, or only in their extension, stay apart on a disk
+        // that ignores case.
+        "Tom.png",
+        "tom.png",
+        "tom.jpg",
     ];
     for (i, name) in names.iter().enumerate() {
         photo_for(256, 256, 40 * i as u8)
-            .save_with_format(photos.join(name), image::ImageFormat::Png)
+            .save_with_format(
+                photos.join(name),
+                image::ImageFormat::from_path(name).unwrap_or(image::ImageFormat::Png),
+            )
             .unwrap();
     }
     #[cfg(unix)]
@@ -378,10 +719,11 @@ fn names_people_have_are_read_and_written() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     written.sort();
-    let mut expected: Vec<String> = names
+    let mut expected: Vec<String> = names[..4]
         .iter()
         .map(|n| format!("{}.png", n.rsplit_once('.').unwrap().0))
         .collect();
+    expected.extend(["Tom.png.png", "tom.jpg.png", "tom.png-2.png"].map(String::from));
     expected.sort();
     assert_eq!(written, expected, "{log}");
 }

@@ -136,6 +136,11 @@ impl PaintApp {
         self.live.requests.sent()
     }
 
+    /// Paintings shown so far.
+    pub fn paintings_shown(&self) -> u64 {
+        self.live.requests.latency.shown
+    }
+
     /// The problem on screen, or why there is no model, if either.
     pub fn problem(&self) -> Option<&str> {
         self.windows.problem().or(if self.live.model().is_none() {

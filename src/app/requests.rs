@@ -1,24 +1,47 @@
 //! The live loop's bookkeeping: what was sent to the inference worker, what came back, and how
 //! long the user waited for it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::time::{Duration, Instant};
+
+/// How many recent latencies the overlay's median is taken over: an afternoon of painting
+/// keeps a fixed amount of memory.
+const RECENT: usize = 500;
 
 /// Latency figures of the live loop, for the overlay and the log.
 #[derive(Debug, Default, Clone)]
 pub struct LatencyStats {
-    /// Pointer event → result on screen, for each result shown.
-    pub samples: Vec<Duration>,
+    /// Pointer event → result on screen, for the last [`RECENT`] results shown.
+    recent: VecDeque<Duration>,
+    /// Results shown in all.
+    pub shown: u64,
     /// Model time of the last result.
     pub last_inference: Option<Duration>,
 }
 
 impl LatencyStats {
-    /// Median of the samples.
+    fn record(&mut self, latency: Duration) {
+        if self.recent.len() == RECENT {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(latency);
+    }
+
+    /// Median of the recent latencies.
     pub fn median(&self) -> Option<Duration> {
-        let mut v = self.samples.clone();
+        let mut v: Vec<Duration> = self.recent.iter().copied().collect();
         v.sort();
         v.get(v.len() / 2).copied()
+    }
+
+    /// How many latencies the median is over.
+    pub fn recent_len(&self) -> usize {
+        self.recent.len()
+    }
+
+    /// The latest latency.
+    pub fn last(&self) -> Option<Duration> {
+        self.recent.back().copied()
     }
 }
 
@@ -94,9 +117,10 @@ impl Requests {
     pub(super) fn shown(&mut self, id: u64, elapsed: Duration) -> Option<Duration> {
         self.last_result_id = id;
         self.latency.last_inference = Some(elapsed);
+        self.latency.shown += 1;
         let latency = self.in_flight.get(&id).map(Instant::elapsed);
         if let Some(l) = latency {
-            self.latency.samples.push(l);
+            self.latency.record(l);
         }
         self.in_flight.retain(|&k, _| k > id);
         latency

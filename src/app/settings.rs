@@ -167,10 +167,9 @@ impl Autosave {
         self.dir.join("hints.png")
     }
 
-    /// Write the canvas (atomically, file by file).
+    /// Write the canvas (atomically, file by file; the strokes last, so a write that fails
+    /// on a full disk leaves the previous strokes).
     pub fn save(&self, canvas: &Canvas) -> std::io::Result<()> {
-        let json = serde_json::to_vec(&canvas.saved_strokes()).map_err(std::io::Error::other)?;
-        crate::files::write_atomic(&self.strokes_path(), &json)?;
         match canvas.background() {
             Some(bg) => {
                 let mut png = std::io::Cursor::new(Vec::new());
@@ -193,7 +192,8 @@ impl Autosave {
         } else {
             remove_if_present(&self.hints_path())?;
         }
-        Ok(())
+        let json = serde_json::to_vec(&canvas.saved_strokes()).map_err(std::io::Error::other)?;
+        crate::files::write_atomic(&self.strokes_path(), &json)
     }
 
     /// Restore the last autosaved canvas; a missing or damaged autosave gives a blank one

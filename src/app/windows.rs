@@ -248,12 +248,12 @@ fn latency_overlay(ctx: &egui::Context, latency: &super::requests::LatencyStats)
         .show(ctx, |ui| {
             let ms = |d: Duration| format!("{:.0} ms", d.as_secs_f64() * 1e3);
             ui.label(format!(
-                "pointer to result, median of {}: {}",
-                latency.samples.len(),
+                "pointer to result, median of the last {}: {}",
+                latency.recent_len(),
                 latency.median().map_or("–".into(), ms)
             ));
-            if let Some(last) = latency.samples.last() {
-                ui.label(format!("last: {}", ms(*last)));
+            if let Some(last) = latency.last() {
+                ui.label(format!("last: {}", ms(last)));
             }
         });
 }

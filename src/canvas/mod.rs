@@ -72,6 +72,10 @@ enum Edit {
     ClearHints(Hints),
 }
 
+/// Edits that can be undone, newest first; an afternoon of drawing keeps a fixed history (the
+/// sketch itself keeps every stroke).
+pub const UNDO_DEPTH: usize = 500;
+
 /// The hint layer: an opened hint image under the hint strokes drawn since.
 #[derive(Debug, Clone, Default)]
 struct Hints {
@@ -201,8 +205,7 @@ impl Canvas {
     pub fn end(&mut self) {
         if let Some(s) = self.current.take() {
             self.layer_of(s.tool).push(s.clone());
-            self.undo.push(Edit::Stroke(s));
-            self.redo.clear();
+            self.record(Edit::Stroke(s));
         }
     }
 
@@ -215,12 +218,11 @@ impl Canvas {
         let strokes = std::mem::take(&mut self.strokes);
         let background = self.background.take();
         let hints = std::mem::take(&mut self.hints);
-        self.undo.push(Edit::Clear {
+        self.record(Edit::Clear {
             strokes,
             background,
             hints,
         });
-        self.redo.clear();
         self.revision += 1;
     }
 
@@ -230,9 +232,8 @@ impl Canvas {
         if self.hints.is_empty() {
             return;
         }
-        self.undo
-            .push(Edit::ClearHints(std::mem::take(&mut self.hints)));
-        self.redo.clear();
+        let old = std::mem::take(&mut self.hints);
+        self.record(Edit::ClearHints(old));
         self.revision += 1;
     }
 
@@ -248,8 +249,7 @@ impl Canvas {
                 strokes: Vec::new(),
             },
         );
-        self.undo.push(Edit::ClearHints(old));
-        self.redo.clear();
+        self.record(Edit::ClearHints(old));
         self.revision += 1;
     }
 
@@ -260,13 +260,26 @@ impl Canvas {
         let old = self.background.replace(Arc::new(lines));
         let old_strokes = std::mem::take(&mut self.strokes);
         let old_hints = std::mem::take(&mut self.hints);
-        self.undo.push(Edit::Background {
+        self.record(Edit::Background {
             old,
             old_strokes,
             old_hints,
         });
-        self.redo.clear();
         self.revision += 1;
+    }
+
+    /// A new edit: undoable, and what was undone before it can no longer be redone.
+    fn record(&mut self, edit: Edit) {
+        self.push_undo(edit);
+        self.redo.clear();
+    }
+
+    /// Keep `edit` for undo; past [`UNDO_DEPTH`] the oldest stays as it is, no longer undoable.
+    fn push_undo(&mut self, edit: Edit) {
+        if self.undo.len() == UNDO_DEPTH {
+            self.undo.remove(0);
+        }
+        self.undo.push(edit);
     }
 
     /// Whether [`Self::undo`] would do something.
@@ -293,7 +306,7 @@ impl Canvas {
         self.end();
         let Some(edit) = self.redo.pop() else { return };
         let inverse = self.replay(edit, false);
-        self.undo.push(inverse);
+        self.push_undo(inverse);
         self.revision += 1;
     }
 
@@ -363,7 +376,7 @@ impl Canvas {
                 continue;
             }
             self.layer_of(s.tool).push(s.clone());
-            self.undo.push(Edit::Stroke(s));
+            self.push_undo(Edit::Stroke(s));
         }
         self.revision += 1;
     }

@@ -1,5 +1,6 @@
 //! `pix2paint colorize SKETCH... -o OUT`: paint sketch files or folders of them.
 
+use super::tally::{Next, Tally};
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -31,6 +32,9 @@ pub struct ColorizeArgs {
     /// transparent where there is no hint; the model must take hints.
     #[arg(long)]
     hints: Option<PathBuf>,
+    /// Keep the paintings already in the output folder (finish a folder that was stopped).
+    #[arg(long)]
+    skip_existing: bool,
 }
 
 /// The sketch files named on the command line, folders expanded (sorted, not recursive).
@@ -60,34 +64,16 @@ pub fn collect_inputs(args: &[PathBuf]) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// Where each painting goes: `-o` itself for a single sketch, else `NAME.png` in the folder
-/// (`NAME.EXT.png` where two inputs share a name, so neither result replaces the other). A
-/// result that would land on one of the inputs (the same file under any spelling of its path)
-/// is refused before anything is painted.
+/// Where each painting goes: `-o` itself for a single sketch, else [`output_names`] in the
+/// folder. A result that would land on one of the inputs (the same file under any spelling of
+/// its path) is refused before anything is painted.
 fn output_paths(inputs: &[PathBuf], output: &Path, single: bool) -> Result<Vec<PathBuf>> {
     let outs: Vec<PathBuf> = if single {
         vec![output.to_owned()]
     } else {
-        let stem = |p: &PathBuf| {
-            p.file_stem()
-                .unwrap_or_default()
-                .to_string_lossy()
-                .into_owned()
-        };
-        inputs
-            .iter()
-            .map(|p| {
-                let shared = inputs.iter().filter(|q| stem(q) == stem(p)).count() > 1;
-                let name = if shared {
-                    format!(
-                        "{}.png",
-                        p.file_name().unwrap_or_default().to_string_lossy()
-                    )
-                } else {
-                    format!("{}.png", stem(p))
-                };
-                output.join(name)
-            })
+        output_names(inputs)
+            .into_iter()
+            .map(|n| output.join(n))
             .collect()
     };
     for (input, out) in inputs.iter().zip(&outs) {
@@ -101,6 +87,37 @@ fn output_paths(inputs: &[PathBuf], output: &Path, single: bool) -> Result<Vec<P
         }
     }
     Ok(outs)
+}
+
+/// The PNG each input of a folder command becomes: `NAME.png`, `NAME.EXT.png` where two inputs
+/// share a name (`cat.jpg`, `cat.png`), and `-2`, `-3`… where names still differ only in case
+/// (`Cat.png`, `cat.png`), so no output replaces another on a disk that ignores case (a USB
+/// stick, macOS, Windows).
+pub fn output_names(inputs: &[PathBuf]) -> Vec<String> {
+    let lower =
+        |s: Option<&std::ffi::OsStr>| s.unwrap_or_default().to_string_lossy().to_lowercase();
+    let mut taken = std::collections::HashSet::new();
+    inputs
+        .iter()
+        .map(|p| {
+            let shared = inputs.iter().any(|q| {
+                lower(q.file_stem()) == lower(p.file_stem())
+                    && lower(q.extension()) != lower(p.extension())
+            });
+            let base = if shared {
+                p.file_name().unwrap_or_default().to_string_lossy()
+            } else {
+                p.file_stem().unwrap_or_default().to_string_lossy()
+            };
+            let mut name = format!("{base}.png");
+            let mut n = 1;
+            while !taken.insert(name.to_lowercase()) {
+                n += 1;
+                name = format!("{base}-{n}.png");
+            }
+            name
+        })
+        .collect()
 }
 
 /// Paint every sketch; a file that cannot be read is reported and skipped, and the command
@@ -144,8 +161,13 @@ pub fn run(args: ColorizeArgs) -> Result<()> {
         ProgressBar::hidden()
     };
     let outputs = output_paths(&inputs, &args.output, single)?;
-    let mut tally = super::tally::Tally::new(&bar);
+    let mut tally = Tally::new(&bar, inputs.len(), args.skip_existing);
     for (input, out) in inputs.iter().zip(outputs) {
+        match tally.next(&out) {
+            Next::Stop => break,
+            Next::Kept => continue,
+            Next::Make => {}
+        }
         let painted = read_image(input)
             .map_err(anyhow::Error::from)
             .and_then(|img| {

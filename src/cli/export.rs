@@ -55,6 +55,11 @@ pub struct ExportArgs {
     /// its raw generator starting at the average.
     #[arg(long, conflicts_with = "training_generator")]
     average_only: bool,
+    /// With `--to pth`: a pix2pix training checkpoint pair for junyanz's `train.py
+    /// --continue_train` (`latest_net_G.pth`, the generator training continues from, and
+    /// `latest_net_D.pth`) in the folder `-o` (default: `MODEL-pix2pix/` beside the model).
+    #[arg(long, conflicts_with_all = ["training_generator", "average_only"])]
+    pair: bool,
 }
 
 /// Convert the model.
@@ -113,6 +118,16 @@ pub fn run(args: ExportArgs) -> Result<()> {
         eprintln!("pix2paint: averaged {} models", args.models.len());
     }
     let last = args.models.last().expect("clap requires one model");
+    if args.pair {
+        if !matches!(args.to, Target::Pth) {
+            bail!("--pair goes with --to pth (a PyTorch pix2pix training checkpoint pair)");
+        }
+        let dir = args.out.unwrap_or_else(|| {
+            let stem = last.file_stem().unwrap_or_default().to_string_lossy();
+            last.with_file_name(format!("{stem}-pix2pix"))
+        });
+        return super::export_pair::write(model, &dir, &args.models);
+    }
     let extension = match args.to {
         Target::Pth => "pth",
         Target::Safetensors => weights::EXTENSION,

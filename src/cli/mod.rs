@@ -7,6 +7,7 @@ pub mod colorize;
 pub mod eval;
 pub mod eval_drawn;
 pub mod export;
+pub mod export_pair;
 pub mod info;
 pub mod peak;
 pub mod prepare;

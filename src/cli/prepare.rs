@@ -1,5 +1,6 @@
 //! `pix2paint prepare PHOTOS -o PAIRS`: turn photos into (line drawing | photo) training pairs.
 
+use super::tally::{Next, Tally};
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use image::RgbImage;
@@ -30,6 +31,9 @@ pub struct PrepareArgs {
     /// Drop line fragments shorter than this many pixels.
     #[arg(long, default_value_t = 12)]
     min_fragment: usize,
+    /// Keep the pairs already in the output folder (finish a folder that was stopped).
+    #[arg(long)]
+    skip_existing: bool,
 }
 
 /// Make one pair image: lines | photo.
@@ -79,10 +83,15 @@ pub fn run(args: PrepareArgs) -> Result<()> {
         ProgressStyle::with_template("{bar:40} {pos}/{len} photos, {per_sec}, ETA {eta}")
             .expect("valid template"),
     );
-    let mut tally = super::tally::Tally::new(&bar);
-    for p in &photos {
-        let stem = p.file_stem().unwrap_or_default().to_string_lossy();
-        let out = args.output.join(format!("{stem}.png"));
+    let mut tally = Tally::new(&bar, photos.len(), args.skip_existing);
+    let names = super::colorize::output_names(&photos);
+    for (p, name) in photos.iter().zip(names) {
+        let out = args.output.join(name);
+        match tally.next(&out) {
+            Next::Stop => break,
+            Next::Kept => continue,
+            Next::Make => {}
+        }
         match pair(p, args.masks.as_deref(), args.size, &cfg) {
             Err(e) => tally.skipped(p, &e),
             Ok(img) => match save_image(&img, &out) {

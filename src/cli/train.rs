@@ -353,8 +353,11 @@ pub fn run(args: TrainArgs) -> Result<()> {
                     say(
                         &bar,
                         format!(
-                            "step {step}: D {d:.3}  G_GAN {g_gan:.3}  G_L1 {g_l1:.4}  (mean of {n} steps; {steps_per_sec:.2} steps/s, {:.0} % in data)",
-                            100.0 * data
+                            "step {step}: D {d:.3}  G_GAN {g_gan:.3}  G_L1 {g_l1:.4}  (mean of {n} steps; {steps_per_sec:.2} steps/s, {:.0} % in data{})",
+                            100.0 * data,
+                            pix2paint::memory::resident_bytes()
+                                .map(|b| format!(", {} MB resident", b >> 20))
+                                .unwrap_or_default()
                         ),
                     );
                     since_log = (0, [0.0; 4]);
@@ -365,14 +368,24 @@ pub fn run(args: TrainArgs) -> Result<()> {
                 if let Some(dir) = &args.snapshots
                     && let Err(e) = super::run_files::snapshot(&path, dir, step)
                 {
-                    say(&bar, format!("could not keep a snapshot: {e:#}"));
+                    say(
+                        &bar,
+                        format!(
+                            "step {step}: the snapshot could not be kept ({e:#}); training goes on"
+                        ),
+                    );
                 }
             }
             TrainEvent::Samples { step, images } => {
                 if let Some(dir) = &samples_dir
                     && let Err(e) = super::run_files::save_samples(dir, step, &images)
                 {
-                    say(&bar, format!("could not write samples: {e:#}"));
+                    say(
+                        &bar,
+                        format!(
+                            "step {step}: the samples could not be written ({e:#}); training goes on"
+                        ),
+                    );
                 }
             }
             TrainEvent::Skipped { name, error, left } => say(

@@ -137,3 +137,33 @@ pub fn photo_for(w: u32, h: u32, hue: u8) -> RgbImage {
         }
     })
 }
+
+/// A tmpfs of `kib` KiB mounted on `dir` for the life of the guard (needs root; `None`
+/// otherwise).
+#[cfg(target_os = "linux")]
+pub struct SmallDisk(std::path::PathBuf);
+
+#[cfg(target_os = "linux")]
+impl SmallDisk {
+    pub fn mount(dir: &std::path::Path, kib: u32) -> Option<Self> {
+        Self::mount_with(dir, &format!("size={kib}k"))
+    }
+
+    /// A tmpfs mounted with `options` (e.g. `ro`).
+    pub fn mount_with(dir: &std::path::Path, options: &str) -> Option<Self> {
+        std::fs::create_dir_all(dir).expect("a folder in the temporary folder");
+        let ok = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", options, "tmpfs"])
+            .arg(dir)
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then(|| Self(dir.to_owned()))
+    }
+}
+
+#[cfg(target_os = "linux")]
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}

@@ -8,6 +8,7 @@
 
 pub mod pict;
 pub mod pth;
+mod torch_save;
 
 use crate::model::GeneratorConfig;
 use crate::weights::ModelInfo;

@@ -13,7 +13,9 @@
 //! and the older pickle stream).
 
 use super::Imported;
-use crate::model::{BiasStyle, DEPTH, Generator, GeneratorConfig, NormStats};
+use crate::model::{
+    BiasStyle, DEPTH, Discriminator, DiscriminatorConfig, Generator, GeneratorConfig, NormStats,
+};
 use crate::weights::{Direction, Mismatch, ModelInfo, WeightsError};
 use pytorch_reader::{DType, PytorchReader};
 use std::collections::HashMap;
@@ -31,16 +33,6 @@ fn level_prefix(level: usize) -> String {
 /// `(their key, our module path)` for every tensor of a junyanz `unet_256` with batch norm.
 fn key_map() -> Vec<(String, String)> {
     let mut map = Vec::new();
-    let norm = |map: &mut Vec<(String, String)>, theirs: &str, ours: &str| {
-        for (t, o) in [
-            ("weight", "gamma"),
-            ("bias", "beta"),
-            ("running_mean", "running_mean"),
-            ("running_var", "running_var"),
-        ] {
-            map.push((format!("{theirs}.{t}"), format!("{ours}.{o}")));
-        }
-    };
     for level in 0..DEPTH {
         let p = level_prefix(level);
         let up = DEPTH - 1 - level;
@@ -51,14 +43,52 @@ fn key_map() -> Vec<(String, String)> {
         } else if level == DEPTH - 1 {
             map.push((format!("{p}1.weight"), format!("down.{level}.conv.weight")));
             map.push((format!("{p}3.weight"), format!("up.{up}.conv.weight")));
-            norm(&mut map, &format!("{p}4"), &format!("up.{up}.norm"));
+            norm_keys(&mut map, &format!("{p}4"), &format!("up.{up}.norm"));
         } else {
             map.push((format!("{p}1.weight"), format!("down.{level}.conv.weight")));
-            norm(&mut map, &format!("{p}2"), &format!("down.{level}.norm"));
+            norm_keys(&mut map, &format!("{p}2"), &format!("down.{level}.norm"));
             map.push((format!("{p}5.weight"), format!("up.{up}.conv.weight")));
-            norm(&mut map, &format!("{p}6"), &format!("up.{up}.norm"));
+            norm_keys(&mut map, &format!("{p}6"), &format!("up.{up}.norm"));
         }
     }
+    map
+}
+
+/// A batch norm's four tensors: PyTorch's names under `theirs`, Burn's under `ours`.
+fn norm_keys(map: &mut Vec<(String, String)>, theirs: &str, ours: &str) {
+    for (t, o) in [
+        ("weight", "gamma"),
+        ("bias", "beta"),
+        ("running_mean", "running_mean"),
+        ("running_var", "running_var"),
+    ] {
+        map.push((format!("{theirs}.{t}"), format!("{ours}.{o}")));
+    }
+}
+
+/// `(their key, our module path)` for a junyanz `NLayerDiscriminator` (`--netD basic`, batch
+/// norm) with `layers` strided layers: one `nn.Sequential` `model` of conv + LeakyReLU, then
+/// per block conv, norm, LeakyReLU, then the output conv, so block `i ≥ 1` sits at `3i - 1`
+/// and `3i`, the output at `3 (layers + 1) - 1`.
+fn discriminator_key_map(layers: usize) -> Vec<(String, String)> {
+    let mut map = vec![
+        ("model.0.weight".into(), "blocks.0.conv.weight".into()),
+        ("model.0.bias".into(), "blocks.0.conv.bias".into()),
+    ];
+    for i in 1..=layers {
+        map.push((
+            format!("model.{}.weight", 3 * i - 1),
+            format!("blocks.{i}.conv.weight"),
+        ));
+        norm_keys(
+            &mut map,
+            &format!("model.{}", 3 * i),
+            &format!("blocks.{i}.norm"),
+        );
+    }
+    let out = 3 * (layers + 1) - 1;
+    map.push((format!("model.{out}.weight"), "out.weight".into()));
+    map.push((format!("model.{out}.bias"), "out.bias".into()));
     map
 }
 
@@ -258,8 +288,8 @@ pub enum ExportError {
          unet_256 has no place for; export it as safetensors instead"
     )]
     Layout,
-    /// A generator without a parameter unet_256 has.
-    #[error("the generator has no {0}")]
+    /// A network without a parameter its PyTorch twin has.
+    #[error("the model has no {0}")]
     Missing(String),
     /// The ZIP container could not be written.
     #[error("writing the archive: {0}")]
@@ -276,9 +306,66 @@ pub fn exportable(config: &GeneratorConfig) -> Result<(), ExportError> {
 
 /// Serialise a generator as a junyanz `unet_256` state dict (`torch.save` ZIP container).
 pub fn to_bytes(generator: &Generator, config: &GeneratorConfig) -> Result<Vec<u8>, ExportError> {
+    generator_bytes(generator, config, false)
+}
+
+/// [`to_bytes`] for junyanz's `train.py`, whose datasets give the sketch alone: a model with
+/// colour hints loses its hint inputs' weights (exact for a hint-free input, which is zeros
+/// there), so the file reads `config.in_channels` channels.
+pub fn to_bytes_without_hints(
+    generator: &Generator,
+    config: &GeneratorConfig,
+) -> Result<Vec<u8>, ExportError> {
+    generator_bytes(generator, config, true)
+}
+
+fn generator_bytes(
+    generator: &Generator,
+    config: &GeneratorConfig,
+    drop_hints: bool,
+) -> Result<Vec<u8>, ExportError> {
     exportable(config)?;
     generator.sync_running_stats();
-    let mut ours: HashMap<String, (Vec<usize>, Vec<f32>)> = crate::weights::collect(generator, "g")
+    let keep = config.in_channels;
+    let entries = state_dict(generator, "g", key_map(), |path, shape, values| {
+        if concatenated_input(path) {
+            swap_input_halves(shape, values);
+        }
+        if drop_hints && path == "down.0.conv.weight" && shape[1] > keep {
+            // [out, in, kh, kw] → [out, keep, kh, kw]: the sketch's channels come first.
+            let per_in: usize = shape[2..].iter().product();
+            let row = shape[1] * per_in;
+            *values = values
+                .chunks(row)
+                .flat_map(|r| r[..keep * per_in].iter().copied())
+                .collect();
+            shape[1] = keep;
+        }
+    })?;
+    super::torch_save::write(&entries)
+}
+
+/// Serialise a PatchGAN as a junyanz `NLayerDiscriminator` state dict (`--netD basic
+/// --n_layers_D config.layers --ndf config.ndf --norm batch`), for `train.py --continue_train`.
+pub fn discriminator_to_bytes(
+    d: &Discriminator,
+    config: &DiscriminatorConfig,
+) -> Result<Vec<u8>, ExportError> {
+    d.sync_running_stats();
+    let entries = state_dict(d, "d", discriminator_key_map(config.layers), |_, _, _| {})?;
+    super::torch_save::write(&entries)
+}
+
+/// A state dict in `map`'s order from `module`'s tensors (named `prefix.PATH`), each passed
+/// through `adjust(path, shape, values)`; a `num_batches_tracked` follows each batch norm, as
+/// PyTorch's strict loading wants.
+fn state_dict<M: burn::module::Module>(
+    module: &M,
+    prefix: &'static str,
+    map: Vec<(String, String)>,
+    adjust: impl Fn(&str, &mut Vec<usize>, &mut Vec<f32>),
+) -> Result<Vec<(String, Vec<usize>, Vec<f32>)>, ExportError> {
+    let mut ours: HashMap<String, (Vec<usize>, Vec<f32>)> = crate::weights::collect(module, prefix)
         .into_iter()
         .map(|(name, _, data)| {
             let shape = data.shape().to_vec();
@@ -286,125 +373,20 @@ pub fn to_bytes(generator: &Generator, config: &GeneratorConfig) -> Result<Vec<u
                 .convert::<f32>()
                 .try_into_vec::<f32>()
                 .expect("f32 after convert");
-            (name["g.".len()..].to_owned(), (shape, values))
+            (name[prefix.len() + 1..].to_owned(), (shape, values))
         })
         .collect();
     let mut entries = Vec::new();
-    for (theirs, path) in key_map() {
-        let (shape, mut values) = ours
+    for (theirs, path) in map {
+        let (mut shape, mut values) = ours
             .remove(&path)
             .ok_or_else(|| ExportError::Missing(path.clone()))?;
-        if concatenated_input(&path) {
-            swap_input_halves(&shape, &mut values);
-        }
-        entries.push((theirs.clone(), shape, values));
-        if let Some(norm) = theirs.strip_suffix(".running_var") {
+        adjust(&path, &mut shape, &mut values);
+        let norm = theirs.strip_suffix(".running_var").map(str::to_owned);
+        entries.push((theirs, shape, values));
+        if let Some(norm) = norm {
             entries.push((format!("{norm}.num_batches_tracked"), vec![], vec![]));
         }
     }
-    writer::write(&entries)
-}
-
-/// A minimal writer of `torch.save` files: a ZIP archive holding `archive/data.pkl` (pickle
-/// protocol 2: an `OrderedDict` of `torch._utils._rebuild_tensor_v2` calls whose storages are
-/// persistent ids), one `archive/data/N` entry per storage, and the `version` and `byteorder`
-/// records PyTorch checks.
-mod writer {
-    use std::io::Write;
-
-    struct Pickle(Vec<u8>);
-
-    impl Pickle {
-        fn op(&mut self, op: u8) {
-            self.0.push(op);
-        }
-        fn global(&mut self, module: &str, name: &str) {
-            self.op(b'c');
-            self.0
-                .extend_from_slice(format!("{module}\n{name}\n").as_bytes());
-        }
-        fn string(&mut self, s: &str) {
-            self.op(b'X'); // BINUNICODE
-            self.0.extend_from_slice(&(s.len() as u32).to_le_bytes());
-            self.0.extend_from_slice(s.as_bytes());
-        }
-        fn int(&mut self, v: usize) {
-            self.op(b'J'); // BININT (signed 32-bit)
-            self.0.extend_from_slice(&(v as i32).to_le_bytes());
-        }
-        fn tuple(&mut self, items: &[usize]) {
-            self.op(b'('); // MARK
-            for &v in items {
-                self.int(v);
-            }
-            self.op(b't'); // TUPLE
-        }
-        fn empty_ordered_dict(&mut self) {
-            self.global("collections", "OrderedDict");
-            self.op(b')'); // EMPTY_TUPLE
-            self.op(b'R'); // REDUCE
-        }
-    }
-
-    /// `(key, shape, values)`; an empty shape with no values is an int64 zero scalar
-    /// (`num_batches_tracked`).
-    pub(super) fn write(
-        entries: &[(String, Vec<usize>, Vec<f32>)],
-    ) -> Result<Vec<u8>, super::ExportError> {
-        let mut p = Pickle(vec![0x80, 2]); // PROTO 2
-        p.empty_ordered_dict();
-        p.op(b'('); // MARK for SETITEMS
-        let mut storages: Vec<Vec<u8>> = Vec::new();
-        for (key, shape, values) in entries {
-            let scalar_int = shape.is_empty() && values.is_empty();
-            let (storage_type, bytes) = if scalar_int {
-                ("LongStorage", 0i64.to_le_bytes().to_vec())
-            } else {
-                ("FloatStorage", bytemuck::cast_slice(values).to_vec())
-            };
-            let numel = if scalar_int { 1 } else { values.len() };
-            p.string(key);
-            p.global("torch._utils", "_rebuild_tensor_v2");
-            p.op(b'('); // MARK: the call's arguments
-            p.op(b'('); // MARK: the persistent id tuple
-            p.string("storage");
-            p.global("torch", storage_type);
-            p.string(&storages.len().to_string());
-            p.string("cpu");
-            p.int(numel);
-            p.op(b't');
-            p.op(b'Q'); // BINPERSID
-            p.int(0); // storage offset
-            p.tuple(shape);
-            let mut strides = vec![1usize; shape.len()];
-            for i in (0..shape.len().saturating_sub(1)).rev() {
-                strides[i] = strides[i + 1] * shape[i + 1];
-            }
-            p.tuple(&strides);
-            p.op(0x89); // NEWFALSE: requires_grad
-            p.empty_ordered_dict(); // backward hooks
-            p.op(b't'); // TUPLE of the arguments
-            p.op(b'R'); // REDUCE
-            storages.push(bytes);
-        }
-        p.op(b'u'); // SETITEMS
-        p.op(b'.'); // STOP
-
-        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-        let stored = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Stored);
-        let mut add = |name: &str, bytes: &[u8]| -> Result<(), zip::result::ZipError> {
-            zip.start_file(format!("archive/{name}"), stored)?;
-            zip.write_all(bytes)?;
-            Ok(())
-        };
-        add("data.pkl", &p.0)?;
-        add("byteorder", b"little")?;
-        for (i, s) in storages.iter().enumerate() {
-            add(&format!("data/{i}"), s)?;
-        }
-        add("version", b"3\n")?;
-        let cursor = zip.finish()?;
-        Ok(cursor.into_inner())
-    }
+    Ok(entries)
 }
