@@ -94,16 +94,16 @@ fn memory_stays_flat_over_two_thousand_live_paintings() {
         h.step();
         // Undo and redo now and then, a clear every 50 strokes, the other model every 150.
         let app = h.state_mut();
-        if i % 7 == 0 {
+        if i.is_multiple_of(7) {
             app.apply(&ctx, Command::Undo);
         }
-        if i % 11 == 0 {
+        if i.is_multiple_of(11) {
             app.apply(&ctx, Command::Redo);
         }
-        if i % 50 == 0 {
+        if i.is_multiple_of(50) {
             app.apply(&ctx, Command::Clear);
         }
-        if i % 150 == 0 {
+        if i.is_multiple_of(150) {
             let next = models[(i / 150 % 2) as usize].clone();
             app.apply(&ctx, Command::File(FileCommand::OpenModel(next)));
         }
@@ -117,7 +117,7 @@ fn memory_stays_flat_over_two_thousand_live_paintings() {
         if after_warm_up.is_some() {
             peak = peak.max(mb);
         }
-        if i % 100 == 0 {
+        if i.is_multiple_of(100) {
             eprintln!(
                 "{shown} paintings ({i} strokes, {:.0} s): {mb:.1} MB resident",
                 start.elapsed().as_secs_f64()

@@ -364,7 +364,7 @@ fn state_dict<M: burn::module::Module>(
     prefix: &'static str,
     map: Vec<(String, String)>,
     adjust: impl Fn(&str, &mut Vec<usize>, &mut Vec<f32>),
-) -> Result<Vec<(String, Vec<usize>, Vec<f32>)>, ExportError> {
+) -> Result<Vec<super::torch_save::Entry>, ExportError> {
     let mut ours: HashMap<String, (Vec<usize>, Vec<f32>)> = crate::weights::collect(module, prefix)
         .into_iter()
         .map(|(name, _, data)| {

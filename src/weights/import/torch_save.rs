@@ -39,11 +39,12 @@ impl Pickle {
     }
 }
 
-/// `(key, shape, values)`; an empty shape with no values is an int64 zero scalar
-/// (`num_batches_tracked`).
-pub(super) fn write(
-    entries: &[(String, Vec<usize>, Vec<f32>)],
-) -> Result<Vec<u8>, super::pth::ExportError> {
+/// One tensor of a state dict: `(key, shape, values)`; an empty shape with no values is an
+/// int64 zero scalar (`num_batches_tracked`).
+pub(super) type Entry = (String, Vec<usize>, Vec<f32>);
+
+/// The `torch.save` bytes of a state dict of `entries`, in their order.
+pub(super) fn write(entries: &[Entry]) -> Result<Vec<u8>, super::pth::ExportError> {
     let mut p = Pickle(vec![0x80, 2]); // PROTO 2
     p.empty_ordered_dict();
     p.op(b'('); // MARK for SETITEMS
