@@ -81,13 +81,7 @@ fn sigterm_during_training_writes_the_checkpoint_and_the_same_command_continues(
         "the model of the last finished step: {stopped}"
     );
     assert!(checkpoint.is_file());
-    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains(".tmp"))
-        .collect();
-    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+    no_temporaries(&[dir.path()]);
 
     // The same command continues from the step it stopped at.
     let mut child = train(&photos, &out, stopped + 2);
@@ -345,6 +339,18 @@ fn sigterm_to_the_app_writes_the_autosave_and_closes_it() {
     assert_eq!(saved.strokes.len(), 1, "the stroke is in the autosave");
 }
 
+/// Fail if a temporary file (`*.tmp`) is left in any of `dirs` (a missing folder holds none).
+fn no_temporaries(dirs: &[&std::path::Path]) {
+    let left: Vec<String> = dirs
+        .iter()
+        .flat_map(|d| std::fs::read_dir(d).into_iter().flatten())
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".tmp"))
+        .collect();
+    assert!(left.is_empty(), "temporary files left: {left:?}");
+}
+
 /// Two 256² photo-like images in `dir/photos`.
 fn two_photos(dir: &std::path::Path) -> std::path::PathBuf {
     let photos = dir.join("photos");
@@ -515,13 +521,7 @@ fn a_full_disk_keeps_the_previous_autosave_and_settings() {
     let (loaded, damaged) = Settings::load(&settings_path);
     assert_eq!(loaded, settings, "the previous settings are whole");
     assert!(damaged.is_none());
-    let left: Vec<_> = std::fs::read_dir(&mnt)
-        .unwrap()
-        .chain(std::fs::read_dir(mnt.join("autosave")).unwrap())
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains(".tmp"))
-        .collect();
-    assert!(left.is_empty(), "temporary files left: {left:?}");
+    no_temporaries(&[&mnt, &mnt.join("autosave")]);
 }
 
 #[cfg(target_os = "linux")]
@@ -571,13 +571,7 @@ fn snapshots_and_samples_that_do_not_fit_are_reported_and_the_run_goes_on() {
             .trained_steps(),
         2
     );
-    let left: Vec<_> = ["snapshots", "samples"]
-        .iter()
-        .flat_map(|d| std::fs::read_dir(mnt.join(d)).into_iter().flatten())
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains(".tmp"))
-        .collect();
-    assert!(left.is_empty(), "temporary files left: {left:?}");
+    no_temporaries(&[&mnt.join("snapshots"), &mnt.join("samples")]);
 }
 
 #[cfg(target_os = "linux")]
