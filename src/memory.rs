@@ -1,5 +1,5 @@
-//! How much memory the process holds: the training log and the long-use measurements
-//! (`benches/app_soak_xvfb.sh`) show it, so a leak is seen before it costs a run.
+//! How much memory the process holds: the training log shows it on every line, so a leak is
+//! seen before it costs a run.
 
 /// The process's resident set size in bytes (Linux: `/proc/self/statm`); `None` elsewhere or
 /// when it cannot be read.
