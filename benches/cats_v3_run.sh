@@ -48,10 +48,13 @@ photos=$(cat "$data_src/train.txt" "$data_src/test.txt" | wc -l)
 have=0
 [ -d "$masks" ] && have=$(find "$masks" -name '*.png' | wc -l)
 if [ "$have" -lt "$photos" ] || [ "${1:-}" = "--masks" ]; then
-  if [ ! -f "$segmenter" ]; then
-    "$run/pix2paint-train" segment train "$cache/cats-train" --masks "$data_src/masks" \
-      --out "$segmenter" --steps 8000 --cpu 2>&1 | tee "$(dirname "$segmenter")/train.log"
-  fi
+  # Trains the segmenter, or finishes one cut short (it is saved every 500 steps); a finished
+  # one is left as it is.
+  resume=()
+  [ -f "$segmenter" ] && resume=(--from "$segmenter")
+  "$run/pix2paint-train" segment train "$cache/cats-train" --masks "$data_src/masks" \
+    --out "$segmenter" --steps 8000 --cpu "${resume[@]}" 2>&1 \
+    | tee -a "$(dirname "$segmenter")/train.log"
   "$run/pix2paint-train" segment predict "$cache/cats-test" --model "$segmenter" \
     --masks "$data_src/masks" --out "$masks" --score --cpu | tee "$cache/masks-v3.iou"
   "$run/pix2paint-train" segment predict "$cache/cats-train" --model "$segmenter" \

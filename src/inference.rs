@@ -326,6 +326,7 @@ fn run(
                 path: file,
             });
             painter = Some(p);
+            crate::memory::return_freed();
         }
         if let Some(path) = load {
             let loaded = std::panic::catch_unwind(|| weights::load(&path, &device));
@@ -338,6 +339,7 @@ fn run(
                         path: Some(path.clone()),
                     });
                     painter = Some(p);
+                    crate::memory::return_freed();
                 }
                 Ok(Err(e)) => send(Event::ModelLoadFailed {
                     path,

@@ -23,6 +23,18 @@ fn train(photos: &std::path::Path, out: &std::path::Path, steps: u64) -> std::pr
         .expect("the binary runs")
 }
 
+/// `pix2paint train PHOTOS --out OUT EXTRA… --ngf 4 --ndf 4 --cpu`, run to its end.
+fn train_tiny(
+    photos: &std::path::Path,
+    out: &std::path::Path,
+    extra: &[&dyn AsRef<std::ffi::OsStr>],
+) -> std::process::Output {
+    let mut args: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![&"train", &photos, &"--out", &out];
+    args.extend_from_slice(extra);
+    args.extend_from_slice(&[&"--ngf", &"4", &"--ndf", &"4", &"--cpu"]);
+    common::pix2paint(&args)
+}
+
 /// The lines a child prints on stderr, as they come.
 #[cfg(unix)]
 fn lines(child: &mut std::process::Child) -> std::sync::mpsc::Receiver<String> {
@@ -413,23 +425,18 @@ fn a_disk_that_fills_up_during_training_costs_checkpoints_not_the_run_or_the_las
         return;
     };
     let checkpoint = mnt.join("m.ckpt.safetensors");
-    let o = common::pix2paint(&[
-        &"train",
+    let o = train_tiny(
         &photos,
-        &"--out",
         &out,
-        &"--checkpoint",
-        &checkpoint,
-        &"--steps",
-        &"3",
-        &"--checkpoint-every",
-        &"1",
-        &"--ngf",
-        &"4",
-        &"--ndf",
-        &"4",
-        &"--cpu",
-    ]);
+        &[
+            &"--checkpoint",
+            &checkpoint,
+            &"--steps",
+            &"3",
+            &"--checkpoint-every",
+            &"1",
+        ],
+    );
     let log = common::stderr(&o);
     assert_eq!(
         log.matches("the checkpoint could not be written").count(),
@@ -535,25 +542,20 @@ fn snapshots_and_samples_that_do_not_fit_are_reported_and_the_run_goes_on() {
         eprintln!("skipped: mounting a 16 KB tmpfs needs root");
         return;
     };
-    let o = common::pix2paint(&[
-        &"train",
+    let o = train_tiny(
         &photos,
-        &"--out",
         &out,
-        &"--steps",
-        &"2",
-        &"--checkpoint-every",
-        &"1",
-        &"--snapshots",
-        &mnt.join("snapshots"),
-        &"--samples",
-        &mnt.join("samples"),
-        &"--ngf",
-        &"4",
-        &"--ndf",
-        &"4",
-        &"--cpu",
-    ]);
+        &[
+            &"--steps",
+            &"2",
+            &"--checkpoint-every",
+            &"1",
+            &"--snapshots",
+            &mnt.join("snapshots"),
+            &"--samples",
+            &mnt.join("samples"),
+        ],
+    );
     let log = common::stderr(&o);
     assert!(o.status.success(), "{log}");
     assert!(
@@ -617,21 +619,11 @@ fn a_run_into_a_read_only_folder_is_refused_before_it_trains() {
     };
     let out = mnt.join("m.safetensors");
     let checkpoint = dir.path().join("m.ckpt.safetensors");
-    let o = common::pix2paint(&[
-        &"train",
+    let o = train_tiny(
         &photos,
-        &"--out",
         &out,
-        &"--checkpoint",
-        &checkpoint,
-        &"--steps",
-        &"1000000",
-        &"--ngf",
-        &"4",
-        &"--ndf",
-        &"4",
-        &"--cpu",
-    ]);
+        &[&"--checkpoint", &checkpoint, &"--steps", &"1000000"],
+    );
     let log = common::stderr(&o);
     assert!(!o.status.success(), "{log}");
     assert!(

@@ -9,6 +9,7 @@ pub mod eval_drawn;
 pub mod export;
 pub mod export_pair;
 pub mod info;
+pub mod output_names;
 pub mod peak;
 pub mod prepare;
 pub mod run_files;

@@ -84,7 +84,7 @@ pub fn run(args: PrepareArgs) -> Result<()> {
             .expect("valid template"),
     );
     let mut tally = Tally::new(&bar, photos.len(), args.skip_existing);
-    let names = super::colorize::output_names(&photos);
+    let names = super::output_names::output_names(&photos);
     for (p, name) in photos.iter().zip(names) {
         let out = args.output.join(name);
         match tally.next(&out) {
