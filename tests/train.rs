@@ -514,3 +514,85 @@ fn unusable_settings_are_never_written_and_an_old_checkpoint_holding_them_says_t
     let e = Gan::resume(&ckpt, &d).err().expect("refused").to_string();
     assert!(e.contains("trainer state") && e.contains("--fresh"), "{e}");
 }
+
+#[test]
+fn a_multi_scale_discriminator_with_feature_matching_grows_from_a_file_trains_and_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tiny.safetensors");
+    let ckpt = dir.path().join("run.ckpt.safetensors");
+    let (disc, disc_config) = tiny_discriminator(&Device::flex());
+    save_tiny(
+        &path,
+        &tiny_generator(1, &Device::flex()),
+        Some((&disc, &disc_config)),
+        pix2paint::weights::Precision::Full,
+    );
+    let d = Device::flex().autodiff();
+    let config = TrainConfig {
+        network: NetworkConfig {
+            d_scales: 2,
+            ..tiny_train_config().network
+        },
+        feature_matching: 10.0,
+        ..tiny_train_config()
+    };
+    // The file's single PatchGAN stays as it was and gains a fresh coarse one.
+    let mut gan = Gan::from_model(weights::load(&path, &d).unwrap(), &config, &d);
+    assert_eq!((gan.d_config.scales, gan.d.coarse.len()), (2, 1));
+    assert_eq!(
+        d_out_weight(&gan),
+        disc.out
+            .weight
+            .val()
+            .into_data()
+            .try_into_vec::<f32>()
+            .unwrap()
+    );
+    let (s, p) = fixed_batch(&d);
+    // Two scales judge the pair: 30×30 patches at 256², 14×14 at 128².
+    let judged = gan.d.judge_scales(
+        s.clone().narrow(1, 0, 3),
+        p.clone(),
+        pix2paint::model::NormStats::Train,
+        true,
+    );
+    let sides: Vec<usize> = judged.iter().map(|j| j.logits.dims()[2]).collect();
+    assert_eq!(sides, [30, 14]);
+    assert!(judged.iter().all(|j| j.features.len() == 4));
+
+    let coarse_before = gan.d.coarse[0]
+        .out
+        .weight
+        .val()
+        .into_data()
+        .try_into_vec::<f32>()
+        .unwrap();
+    let plain = gan.step(s.clone(), p.clone(), &tiny_train_config());
+    let matched = gan.step(s.clone(), p.clone(), &config);
+    assert!(plain.finite() && matched.finite(), "{plain:?} {matched:?}");
+    assert_ne!(
+        coarse_before,
+        gan.d.coarse[0]
+            .out
+            .weight
+            .val()
+            .into_data()
+            .try_into_vec::<f32>()
+            .unwrap(),
+        "the coarse PatchGAN trains"
+    );
+    // Checkpoints keep both scales, and the run resumes exactly.
+    gan.save_checkpoint(&ckpt, &config).unwrap();
+    let uninterrupted = gan.step(s.clone(), p.clone(), &config);
+    let (mut resumed, resumed_config) = Gan::resume(&ckpt, &d).unwrap();
+    assert_eq!(resumed_config, config);
+    assert_eq!(resumed.d.coarse.len(), 1);
+    let again = resumed.step(s, p, &config);
+    let close = |a: f32, b: f32| (a - b).abs() <= 1e-5 * a.abs().max(1.0);
+    assert!(
+        close(uninterrupted.d, again.d)
+            && close(uninterrupted.g_gan, again.g_gan)
+            && close(uninterrupted.g_l1, again.g_l1),
+        "{uninterrupted:?} vs {again:?}"
+    );
+}

@@ -95,6 +95,20 @@ pub fn share(s: &str) -> Result<f64, String> {
     within(s, limits::SHARE, "a share from 0 to 1, e.g. 0.5")
 }
 
+/// The feature-matching weight ([`limits::FEATURE_MATCHING`]).
+pub fn feature_matching(s: &str) -> Result<f64, String> {
+    within(
+        s,
+        limits::FEATURE_MATCHING,
+        "the feature-matching weight; pix2pixHD uses 10",
+    )
+}
+
+/// The discriminator's scales ([`limits::D_SCALES`]).
+pub fn d_scales(s: &str) -> Result<usize, String> {
+    integer(s, limits::D_SCALES, "PatchGANs in the discriminator")
+}
+
 /// A moving-average decay ([`limits::EMA_DECAY`]).
 pub fn decay(s: &str) -> Result<f64, String> {
     within(s, limits::EMA_DECAY, "a decay, e.g. 0.999")

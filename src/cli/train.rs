@@ -147,6 +147,13 @@ pub struct TrainArgs {
     /// nearest-neighbour upsampling + 3×3 convolution): no checkerboard at any step.
     #[arg(long)]
     tie_phases: bool,
+    /// PatchGANs in a new discriminator, each judging the pair halved once more (pix2pixHD's
+    /// multi-scale discriminator; 2 sees whole cats); a loaded one gains fresh coarse ones.
+    #[arg(long, default_value_t = 1, value_parser = super::bounds::d_scales)]
+    d_scales: usize,
+    /// Weight of pix2pixHD's feature-matching loss on the discriminator's features (e.g. 10).
+    #[arg(long, default_value_t = 0.0, value_parser = super::bounds::feature_matching)]
+    feature_matching: f64,
     /// Also keep the model of every checkpoint (G + D, half precision) in this folder as
     /// `step-NNNNNN.safetensors`, to pick the best one later with `pix2paint eval`.
     #[arg(long)]
@@ -211,6 +218,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
             ndf: args.ndf,
             icnr: !args.no_icnr,
             tie_phases: args.tie_phases,
+            d_scales: args.d_scales,
         },
         lambda_l1: args.lambda,
         resolution: args.resolution,
@@ -243,6 +251,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
             },
             ..Drawings::default()
         }),
+        feature_matching: args.feature_matching,
     };
     let checkpoint = args
         .checkpoint

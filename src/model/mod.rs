@@ -11,5 +11,5 @@ pub mod icnr;
 pub mod shapes;
 
 pub use blocks::{DropoutNoise, NormStats};
-pub use discriminator::{Discriminator, DiscriminatorConfig};
+pub use discriminator::{Discriminator, DiscriminatorConfig, Judgement};
 pub use generator::{BiasStyle, DEPTH, Generator, GeneratorConfig, SIZE_MULTIPLE};

@@ -53,6 +53,10 @@ pub struct TrainConfig {
     /// own backgrounds, as runs before did.
     #[serde(default)]
     pub drawings: Option<Drawings>,
+    /// Weight of pix2pixHD's feature-matching term (its λ is 10): the generator also matches
+    /// the discriminator's features of the photo, block by block and scale by scale. 0: off.
+    #[serde(default)]
+    pub feature_matching: f64,
 }
 
 /// The networks of a new run (checkpoints store them flat, beside the other settings).
@@ -69,6 +73,14 @@ pub struct NetworkConfig {
     /// [`crate::model::icnr::tie_phases`]): no checkerboard at any step.
     #[serde(default)]
     pub tie_phases: bool,
+    /// PatchGANs of the discriminator (pix2pixHD's multi-scale one; 1: pix2pix's). A loaded
+    /// discriminator with fewer gains fresh coarse ones.
+    #[serde(default = "one_scale")]
+    pub d_scales: usize,
+}
+
+fn one_scale() -> usize {
+    1
 }
 
 impl Default for NetworkConfig {
@@ -78,6 +90,7 @@ impl Default for NetworkConfig {
             ndf: 64,
             icnr: true,
             tie_phases: false,
+            d_scales: 1,
         }
     }
 }
@@ -99,6 +112,7 @@ impl NetworkConfig {
         DiscriminatorConfig::new()
             .with_ndf(self.ndf)
             .with_in_channels(in_channels)
+            .with_scales(self.d_scales)
     }
 }
 
@@ -159,6 +173,7 @@ impl Default for TrainConfig {
             ema_decay: None,
             masked_share: None,
             drawings: None,
+            feature_matching: 0.0,
         }
     }
 }
@@ -255,9 +270,9 @@ impl TrainConfig {
 /// The losses of one step.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
 pub struct Losses {
-    /// Discriminator loss (halved sum of real and fake BCE).
+    /// Discriminator loss (halved sum of real and fake BCE, summed over its scales).
     pub d: f32,
-    /// Generator adversarial loss.
+    /// Generator adversarial loss (with the feature-matching term, when the run has one).
     pub g_gan: f32,
     /// Generator L1 loss (before λ).
     pub g_l1: f32,

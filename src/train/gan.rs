@@ -5,7 +5,8 @@ use super::adam::FusedAdam;
 use super::config::{Losses, TrainConfig, TrainError};
 use crate::hints;
 use crate::model::{
-    Discriminator, DiscriminatorConfig, DropoutNoise, Generator, GeneratorConfig, NormStats,
+    Discriminator, DiscriminatorConfig, DropoutNoise, Generator, GeneratorConfig, Judgement,
+    NormStats,
 };
 use crate::rng::Rng as TrainRng;
 use crate::weights::{self, ModelFile, ModelInfo, Precision, SaveRequest, WeightsError};
@@ -97,6 +98,27 @@ pub(crate) fn settle_gradients<M: Module>(grads: &mut GradientsParams, module: &
     module.visit(&mut Settle(grads));
 }
 
+/// pix2pixHD's feature-matching loss (Wang et al. 2018, eq. 4): the L1 distance between the
+/// discriminator's features of the painting (`judged`, with their gradients) and of the photo
+/// (constants), block by block, summed over blocks and averaged over scales, times its weight.
+fn feature_matching(
+    d: &Discriminator,
+    judged: &[Judgement],
+    sketch: Tensor<4>,
+    photo: Tensor<4>,
+    config: &TrainConfig,
+) -> Tensor<1> {
+    let real = d.judge_scales(sketch, photo, NormStats::Train, true);
+    let weight = config.feature_matching / judged.len() as f64;
+    judged
+        .iter()
+        .zip(real)
+        .flat_map(|(fake, real)| fake.features.iter().cloned().zip(real.features))
+        .map(|(f, r)| (f - r.detach()).abs().mean() * weight)
+        .reduce(|a, b| a + b)
+        .expect("a discriminator has feature blocks")
+}
+
 /// Binary cross-entropy of logits against a constant target, numerically stable.
 fn bce_with_logits(x: Tensor<4>, target: f32) -> Tensor<1> {
     let loss = x.clone().clamp_min(0.0) - x.clone() * target + (x.abs().neg().exp() + 1.0).log();
@@ -168,7 +190,11 @@ impl Gan {
     /// otherwise), fresh optimizers. `device` must be an autodiff device.
     pub fn from_model(model: ModelFile, config: &TrainConfig, device: &Device) -> Self {
         let (d, d_config) = match model.discriminator {
-            Some((d, c)) => (trainable(d.to_device(device)), c),
+            Some((d, c)) => {
+                device.seed(config.seed);
+                let d = trainable(d.to_device(device));
+                d.grown_to(c, config.network.d_scales, device)
+            }
             None => {
                 device.seed(config.seed);
                 let c = config.network.discriminator(
@@ -231,10 +257,20 @@ impl Gan {
             };
         }
 
-        // Discriminator: real pairs → 1, generated pairs → 0.
-        let real = self.d.forward(sketch.clone(), photo.clone(), stats); // [B, 1, h, w]
-        let fake_d = self.d.forward(sketch.clone(), fake.clone().detach(), stats);
-        let loss_d = (bce_with_logits(real, 1.0) + bce_with_logits(fake_d, 0.0)) * 0.5;
+        // Discriminator: real pairs → 1, generated pairs → 0, summed over its scales as
+        // pix2pixHD does.
+        let real = self
+            .d
+            .judge_scales(sketch.clone(), photo.clone(), stats, false);
+        let fake_d = self
+            .d
+            .judge_scales(sketch.clone(), fake.clone().detach(), stats, false);
+        let loss_d = real
+            .into_iter()
+            .zip(fake_d)
+            .map(|(r, f)| (bce_with_logits(r.logits, 1.0) + bce_with_logits(f.logits, 0.0)) * 0.5)
+            .reduce(|a, b| a + b)
+            .expect("a discriminator has one scale at least");
         let d_value: f32 = loss_d.clone().into_scalar();
         let mut grads = GradientsParams::from_grads(loss_d.backward(), &self.d);
         settle_gradients(&mut grads, &self.d);
@@ -243,12 +279,17 @@ impl Gan {
         // Generator: fool the updated discriminator, stay close to the photo in L1. D's weights
         // are constants here (pix2pix's `set_requires_grad(netD, False)`): autodiff then
         // computes only the gradient through D's input, not D's unused weight gradients.
-        let judged = self
-            .d
-            .clone()
-            .no_grad()
-            .forward(sketch, fake.clone(), stats);
-        let gan = bce_with_logits(judged, 1.0);
+        let d = self.d.clone().no_grad();
+        let matching = config.feature_matching > 0.0;
+        let judged = d.judge_scales(sketch.clone(), fake.clone(), stats, matching);
+        let mut gan = judged
+            .iter()
+            .map(|j| bce_with_logits(j.logits.clone(), 1.0))
+            .reduce(|a, b| a + b)
+            .expect("a discriminator has one scale at least");
+        if matching {
+            gan = gan + feature_matching(&d, &judged, sketch, photo.clone(), config);
+        }
         let l1 = (fake - photo).abs().mean();
         let (gan_value, l1_value): (f32, f32) =
             (gan.clone().into_scalar(), l1.clone().into_scalar());

@@ -35,3 +35,9 @@ pub const EMA_DECAY: RangeInclusive<f64> = 0.0..=0.999_999;
 
 /// A share of examples or of hints (recoloured hinted examples, stroke hints, drawings' shares).
 pub const SHARE: RangeInclusive<f64> = 0.0..=1.0;
+
+/// The feature-matching term's weight (pix2pixHD: 10); 0 is off.
+pub const FEATURE_MATCHING: RangeInclusive<f64> = 0.0..=1e4;
+
+/// PatchGANs of a discriminator (pix2pix: 1, pix2pixHD: 2 or 3).
+pub const D_SCALES: RangeInclusive<usize> = 1..=crate::weights::MAX_SCALES;

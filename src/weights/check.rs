@@ -3,6 +3,10 @@
 use super::Mismatch;
 use crate::model::{DiscriminatorConfig, GeneratorConfig};
 
+/// The most scales a discriminator may have: a third halving already judges a 256² pair at
+/// 64², the smallest side a 70×70 PatchGAN takes.
+pub const MAX_SCALES: usize = 3;
+
 /// Refuse configs that would make absurd networks before allocating them.
 pub(crate) fn check_generator_config(c: &GeneratorConfig) -> Result<(), Mismatch> {
     if c.ngf == 0 || c.ngf > 1024 || c.in_channels == 0 || c.out_channels == 0 {
@@ -42,10 +46,17 @@ pub(crate) fn check_holds(declared: u64, held: u64) -> Result<(), Mismatch> {
 }
 
 pub(super) fn check_discriminator_config(c: &DiscriminatorConfig) -> Result<(), Mismatch> {
-    if c.ndf == 0 || c.ndf > 1024 || c.in_channels == 0 || c.in_channels > 128 || c.layers > 8 {
+    if c.ndf == 0
+        || c.ndf > 1024
+        || c.in_channels == 0
+        || c.in_channels > 128
+        || c.layers > 8
+        || !(1..=MAX_SCALES).contains(&c.scales)
+    {
         return Err(Mismatch::DiscriminatorSizes {
             ndf: c.ndf,
             layers: c.layers,
+            scales: c.scales,
         });
     }
     Ok(())

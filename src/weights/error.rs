@@ -103,12 +103,16 @@ pub enum Mismatch {
     #[error("generator_config has a BatchNorm epsilon of {0}; it must be above 0")]
     Epsilon(f64),
     /// Sizes no discriminator has.
-    #[error("discriminator_config has impossible sizes (ndf {ndf}, layers {layers})")]
+    #[error(
+        "discriminator_config has impossible sizes (ndf {ndf}, layers {layers}, scales {scales})"
+    )]
     DiscriminatorSizes {
         /// Outermost filters.
         ndf: usize,
         /// Strided layers.
         layers: usize,
+        /// PatchGANs in all (1 to 3).
+        scales: usize,
     },
     /// More weights declared than stored: a few bytes of config could ask for terabytes.
     #[error(

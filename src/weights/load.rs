@@ -228,7 +228,7 @@ pub fn from_bytes(bytes: &[u8], path: &Path, device: &Device) -> Result<ModelFil
         .get("generator_config")
         .ok_or_else(|| arch(Mismatch::NoConfig))
         .and_then(|s| {
-            GeneratorConfig::load_binary(with_new_fields(s).as_bytes())
+            GeneratorConfig::load_binary(with_new_fields(s, &[("hint_channels", 0)]).as_bytes())
                 .map_err(|e| unreadable("generator_config")(&e))
         })?;
     check_generator_config(&generator_config).map_err(arch)?;
@@ -250,8 +250,9 @@ pub fn from_bytes(bytes: &[u8], path: &Path, device: &Device) -> Result<ModelFil
     let discriminator_config = match meta.get("discriminator_config") {
         None => None,
         Some(s) => {
-            let config = DiscriminatorConfig::load_binary(s.as_bytes())
-                .map_err(|e| unreadable("discriminator_config")(&e))?;
+            let config =
+                DiscriminatorConfig::load_binary(with_new_fields(s, &[("scales", 1)]).as_bytes())
+                    .map_err(|e| unreadable("discriminator_config")(&e))?;
             check_discriminator_config(&config).map_err(arch)?;
             Some(config)
         }
@@ -332,14 +333,17 @@ pub fn from_bytes(bytes: &[u8], path: &Path, device: &Device) -> Result<ModelFil
     })
 }
 
-/// Add the generator fields that files written before them lack, with the value that means
-/// what those files meant (burn's `Config` wants every field present).
-pub(super) fn with_new_fields(config: &str) -> String {
+/// Add the fields that files written before them lack, with the value that means what those
+/// files meant (burn's `Config` wants every field present): `hint_channels` 0 for generators,
+/// `scales` 1 for discriminators.
+pub(super) fn with_new_fields(config: &str, new: &[(&str, u64)]) -> String {
     match serde_json::from_str::<serde_json::Value>(config) {
         Ok(serde_json::Value::Object(mut fields)) => {
-            fields
-                .entry("hint_channels")
-                .or_insert(serde_json::Value::from(0));
+            for (name, value) in new {
+                fields
+                    .entry(*name)
+                    .or_insert(serde_json::Value::from(*value));
+            }
             serde_json::Value::Object(fields).to_string()
         }
         _ => config.to_owned(),

@@ -31,6 +31,7 @@ mod module_path;
 mod save;
 
 pub use average::{AverageError, average};
+pub use check::MAX_SCALES;
 use check::check_discriminator_config;
 pub(crate) use check::{check_generator_config, check_holds};
 pub use error::{Mismatch, WeightsError};
