@@ -7,11 +7,17 @@
 #   benches/cats_v3_run.sh --masks    # only (re)make the masks: the segmenter when it is
 #                                     # missing, then the predictions and their IoU (a run that
 #                                     # goes on reads the new masks from its next example on)
+#   benches/cats_v3_run.sh --branch NAME FLAG...
+#                                     # a comparison run beside it, from the same start, in
+#                                     # ~/.cache/pix2paint-runs/v3-NAME with extra flags (e.g.
+#                                     # --branch ms --d-scales 2 --feature-matching 10); both
+#                                     # then run on one core each (RAYON_NUM_THREADS=1, taskset)
 #
 # - Data: symlink folders of the Oxford-IIIT cats split by train.txt / test.txt (the photos
 #   stay in ../shared; nothing of them enters the repository).
 # - Masks for every photo: `pix2paint segment train` on the training photos that have a trimap
-#   (368; 8,000 steps, about 45 minutes on 2 cores), `segment predict` for the rest, the trimaps kept as they are; the IoU on the test
+#   (368; 8,000 steps, about 45 minutes on 2 cores; weights/pix2paint-cats-segmenter.safetensors
+#   is such a one, used when this machine has none), `segment predict` for the rest, the trimaps kept as they are; the IoU on the test
 #   photos with trimaps goes to $cache/masks-v3.iou. Derived data, outside the repository:
 #   ~/.cache/pix2paint-data/masks-v3 (regenerated when missing).
 # - The run: most sketches drawn as people draw on blank paper, their targets the cat over its
@@ -29,7 +35,15 @@ data_src="${PIX2PAINT_CATS:-$repo/../shared/data/oxford-cats}"
 cache="$HOME/.cache/pix2paint-data"
 masks="$cache/masks-v3"
 segmenter="$HOME/.cache/pix2paint-runs/segmenter/segmenter.safetensors"
+shipped_segmenter="$repo/weights/pix2paint-cats-segmenter.safetensors"
 run="$HOME/.cache/pix2paint-runs/v3"
+extra=()
+pin=()
+if [ "${1:-}" = "--branch" ]; then
+  run="$run-${2:?--branch needs a name}"
+  extra=("${@:3}")
+  pin=(env RAYON_NUM_THREADS=1 taskset -c 1)
+fi
 v3_model="$repo/weights/pix2paint-cats-v3.safetensors"
 v2_model="$repo/weights/pix2paint-cats-v2.safetensors"
 
@@ -48,8 +62,10 @@ photos=$(cat "$data_src/train.txt" "$data_src/test.txt" | wc -l)
 have=0
 [ -d "$masks" ] && have=$(find "$masks" -name '*.png' | wc -l)
 if [ "$have" -lt "$photos" ] || [ "${1:-}" = "--masks" ]; then
-  # Trains the segmenter, or finishes one cut short (it is saved every 500 steps); a finished
-  # one is left as it is.
+  # The committed segmenter when this machine has none (a fresh machine then only predicts);
+  # else train it, or finish one cut short (it is saved every 500 steps); a finished one is
+  # left as it is.
+  [ -f "$segmenter" ] || [ ! -f "$shipped_segmenter" ] || cp "$shipped_segmenter" "$segmenter"
   resume=()
   [ -f "$segmenter" ] && resume=(--from "$segmenter")
   "$run/pix2paint-train" segment train "$cache/cats-train" --masks "$data_src/masks" \
@@ -67,11 +83,11 @@ if [ ! -f "$run/run.ckpt.safetensors" ]; then
   if [ -f "$v3_model" ]; then start=(--from "$v3_model"); else start=(--from "$v2_model"); fi
 fi
 cd "$run"
-nohup ./pix2paint-train train "$cache/cats-train" \
+nohup "${pin[@]}" ./pix2paint-train train "$cache/cats-train" \
   --masks "$masks" --drawings blur \
   --out model.safetensors --checkpoint run.ckpt.safetensors \
   --steps 400000 --ngf 32 --ndf 32 --cpu --hints --hint-rate 0.25 --hint-free-share 0.5 \
   --recolour-hints 0.5 --stroke-hints 0.4 --ema 0.999 --tie-phases --seed 13 --lambda 200 \
   --log-every 100 --checkpoint-every 250 --samples samples --snapshots snapshots \
-  "${start[@]}" >>train.log 2>&1 &
+  "${start[@]}" "${extra[@]}" >>train.log 2>&1 &
 echo "started: $run/train.log"

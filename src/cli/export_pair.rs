@@ -63,6 +63,13 @@ pub fn write(model: ModelFile, dir: &Path, inputs: &[PathBuf]) -> Result<()> {
         d_path.display(),
         model.trained_steps()
     );
+    if d_config.scales > 1 {
+        eprintln!(
+            "The discriminator judges {} scales; pix2pix's has one, so the pair holds the \
+             full-scale PatchGAN and its coarser ones are left out.",
+            d_config.scales
+        );
+    }
     if config.hint_channels > 0 {
         eprintln!(
             "The model takes colour hints; train.py feeds the sketch alone, so the generator in \

@@ -49,8 +49,10 @@ pub fn run(args: InfoArgs) -> Result<()> {
     }
     match &m.discriminator {
         Some((d, c)) => println!(
-            "discriminator: ndf {}, {} parameters",
+            "discriminator: ndf {}, {} scale{}, {} parameters",
             c.ndf,
+            c.scales,
+            if c.scales == 1 { "" } else { "s" },
             d.learnable_params()
         ),
         None => println!("discriminator: none (fine-tuning starts a fresh one)"),

@@ -161,8 +161,17 @@ fn train(args: TrainArgs) -> Result<()> {
         Some(from) => SegmentTrainer::resume(from, config, &device)?,
         None => SegmentTrainer::new(config, &device),
     };
+    if trainer.step >= args.steps {
+        eprintln!(
+            "segment: {} is already trained to step {}; nothing to do (raise --steps to train \
+             on)",
+            args.from.as_deref().unwrap_or(&args.out).display(),
+            trainer.step
+        );
+        return Ok(());
+    }
     let progress = bar(args.steps, "steps");
-    progress.set_position(trainer.step.min(args.steps));
+    progress.set_position(trainer.step);
     let (mut sum, mut count) = (0.0f64, 0u32);
     while trainer.step < args.steps {
         sum += f64::from(trainer.step(&labelled, &device));
