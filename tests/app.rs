@@ -3,6 +3,8 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+#[path = "common/ui.rs"]
+mod ui;
 
 use burn::tensor::Device;
 use common::*;
@@ -12,7 +14,8 @@ use pix2paint::app::training::RunState;
 use pix2paint::app::{Autosave, BLANK_CANVAS_HINT, PaintApp, Settings};
 use pix2paint::canvas::Tool;
 use pix2paint::weights::Precision;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use ui::step_until;
 
 fn app_with_tiny_model(dir: &std::path::Path) -> PaintApp {
     let weights = dir.join("tiny.safetensors");
@@ -36,19 +39,6 @@ fn harness(app: PaintApp) -> Harness<'static, PaintApp> {
         .with_size([900.0, 520.0])
         .with_max_steps(10_000)
         .build_ui_state(|ui, app: &mut PaintApp| app.frame(ui), app)
-}
-
-/// Step the UI until `done` holds (the worker runs on its own thread).
-fn step_until(h: &mut Harness<'_, PaintApp>, what: &str, done: impl Fn(&PaintApp) -> bool) {
-    let start = Instant::now();
-    while !done(h.state()) {
-        assert!(
-            start.elapsed() < Duration::from_secs(240),
-            "timed out waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-        h.step();
-    }
 }
 
 fn canvas_rect(h: &Harness<'_, PaintApp>) -> Rect {

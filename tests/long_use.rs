@@ -9,6 +9,8 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+#[path = "common/ui.rs"]
+mod ui;
 
 use burn::tensor::Device;
 use common::*;
@@ -16,22 +18,11 @@ use egui::Pos2;
 use egui_kittest::{Harness, kittest::Queryable};
 use pix2paint::app::{Autosave, Command, FileCommand, PaintApp, Settings};
 use pix2paint::weights::Precision;
-use std::time::{Duration, Instant};
+use std::time::Instant;
+use ui::step_until;
 
 const PAINTINGS: u64 = 2_000;
 const WARM_UP: u64 = 200;
-
-fn step_until(h: &mut Harness<'_, PaintApp>, what: &str, done: impl Fn(&PaintApp) -> bool) {
-    let start = Instant::now();
-    while !done(h.state()) {
-        assert!(
-            start.elapsed() < Duration::from_secs(240),
-            "timed out waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(2));
-        h.step();
-    }
-}
 
 fn resident_mb() -> f64 {
     pix2paint::memory::resident_bytes().unwrap() as f64 / f64::from(1u32 << 20)

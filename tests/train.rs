@@ -216,6 +216,17 @@ fn the_l1_only_baseline_trains_the_generator_alone() {
     assert_eq!(d_before, d_out_weight(&gan));
 }
 
+/// The losses of a step taken without and with a checkpoint in between agree.
+fn assert_same_losses(uninterrupted: &train::Losses, again: &train::Losses) {
+    let close = |a: f32, b: f32| (a - b).abs() <= 1e-5 * a.abs().max(1.0);
+    assert!(
+        close(uninterrupted.d, again.d)
+            && close(uninterrupted.g_gan, again.g_gan)
+            && close(uninterrupted.g_l1, again.g_l1),
+        "{uninterrupted:?} vs {again:?}"
+    );
+}
+
 #[test]
 fn resuming_a_checkpoint_gives_the_same_next_step() {
     let dir = tempfile::tempdir().unwrap();
@@ -239,13 +250,7 @@ fn resuming_a_checkpoint_gives_the_same_next_step() {
     assert_eq!(resumed.step, 3);
     assert_eq!(resumed_config, config);
     let again = resumed.step(s, p, &config);
-    let close = |a: f32, b: f32| (a - b).abs() <= 1e-5 * a.abs().max(1.0);
-    assert!(
-        close(uninterrupted.d, again.d)
-            && close(uninterrupted.g_gan, again.g_gan)
-            && close(uninterrupted.g_l1, again.g_l1),
-        "{uninterrupted:?} vs {again:?}"
-    );
+    assert_same_losses(&uninterrupted, &again);
 }
 
 #[test]
@@ -389,10 +394,11 @@ fn eval_scores_behave() {
     assert!((scores.l1() - 0.5).abs() < 1e-12);
 }
 
-#[test]
-fn fine_tuning_a_saved_model_trains() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("tiny.safetensors");
+/// A tiny model file in `dir` with its discriminator, and that discriminator.
+fn tiny_model_with_discriminator(
+    dir: &Path,
+) -> (std::path::PathBuf, pix2paint::model::Discriminator) {
+    let path = dir.join("tiny.safetensors");
     let (disc, disc_config) = tiny_discriminator(&Device::flex());
     save_tiny(
         &path,
@@ -400,6 +406,13 @@ fn fine_tuning_a_saved_model_trains() {
         Some((&disc, &disc_config)),
         pix2paint::weights::Precision::Full,
     );
+    (path, disc)
+}
+
+#[test]
+fn fine_tuning_a_saved_model_trains() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, disc) = tiny_model_with_discriminator(dir.path());
     let d = Device::flex().autodiff();
     let config = tiny_train_config();
     let model = weights::load(&path, &d).unwrap();
@@ -518,15 +531,8 @@ fn unusable_settings_are_never_written_and_an_old_checkpoint_holding_them_says_t
 #[test]
 fn a_multi_scale_discriminator_with_feature_matching_grows_from_a_file_trains_and_resumes() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("tiny.safetensors");
+    let (path, disc) = tiny_model_with_discriminator(dir.path());
     let ckpt = dir.path().join("run.ckpt.safetensors");
-    let (disc, disc_config) = tiny_discriminator(&Device::flex());
-    save_tiny(
-        &path,
-        &tiny_generator(1, &Device::flex()),
-        Some((&disc, &disc_config)),
-        pix2paint::weights::Precision::Full,
-    );
     let d = Device::flex().autodiff();
     let config = TrainConfig {
         network: NetworkConfig {
@@ -588,11 +594,5 @@ fn a_multi_scale_discriminator_with_feature_matching_grows_from_a_file_trains_an
     assert_eq!(resumed_config, config);
     assert_eq!(resumed.d.coarse.len(), 1);
     let again = resumed.step(s, p, &config);
-    let close = |a: f32, b: f32| (a - b).abs() <= 1e-5 * a.abs().max(1.0);
-    assert!(
-        close(uninterrupted.d, again.d)
-            && close(uninterrupted.g_gan, again.g_gan)
-            && close(uninterrupted.g_l1, again.g_l1),
-        "{uninterrupted:?} vs {again:?}"
-    );
+    assert_same_losses(&uninterrupted, &again);
 }
