@@ -822,3 +822,32 @@ fn damaged_settings_are_set_aside_named_and_replaced_by_defaults() {
         .collect();
     assert_eq!(kept.len(), 1, "{kept:?}");
 }
+
+#[test]
+fn an_app_data_folder_that_cannot_be_made_is_said_as_such_and_eight_windows_as_eight() {
+    use pix2paint::app::{Autosave, Unclaimed};
+    let dir = tempfile::tempdir().unwrap();
+    // A file where the data folder should be (as a read-only home is, to its owner's programs).
+    let blocker = dir.path().join("pix2paint");
+    std::fs::write(&blocker, b"not a folder").unwrap();
+    let e = Autosave::claim(&blocker.join("autosave")).unwrap_err();
+    assert!(matches!(e, Unclaimed::Unwritable { .. }), "{e:?}");
+    let said = e.to_string();
+    assert!(
+        said.contains(&blocker.display().to_string())
+            && said.contains("not autosaved")
+            && said.contains("File > Save sketch"),
+        "{said}"
+    );
+    // Eight windows hold the eight folders; a ninth is told so.
+    let base = dir.path().join("autosave");
+    let held: Vec<Autosave> = (0..8).map(|_| Autosave::claim(&base).unwrap()).collect();
+    let e = Autosave::claim(&base).unwrap_err();
+    assert!(matches!(e, Unclaimed::AllHeld), "{e:?}");
+    assert!(
+        e.to_string().starts_with("8 pix2paint windows are open"),
+        "{e}"
+    );
+    drop(held);
+    assert!(Autosave::claim(&base).is_ok(), "a folder is free again");
+}

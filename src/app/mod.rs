@@ -32,7 +32,7 @@ pub use command::{Command, FileCommand, TrainCommand};
 pub use document::Document;
 pub use live::{BLANK_CANVAS_HINT, Live};
 pub use requests::{LatencyStats, Requests};
-pub use settings::{Autosave, Settings};
+pub use settings::{Autosave, Settings, Unclaimed};
 
 use crate::canvas::{Canvas, Tool};
 use crate::device::Compute;

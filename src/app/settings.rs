@@ -116,9 +116,14 @@ impl Autosave {
     }
 
     /// The autosave of a new window: of `base`, `base-2` … `base-8`, the one no other running
-    /// pix2paint window holds (an advisory lock) with the newest sketch; `None` when all are
-    /// held. Two windows never write into one folder.
-    pub fn claim(base: &Path) -> Option<Self> {
+    /// pix2paint window holds (an advisory lock) with the newest sketch. Two windows never
+    /// write into one folder.
+    pub fn claim(base: &Path) -> Result<Self, Unclaimed> {
+        // A data folder that cannot be made at all is said as such, not as eight windows.
+        std::fs::create_dir_all(base).map_err(|error| Unclaimed::Unwritable {
+            dir: base.to_owned(),
+            error,
+        })?;
         let name = base.file_name().unwrap_or_default().to_string_lossy();
         let slots: Vec<PathBuf> = (1..=SLOTS)
             .map(|k| match k {
@@ -134,13 +139,16 @@ impl Autosave {
         };
         let mut order: Vec<usize> = (0..SLOTS).collect();
         order.sort_by_key(|&k| (std::cmp::Reverse(stamp(&slots[k])), k));
-        order.into_iter().find_map(|k| {
-            let lock = lock(&slots[k])?;
-            Some(Self {
-                dir: slots[k].clone(),
-                _lock: Some(std::sync::Arc::new(lock)),
+        order
+            .into_iter()
+            .find_map(|k| {
+                let lock = lock(&slots[k])?;
+                Some(Self {
+                    dir: slots[k].clone(),
+                    _lock: Some(std::sync::Arc::new(lock)),
+                })
             })
-        })
+            .ok_or(Unclaimed::AllHeld)
     }
 
     /// The app's data folder for this user.
@@ -231,6 +239,30 @@ impl Autosave {
     pub fn dir(&self) -> &Path {
         &self.dir
     }
+}
+
+/// Why a window has no autosave.
+#[derive(Debug, thiserror::Error)]
+pub enum Unclaimed {
+    /// Every autosave folder is held by another open window.
+    #[error(
+        "{SLOTS} pix2paint windows are open: this one's sketch is not autosaved. Save it with \
+         File > Save sketch…, or close another window first."
+    )]
+    AllHeld,
+    /// The app's data folder cannot be made or written (a read-only home, a file in its place).
+    #[error(
+        "pix2paint cannot write its data folder {} ({error}): this window's sketch is not \
+         autosaved and the settings are not kept. Save your sketch with File > Save sketch…, and \
+         make that folder writable (or set XDG_DATA_HOME to a folder that is).",
+        dir.display()
+    )]
+    Unwritable {
+        /// The folder.
+        dir: PathBuf,
+        /// What the system said.
+        error: std::io::Error,
+    },
 }
 
 /// An exclusive advisory lock on `dir/lock` (made with the folder), or `None` when another

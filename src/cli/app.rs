@@ -54,8 +54,12 @@ pub fn run(weights_arg: Option<PathBuf>, cpu: bool, gpu: bool) -> Result<()> {
             };
             // Each window its own autosave folder: a second window never writes over the
             // first's sketch.
-            let autosave_dir = Autosave::default_dir();
-            let autosave = autosave_dir.as_deref().and_then(Autosave::claim);
+            let claimed = Autosave::default_dir().map(|dir| Autosave::claim(&dir));
+            let (autosave, unclaimed) = match claimed {
+                Some(Ok(a)) => (Some(a), None),
+                Some(Err(why)) => (None, Some(why)),
+                None => (None, None),
+            };
             let model_path = weights_arg
                 .or_else(|| settings.model_path.clone().filter(|p| p.is_file()))
                 .or_else(weights::default_model_path);
@@ -72,12 +76,8 @@ pub fn run(weights_arg: Option<PathBuf>, cpu: bool, gpu: bool) -> Result<()> {
             if let Some(d) = damaged {
                 app.report_problem(d.to_string());
             }
-            if autosave.is_none() && autosave_dir.is_some() {
-                app.report_problem(
-                    "Eight pix2paint windows are open: this one's sketch is not autosaved. Save \
-                     it with File > Save sketch…, or close another window first."
-                        .into(),
-                );
+            if let Some(why) = unclaimed {
+                app.report_problem(why.to_string());
             }
             // SIGTERM / Ctrl+C: the next frame autosaves and closes (`Command::Quit`).
             let ctx = cc.egui_ctx.clone();
