@@ -1,6 +1,7 @@
-//! An afternoon of painting: the app's resident memory over 2,000 live paintings (strokes, undo
-//! and redo, clears, model swaps) stays within 10 % of what it held after warm-up. One test in
-//! a binary of its own, so no other test's memory is counted.
+//! Long use: the app's resident memory over 2,000 live paintings (strokes, undo and redo,
+//! clears, model swaps), and a training run's over 2,000 steps, stay within 10 % of what they
+//! held after warm-up. A binary of its own, its tests one at a time, so no other test's memory
+//! is counted.
 //!
 //! `PIX2PAINT_SOAK_MODEL=weights/pix2paint-cats-v2.safetensors cargo test --release --test
 //! long_use -- --nocapture` runs it with a real model (the README's figures); without it, two
@@ -24,6 +25,9 @@ use ui::step_until;
 const PAINTINGS: u64 = 2_000;
 const WARM_UP: u64 = 200;
 
+/// The tests take turns: each measures the whole process.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn resident_mb() -> f64 {
     pix2paint::memory::resident_bytes().unwrap() as f64 / f64::from(1u32 << 20)
 }
@@ -31,6 +35,7 @@ fn resident_mb() -> f64 {
 #[cfg(target_os = "linux")]
 #[test]
 fn memory_stays_flat_over_two_thousand_live_paintings() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     let dir = tempfile::tempdir().unwrap();
     let models: Vec<std::path::PathBuf> = match std::env::var_os("PIX2PAINT_SOAK_MODEL") {
         Some(m) => vec![m.into(); 2],
@@ -124,6 +129,88 @@ fn memory_stays_flat_over_two_thousand_live_paintings() {
         100.0 * (peak / base - 1.0)
     );
     assert!(h.state().problem().is_none(), "{:?}", h.state().problem());
+    assert!(
+        peak <= base * 1.10,
+        "resident memory grew from {base:.1} MB to {peak:.1} MB"
+    );
+}
+
+#[test]
+fn memory_stays_flat_over_two_thousand_training_steps() {
+    use image::GenericImage;
+    use pix2paint::dataset::{Dataset, Layout};
+    use pix2paint::train::{self, Control, Job, NetworkConfig, Start, TrainConfig, TrainEvent};
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let pairs = dir.path().join("pairs");
+    std::fs::create_dir_all(&pairs).unwrap();
+    for i in 0..4u8 {
+        let mut pair = image::RgbImage::new(512, 256);
+        pair.copy_from(&draw_sketch(256, 256), 0, 0).unwrap();
+        pair.copy_from(&photo_for(256, 256, i * 50), 256, 0)
+            .unwrap();
+        pair.save(pairs.join(format!("p{i}.png"))).unwrap();
+    }
+    let data = Dataset::open(
+        &pairs,
+        Layout::Auto,
+        pix2paint::weights::Direction::AtoB,
+        None,
+    )
+    .unwrap();
+    // The real loop, with what a long run does: checkpoints, samples, a weight average.
+    let job = Job {
+        data,
+        config: TrainConfig {
+            steps: 2_000,
+            network: NetworkConfig {
+                ngf: 4,
+                ndf: 4,
+                ..NetworkConfig::default()
+            },
+            ema_decay: Some(0.999),
+            checkpoint_every: 250,
+            sample_every: 250,
+            ..TrainConfig::default()
+        },
+        start: Start::Fresh {
+            name: "long".into(),
+        },
+        output: dir.path().join("long.safetensors"),
+        checkpoint: dir.path().join("long.ckpt.safetensors"),
+    };
+    let (_tx, rx) = std::sync::mpsc::channel::<Control>();
+    let (mut after_warm_up, mut peak) = (None, 0.0f64);
+    let start = Instant::now();
+    train::run(
+        &job,
+        &Device::flex().autodiff(),
+        |e| {
+            if let TrainEvent::Progress { step, .. } = e {
+                let mb = resident_mb();
+                if step == WARM_UP {
+                    after_warm_up = Some(mb);
+                }
+                if after_warm_up.is_some() {
+                    peak = peak.max(mb);
+                }
+                if step % 250 == 0 {
+                    eprintln!(
+                        "step {step} ({:.0} s): {mb:.1} MB resident",
+                        start.elapsed().as_secs_f64()
+                    );
+                }
+            }
+        },
+        &rx,
+    )
+    .unwrap();
+    let base = after_warm_up.unwrap();
+    eprintln!(
+        "after {WARM_UP} steps {base:.1} MB; after 2000 {:.1} MB; peak {peak:.1} MB ({:+.1} %)",
+        resident_mb(),
+        100.0 * (peak / base - 1.0)
+    );
     assert!(
         peak <= base * 1.10,
         "resident memory grew from {base:.1} MB to {peak:.1} MB"
