@@ -174,11 +174,6 @@ impl DiscriminatorConfig {
             .sum();
         one * self.scales as u64
     }
-
-    /// The smallest side of a training crop every scale can judge.
-    pub fn min_input_side(&self) -> usize {
-        self.min_side() << self.scales.saturating_sub(1).min(8)
-    }
 }
 
 impl Discriminator {
