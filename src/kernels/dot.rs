@@ -68,6 +68,15 @@ pub fn available() -> bool {
     Kernel::detect().is_some()
 }
 
+/// The instructions [`rows_dot`] runs on this CPU, for `bench` to print.
+pub fn instruction_set() -> &'static str {
+    match Kernel::detect() {
+        Some(Kernel::Avx512) => "AVX-512F + FMA",
+        Some(Kernel::Avx2) => "AVX2 + FMA",
+        None => "none (the GEMM path instead)",
+    }
+}
+
 impl Kernel {
     /// The widest kernel this CPU runs.
     fn detect() -> Option<Self> {

@@ -50,6 +50,25 @@ pub fn enabled() -> bool {
     ENABLED.load(Ordering::Relaxed)
 }
 
+/// Which vector instructions the kernels run on this CPU: the dot-product kernels' (thin
+/// layers) and the `gemm` crate's (the rest; it picks its own at run time), e.g.
+/// "dot products AVX2 + FMA, GEMM AVX2 + FMA".
+pub fn instruction_sets() -> String {
+    #[cfg(target_arch = "x86_64")]
+    let gemm = if std::arch::is_x86_feature_detected!("avx512f") {
+        "AVX-512F"
+    } else if std::arch::is_x86_feature_detected!("avx2")
+        && std::arch::is_x86_feature_detected!("fma")
+    {
+        "AVX2 + FMA"
+    } else {
+        "SSE"
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let gemm = "its portable code";
+    format!("dot products {}, GEMM {gemm}", dot::instruction_set())
+}
+
 /// A 2-D convolution; see the module docs for where it runs.
 ///
 /// # Shapes

@@ -26,6 +26,10 @@ pub fn run(args: BenchArgs) -> Result<()> {
     if args.ndarray && !cfg!(feature = "bench-ndarray") {
         bail!("--ndarray needs a build with `--features bench-ndarray`");
     }
+    eprintln!(
+        "pix2paint kernels on this CPU: {}",
+        pix2paint::kernels::instruction_sets()
+    );
     if args.train {
         return train::run(&args);
     }
