@@ -156,7 +156,7 @@ impl SegmentTrainer {
     ) -> Result<Self, SegmentError> {
         let model = load_file(path, device)?;
         Ok(Self {
-            g: crate::train::gan::trainable(model.generator),
+            g: crate::train::params::trainable(model.generator),
             g_config: model.generator_config,
             optim: ModuleOptimizer::from(FusedAdam::new(0.9)),
             rng: TrainRng::seed_from_u64(config.seed ^ model.info.steps),
@@ -199,7 +199,7 @@ impl SegmentTrainer {
         let loss = (bce * weight.clone()).sum() / weight.sum().clamp_min(1.0);
         let value: f32 = loss.clone().into_scalar();
         let mut grads = GradientsParams::from_grads(loss.backward(), &self.g);
-        crate::train::gan::settle_gradients(&mut grads, &self.g);
+        crate::train::params::settle_gradients(&mut grads, &self.g);
         self.g = self.optim.step(self.config.lr, self.g.clone(), grads);
         self.step += 1;
         value

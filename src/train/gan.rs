@@ -3,10 +3,11 @@
 
 use super::adam::FusedAdam;
 use super::config::{Losses, TrainConfig, TrainError};
+use super::objective::{bce_with_logits, feature_matching};
+use super::params::{settle_gradients, trainable};
 use crate::hints;
 use crate::model::{
-    Discriminator, DiscriminatorConfig, DropoutNoise, Generator, GeneratorConfig, Judgement,
-    NormStats,
+    Discriminator, DiscriminatorConfig, DropoutNoise, Generator, GeneratorConfig, NormStats,
 };
 use crate::rng::Rng as TrainRng;
 use crate::weights::{self, ModelFile, ModelInfo, Precision, SaveRequest, WeightsError};
@@ -57,72 +58,6 @@ struct Networks {
 
 fn adam(config: &TrainConfig) -> ModuleOptimizer {
     ModuleOptimizer::from(FusedAdam::new(config.optimizer.beta1))
-}
-
-/// Make every parameter of a loaded module a fresh leaf of the autodiff graph that requires
-/// gradients. Parameters written by the weights loader on an autodiff device are otherwise
-/// not leaves, and the second backward pass of a step would find their tape consumed.
-pub(crate) fn trainable<M: Module>(module: M) -> M {
-    struct Leaves;
-    impl burn::module::ModuleMapper for Leaves {
-        fn map_float<const D: usize>(
-            &mut self,
-            param: burn::module::Param<Tensor<D>>,
-        ) -> burn::module::Param<Tensor<D>> {
-            param.map(|t| t.detach().autodiff().require_grad())
-        }
-    }
-    module.map(&mut Leaves)
-}
-
-/// Work around a layout bug of burn 0.22's wgpu backend: the weight gradient of a convolution
-/// with a single output channel (the PatchGAN's last layer) comes back with strides that the
-/// optimizer's element-wise kernels misread, so all but a few of its weights got wrong updates
-/// (caught by `tests/wgpu.rs`, which compares a training step on wgpu with the CPU). Gradients
-/// of parameters with a size-1 dimension are small; they are rebuilt in a plain layout here.
-pub(crate) fn settle_gradients<M: Module>(grads: &mut GradientsParams, module: &M) {
-    struct Settle<'a>(&'a mut GradientsParams);
-    impl burn::module::ModuleVisitor for Settle<'_> {
-        fn visit_float<const D: usize>(&mut self, param: &burn::module::Param<Tensor<D>>) {
-            let shape = param.shape();
-            if D < 2 || !shape.iter().any(|&d| d == 1) {
-                return;
-            }
-            if let Some(g) = self.0.remove::<D>(param.id) {
-                let device = g.device();
-                let plain = Tensor::<D>::from_data(g.into_data(), &device);
-                self.0.register::<D>(param.id, plain);
-            }
-        }
-    }
-    module.visit(&mut Settle(grads));
-}
-
-/// pix2pixHD's feature-matching loss (Wang et al. 2018, eq. 4): the L1 distance between the
-/// discriminator's features of the painting (`judged`, with their gradients) and of the photo
-/// (constants), block by block, summed over blocks and averaged over scales, times its weight.
-fn feature_matching(
-    d: &Discriminator,
-    judged: &[Judgement],
-    sketch: Tensor<4>,
-    photo: Tensor<4>,
-    config: &TrainConfig,
-) -> Tensor<1> {
-    let real = d.judge_scales(sketch, photo, NormStats::Train, true);
-    let weight = config.feature_matching / judged.len() as f64;
-    judged
-        .iter()
-        .zip(real)
-        .flat_map(|(fake, real)| fake.features.iter().cloned().zip(real.features))
-        .map(|(f, r)| (f - r.detach()).abs().mean() * weight)
-        .reduce(|a, b| a + b)
-        .expect("a discriminator has feature blocks")
-}
-
-/// Binary cross-entropy of logits against a constant target, numerically stable.
-fn bce_with_logits(x: Tensor<4>, target: f32) -> Tensor<1> {
-    let loss = x.clone().clamp_min(0.0) - x.clone() * target + (x.abs().neg().exp() + 1.0).log();
-    loss.mean()
 }
 
 impl Gan {

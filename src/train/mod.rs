@@ -7,7 +7,8 @@
 //!
 //! One file a concern: [`config`] (settings, losses, errors), [`limits`] (the ranges of the
 //! settings users choose), [`gan`] (the networks and the
-//! step), [`adam`] (the optimizer), [`batch`] (examples drawn into tensors), [`run`] (the loop
+//! step), `objective` (its GAN and feature-matching terms), `params` (parameters and gradients on
+//! the autodiff device), [`adam`] (the optimizer), [`batch`] (examples drawn into tensors), [`run`] (the loop
 //! and its reports), [`thread`] (the loop on its own thread).
 
 pub mod adam;
@@ -15,6 +16,8 @@ pub mod batch;
 pub mod config;
 pub mod gan;
 pub mod limits;
+mod objective;
+pub(crate) mod params;
 pub mod run;
 pub mod thread;
 
