@@ -26,6 +26,7 @@ mod flex;
 mod im2col;
 mod matmul;
 mod norm;
+mod panels;
 mod plan;
 mod scratch;
 mod tanh;
@@ -50,9 +51,9 @@ pub fn enabled() -> bool {
     ENABLED.load(Ordering::Relaxed)
 }
 
-/// Which vector instructions the kernels run on this CPU: the dot-product kernels' (thin
-/// layers) and the `gemm` crate's (the rest; it picks its own at run time), e.g.
-/// "dot products AVX2 + FMA, GEMM AVX2 + FMA".
+/// Which vector instructions the kernels run on this CPU: the dot-product and panel kernels'
+/// (thin layers) and the `gemm` crate's (the rest; it picks its own at run time), e.g.
+/// "dot products AVX2 + FMA, transposed panels AVX2 + FMA, GEMM AVX2 + FMA".
 pub fn instruction_sets() -> String {
     #[cfg(target_arch = "x86_64")]
     let gemm = if std::arch::is_x86_feature_detected!("avx512f") {
@@ -66,7 +67,15 @@ pub fn instruction_sets() -> String {
     };
     #[cfg(not(target_arch = "x86_64"))]
     let gemm = "its portable code";
-    format!("dot products {}, GEMM {gemm}", dot::instruction_set())
+    let panels = if panels::available() {
+        "AVX2 + FMA"
+    } else {
+        "none (the GEMM path instead)"
+    };
+    format!(
+        "dot products {}, transposed panels {panels}, GEMM {gemm}",
+        dot::instruction_set()
+    )
 }
 
 /// A 2-D convolution; see the module docs for where it runs.

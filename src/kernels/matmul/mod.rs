@@ -87,6 +87,16 @@ pub fn matmul(dst: &mut [f32], lhs: View<'_>, rhs: View<'_>, accumulate: bool) {
     } else {
         gemm::Parallelism::None
     };
+    if n <= PANEL_COLUMNS
+        && m >= MANY_ROWS
+        && lhs.row_stride == 1
+        && lhs.col_stride >= m
+        && rhs.col_stride == 1
+        && super::panels::available()
+    {
+        let (w, x) = ((lhs.data, lhs.col_stride), (rhs.data, rhs.row_stride));
+        return super::panels::product_t(dst, w, x, [m, k, n], accumulate);
+    }
     if n < FEW_COLUMNS && m >= MANY_ROWS && lhs.row_stride == 1 {
         return few_columns(dst, lhs, rhs, accumulate, threads);
     }
@@ -102,7 +112,11 @@ pub fn matmul(dst: &mut [f32], lhs: View<'_>, rhs: View<'_>, accumulate: bool) {
     run(dst, lhs, rhs, accumulate, threads);
 }
 
-/// A product this narrow (`n` below this) ...
+/// A product with a column-major left side (a transposed weight) and at most this many columns
+/// is computed panel by panel (see [`super::panels`]) where the CPU runs that code.
+const PANEL_COLUMNS: usize = 96;
+
+/// Elsewhere, a product this narrow (`n` below this) ...
 const FEW_COLUMNS: usize = 32;
 /// ... and this tall is computed column-major (see [`few_columns`]).
 const MANY_ROWS: usize = 64;
