@@ -75,6 +75,8 @@ pub fn product_t(
     if m == 0 || n == 0 || k == 0 {
         return;
     }
+    // `x` in strips of 6 columns, each strip's rows contiguous (the tiles read it in order).
+    let strips = pack_columns(x, x_ld, k, n);
     dst.par_chunks_mut(PANEL * n)
         .enumerate()
         .for_each(|(p, dst)| {
@@ -89,7 +91,8 @@ pub fn product_t(
                         let a = &packed[t * depth..(t + TILE_ROWS) * depth];
                         for j in (0..n).step_by(TILE_COLS) {
                             let cols = TILE_COLS.min(n - j);
-                            let tile = x86::tile(a, &x[c0 * x_ld + j..], x_ld, depth, cols);
+                            let strip = &strips[(j * k + c0 * TILE_COLS)..];
+                            let tile = x86::tile(a, strip, TILE_COLS, depth, cols);
                             for (i, row) in dst[t * n..].chunks_mut(n).take(tile_rows).enumerate() {
                                 for (d, col) in row[j..j + cols].iter_mut().zip(&tile) {
                                     *d += col[i];
@@ -100,6 +103,21 @@ pub fn product_t(
                 }
             });
         });
+}
+
+/// `x` (`k × n` at row stride `ld`) as strips of [`TILE_COLS`] columns: strip `s`'s row `c`
+/// at `[(s·k + c)·6 ..][..6]`, columns past `n` zero.
+fn pack_columns(x: &[f32], ld: usize, k: usize, n: usize) -> Vec<f32> {
+    let strips = n.div_ceil(TILE_COLS);
+    let mut out = vec![0.0; strips * k * TILE_COLS];
+    for (s, strip) in out.chunks_exact_mut(k * TILE_COLS).enumerate() {
+        let j = s * TILE_COLS;
+        let cols = TILE_COLS.min(n - j);
+        for (c, row) in strip.chunks_exact_mut(TILE_COLS).enumerate() {
+            row[..cols].copy_from_slice(&x[c * ld + j..][..cols]);
+        }
+    }
+    out
 }
 
 /// Pack `depth` rows of `rows` (≤ [`PANEL`]) values each, `ld` apart in `w`, tile by tile:
@@ -113,8 +131,16 @@ fn pack(packed: &mut [f32], w: &[f32], ld: usize, rows: usize, depth: usize) {
             let start = t * TILE_ROWS;
             let valid = TILE_ROWS.min(rows.saturating_sub(start));
             let out = &mut packed[(t * depth + c) * TILE_ROWS..][..TILE_ROWS];
-            out[..valid].copy_from_slice(&src[start..start + valid]);
-            out[valid..].fill(0.0);
+            if valid == TILE_ROWS {
+                // A whole tile row: a copy of known length, two vector moves (not a call).
+                let out: &mut [f32; TILE_ROWS] = out.try_into().expect("a tile row");
+                out.copy_from_slice(&src[start..start + TILE_ROWS]);
+            } else {
+                if valid > 0 {
+                    out[..valid].copy_from_slice(&src[start..start + valid]);
+                }
+                out[valid..].fill(0.0);
+            }
         }
     }
 }
