@@ -35,6 +35,7 @@ done
 sleep 2
 grep "latency:" "$work/log" || { echo "no latency lines"; cat "$work/log"; exit 1; }
 grep "latency:" "$work/log" | sed -E 's/.*result ([0-9]+) ms.*/\1/' | sort -n |
-  awk '{a[NR]=$1} END {print "results:", NR, " median pointer-to-result:", a[int((NR+1)/2)], "ms  (min", a[1], ", max", a[NR] ")"}'
+  awk '{a[NR]=$1} END {print "results:", NR, " pointer-to-result median:", a[int((NR+1)/2)], "ms, 95th percentile:", a[int(NR*0.95+0.5)], "ms  (min", a[1], ", max", a[NR] ")"}'
 grep "latency:" "$work/log" | sed -E 's/.*model ([0-9]+) ms.*/\1/' | sort -n |
-  awk '{a[NR]=$1} END {print "median time in the model:", a[int((NR+1)/2)], "ms"}'
+  awk '{a[NR]=$1} END {print "time in the model median:", a[int((NR+1)/2)], "ms, 95th percentile:", a[int(NR*0.95+0.5)], "ms"}'
+grep -m1 "window drawn" "$work/log" || true

@@ -1,6 +1,7 @@
 //! Starting the painting app: pick the device, share it with eframe's renderer, open the window.
 
-use anyhow::{Result, anyhow};
+use super::renderer::{self, RENDERER_VAR};
+use anyhow::{Context, Result, anyhow};
 use eframe::egui_wgpu::{WgpuSetup, WgpuSetupExisting};
 use pix2paint::app::{Autosave, PaintApp, Settings};
 use pix2paint::weights;
@@ -19,6 +20,10 @@ pub fn run(weights_arg: Option<PathBuf>, cpu: bool, gpu: bool) -> Result<()> {
             .with_inner_size([1120.0, 660.0])
             .with_min_inner_size([520.0, 320.0])
             .with_drag_and_drop(true),
+        // Pixels exactly as painted (dithering adds ±½-step noise to every interpolated
+        // colour), and a cheaper fragment shader: on a software renderer (CPU-only machines)
+        // the window's shading takes the cores the model paints on.
+        dithering: false,
         ..Default::default()
     };
     if let Ok(icon) = pix2paint::assets::icon() {
@@ -35,6 +40,21 @@ pub fn run(weights_arg: Option<PathBuf>, cpu: bool, gpu: bool) -> Result<()> {
     // reconfigured; the UI gets its own device and results come through the CPU.
     let shared = compute.wgpu_setup.as_ref().filter(|_| !compute.software);
     let gpu_display = shared.is_some();
+    let chosen = std::env::var(RENDERER_VAR).ok();
+    options.renderer = if gpu_display {
+        eframe::Renderer::Wgpu
+    } else {
+        renderer::choose(chosen.as_deref(), renderer::probe).map_err(|e| anyhow!(e))?
+    };
+    let on_gl = options.renderer == eframe::Renderer::Glow;
+    eprintln!(
+        "pix2paint: window drawn with {}",
+        match (on_gl, chosen.is_some()) {
+            (true, false) => "OpenGL (wgpu found only a software renderer)",
+            (true, true) => "OpenGL",
+            (false, _) => "wgpu",
+        }
+    );
     if let Some(s) = shared {
         options.wgpu_options.wgpu_setup = WgpuSetup::Existing(WgpuSetupExisting {
             instance: s.instance.clone(),
@@ -43,7 +63,7 @@ pub fn run(weights_arg: Option<PathBuf>, cpu: bool, gpu: bool) -> Result<()> {
             queue: s.queue.clone(),
         });
     }
-    eframe::run_native(
+    let opened = eframe::run_native(
         "pix2paint",
         options,
         Box::new(move |cc| {
@@ -88,6 +108,24 @@ pub fn run(weights_arg: Option<PathBuf>, cpu: bool, gpu: bool) -> Result<()> {
             }
             Ok(Box::new(app))
         }),
-    )
-    .map_err(|e| anyhow!("the window could not be opened: {e}"))
+    );
+    match opened {
+        Err(e) if on_gl && chosen.is_none() => {
+            eprintln!("pix2paint: OpenGL could not open the window ({e}); trying wgpu");
+            again_on_wgpu()
+        }
+        r => r.map_err(|e| anyhow!("the window could not be opened: {e}")),
+    }
+}
+
+/// Start this program again with the same arguments, the window on wgpu, and exit with its
+/// status (a process can start its window's event loop only once).
+fn again_on_wgpu() -> Result<()> {
+    let exe = std::env::current_exe().context("finding this program to start it again")?;
+    let status = std::process::Command::new(exe)
+        .args(std::env::args_os().skip(1))
+        .env(RENDERER_VAR, "wgpu")
+        .status()
+        .context("starting pix2paint again with the window on wgpu")?;
+    std::process::exit(status.code().unwrap_or(1))
 }

@@ -12,6 +12,7 @@ pub mod info;
 pub mod output_names;
 pub mod peak;
 pub mod prepare;
+pub mod renderer;
 pub mod run_files;
 pub mod segment;
 pub mod tally;
