@@ -19,9 +19,6 @@ use std::time::{Duration, Instant};
 pub const BLANK_CANVAS_HINT: &str =
     "Draw a cat's outline on the left: it is painted here as you draw.";
 
-/// Minimum time between live requests while a stroke is being drawn.
-const LIVE_INTERVAL: Duration = Duration::from_millis(100);
-
 /// The model in use and what it painted.
 pub struct Live {
     compute: Compute,
@@ -298,22 +295,16 @@ impl Live {
         }
     }
 
-    /// Send the sketch to the worker when it changed since `edited`: at most every
-    /// [`LIVE_INTERVAL`] while a stroke is in progress (several updates during a long stroke),
-    /// at once otherwise.
-    pub fn send(&mut self, ctx: &egui::Context, canvas: &Canvas, edited: Instant) {
+    /// Send the sketch to the worker whenever it changed (`edited`: when). The worker keeps only
+    /// the newest request it has not started, so it starts on the newest sketch the moment it
+    /// is free: sending at most every 100 ms instead left the worker painting a sketch up to
+    /// 100 ms older than the pointer.
+    pub fn send(&mut self, canvas: &Canvas, edited: Instant) {
         if self.model.is_none() {
             return;
         }
         let state = (canvas.revision(), self.variation);
         if self.requests.already_sent(state) {
-            return;
-        }
-        if canvas.current().is_some()
-            && let Some(since) = self.requests.since_last_send()
-            && since < LIVE_INTERVAL
-        {
-            ctx.request_repaint_after(LIVE_INTERVAL - since);
             return;
         }
         let id = self.requests.send(state, edited);

@@ -195,7 +195,7 @@ impl PaintApp {
         self.apply_all(&ctx, commands);
         self.live.log_latency = self.windows.overlay();
         self.live
-            .send(&ctx, self.document.canvas(), self.document.last_edit());
+            .send(self.document.canvas(), self.document.last_edit());
         self.autosave(&ctx);
         if self.windows.problem() != problem_before.as_deref() {
             // A problem that came up this frame is drawn in the next.

@@ -50,7 +50,6 @@ pub struct Requests {
     next_id: u64,
     /// The canvas revision and the variation seed of the last request.
     sent_state: Option<(u64, Option<u64>)>,
-    last_send: Option<Instant>,
     /// Requests not yet answered, with the time of the edit that made each.
     in_flight: BTreeMap<u64, Instant>,
     last_result_id: u64,
@@ -63,7 +62,6 @@ impl Default for Requests {
         Self {
             next_id: 1,
             sent_state: None,
-            last_send: None,
             in_flight: BTreeMap::new(),
             last_result_id: 0,
             latency: LatencyStats::default(),
@@ -92,18 +90,12 @@ impl Requests {
         self.sent_state = None;
     }
 
-    /// Time since the last request, if one was sent.
-    pub(super) fn since_last_send(&self) -> Option<Duration> {
-        self.last_send.map(|t| t.elapsed())
-    }
-
     /// Record a request for `state`, made by the edit at `edited`; its id.
     pub(super) fn send(&mut self, state: (u64, Option<u64>), edited: Instant) -> u64 {
         let id = self.next_id;
         self.next_id += 1;
         self.in_flight.insert(id, edited);
         self.sent_state = Some(state);
-        self.last_send = Some(Instant::now());
         id
     }
 
