@@ -71,10 +71,11 @@ impl ResultView {
     }
 }
 
-/// How often the busy mark moves. egui's `Spinner` asks for a repaint every frame: the whole
-/// window redrawn 60 times a second while the model paints, which on a software renderer
-/// (lavapipe, llvmpipe: CPU-only laptops) took the cores from the model (time in the model
-/// under Xvfb 3.3× the bench's forward).
+/// How often the busy mark moves. egui's `Spinner` asks for a repaint every frame, so the
+/// whole window was redrawn as fast as the renderer goes for as long as the model painted;
+/// where the window is drawn on the CPU (llvmpipe: ~30 ms a frame) that is a core taken from
+/// the model once the pointer rests. (While a stroke is drawn its own events drive the frames:
+/// there the latency bench measured no difference.)
 const BUSY_STEP: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// A spinner that advances one step every [`BUSY_STEP`]: a three-quarter arc turning

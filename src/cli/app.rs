@@ -44,7 +44,8 @@ pub fn run(weights_arg: Option<PathBuf>, cpu: bool, gpu: bool) -> Result<()> {
     options.renderer = if gpu_display {
         eframe::Renderer::Wgpu
     } else {
-        renderer::choose(chosen.as_deref(), renderer::probe).map_err(|e| anyhow!(e))?
+        let adapter = || renderer::known_adapter(&compute).unwrap_or_else(renderer::probe);
+        renderer::choose(chosen.as_deref(), adapter).map_err(|e| anyhow!(e))?
     };
     let on_gl = options.renderer == eframe::Renderer::Glow;
     eprintln!(

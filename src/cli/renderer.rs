@@ -9,6 +9,7 @@
 //! starts again on wgpu ([`RENDERER_VAR`] set, so the choice is not retried).
 
 use eframe::Renderer;
+use pix2paint::device::{Compute, NoGpu};
 
 /// Set to `wgpu` or `gl` to choose the window's renderer (and so skip the probe).
 pub const RENDERER_VAR: &str = "PIX2PAINT_RENDERER";
@@ -43,6 +44,23 @@ pub fn choose(choice: Option<&str>, adapter: impl FnOnce() -> Adapter) -> Result
     }
 }
 
+/// What choosing the compute device already found out about wgpu's adapter, so it is not asked
+/// twice: `None` when the device was chosen without asking wgpu (`--cpu`).
+pub fn known_adapter(compute: &Compute) -> Option<Adapter> {
+    if compute.wgpu_setup.is_some() {
+        return Some(if compute.software {
+            Adapter::Software
+        } else {
+            Adapter::Hardware
+        });
+    }
+    compute.fallback_reason.as_ref().map(|why| match why {
+        NoGpu::SoftwareOnly(_) => Adapter::Software,
+        // wgpu failed or crashed once already: not asked again.
+        _ => Adapter::None,
+    })
+}
+
 /// Ask wgpu for its default adapter (a fraction of a second; no device is made).
 pub fn probe() -> Adapter {
     let asked = std::panic::catch_unwind(|| {
@@ -72,5 +90,21 @@ mod tests {
         assert_eq!(choose(Some(" gl "), never), Ok(Renderer::Glow));
         let err = choose(Some("vulkan"), never).unwrap_err();
         assert!(err.contains("use `wgpu` or `gl`"), "{err}");
+    }
+
+    #[test]
+    fn what_the_device_choice_found_is_not_asked_again() {
+        let cpu = pix2paint::device::cpu;
+        assert_eq!(known_adapter(&cpu()), None, "--cpu never asked wgpu");
+        let software_only = Compute {
+            fallback_reason: Some(NoGpu::SoftwareOnly("lavapipe".into())),
+            ..cpu()
+        };
+        assert_eq!(known_adapter(&software_only), Some(Adapter::Software));
+        let crashed = Compute {
+            fallback_reason: Some(NoGpu::Crashed),
+            ..cpu()
+        };
+        assert_eq!(known_adapter(&crashed), Some(Adapter::None));
     }
 }

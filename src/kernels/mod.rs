@@ -67,14 +67,10 @@ pub fn instruction_sets() -> String {
     };
     #[cfg(not(target_arch = "x86_64"))]
     let gemm = "its portable code";
-    let panels = if panels::available() {
-        "AVX2 + FMA"
-    } else {
-        "none (the GEMM path instead)"
-    };
     format!(
-        "dot products {}, transposed panels {panels}, GEMM {gemm}",
-        dot::instruction_set()
+        "dot products {}, transposed panels {}, GEMM {gemm}",
+        dot::instruction_set(),
+        panels::instruction_set()
     )
 }
 

@@ -37,6 +37,15 @@ pub fn available() -> bool {
     false
 }
 
+/// The instructions [`product_t`] runs on this CPU, for `bench` to print.
+pub fn instruction_set() -> &'static str {
+    if available() {
+        "AVX2 + FMA"
+    } else {
+        "none (the GEMM path instead)"
+    }
+}
+
 thread_local! {
     /// A task's packed weight block, reused between calls.
     static PACKED: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
