@@ -121,7 +121,7 @@ fn a_hinted_model_paints_the_hinted_colour_and_its_own_without() {
     let paint = |hints: Option<&RgbaImage>| {
         let s = images_to_tensor(&[&sketch], &cpu);
         let h = hints.map(|h| hints_to_tensor(&[h], &cpu));
-        tensor_to_image(g.forward_any_size(s, h, pix2paint::model::NormStats::Batch, None))
+        tensor_to_image(g.forward_any_size(s, h, pix2paint::model::NormStats::Batch, None, None))
     };
     let own = disc_colour(&paint(None), RADIUS * 0.6);
     // A training this short and this fast (lr 2e-3) is chaotic: which colour a run learns

@@ -15,6 +15,7 @@ fn painter(seed: u64, d: &Device) -> Painter {
         generator: tiny_generator(seed, d),
         config: tiny_config(),
         info: ModelInfo::named(format!("tiny {seed}")),
+        reduced: None,
     }
 }
 
@@ -250,4 +251,42 @@ fn a_model_that_paints_nan_or_infinity_is_an_error_not_a_black_picture() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("NaN or infinite"), "{e}");
+}
+
+/// Switching precision repaints with the same model and says which precision it now paints
+/// at: 8-bit only where this CPU runs it faster, fp32 otherwise and after switching back.
+#[test]
+fn precision_switches_keep_the_model_and_say_what_runs() {
+    let d = Device::flex();
+    let w = InferenceWorker::spawn(Some(painter(5, &d)), d.clone(), || {});
+    let changed = |w: &InferenceWorker| loop {
+        match w.recv_timeout(Duration::from_secs(60)) {
+            Some(Event::ModelChanged {
+                info, precision, ..
+            }) => return (info.name, precision),
+            Some(_) => {}
+            None => panic!("no ModelChanged after a precision switch"),
+        }
+    };
+    w.set_reduced_precision(true);
+    let expected = if pix2paint::kernels::reduced_precision_faster_here() {
+        "8-bit weights"
+    } else {
+        "fp32"
+    };
+    assert_eq!(changed(&w), ("tiny 5".to_string(), expected));
+    // Setting what is already set changes nothing; the next event is the painting.
+    w.set_reduced_precision(true);
+    w.request(Request {
+        id: 1,
+        sketch: draw_sketch(64, 64),
+        variation: None,
+        hints: None,
+    });
+    match w.recv_timeout(Duration::from_secs(60)) {
+        Some(Event::Painted { id: 1, .. }) => {}
+        other => panic!("expected the painting, got {other:?}"),
+    }
+    w.set_reduced_precision(false);
+    assert_eq!(changed(&w), ("tiny 5".to_string(), "fp32"));
 }

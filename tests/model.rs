@@ -25,7 +25,7 @@ fn generator_keeps_256_and_512_shapes() {
 fn odd_sizes_are_padded_and_cropped_back() {
     let d = Device::flex();
     let g = tiny_generator(1, &d);
-    let y = g.forward_any_size(input(300, 177, &d), None, NormStats::Batch, None);
+    let y = g.forward_any_size(input(300, 177, &d), None, NormStats::Batch, None, None);
     assert_eq!(y.dims(), [1, 3, 300, 177]);
 }
 

@@ -41,6 +41,8 @@ pub enum Command {
     ToggleModelInfo,
     /// Toggle the latency overlay.
     ToggleOverlay,
+    /// Paint at fp32 (`true`) or with 8-bit weights where the CPU allows (`false`).
+    SetPrecise(bool),
     /// Quit now, unsaved changes and all (the autosave keeps them).
     Quit,
     /// Open or save sketches, photos, results and models.

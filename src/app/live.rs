@@ -47,6 +47,8 @@ pub struct Live {
     pub(super) view: ResultView,
     /// Print each latency to the log (with the overlay on).
     pub(super) log_latency: bool,
+    /// The precision the model paints at (what the worker last said).
+    precision: &'static str,
 }
 
 impl Live {
@@ -78,6 +80,7 @@ impl Live {
             gpu_display: None,
             view: ResultView::default(),
             log_latency: false,
+            precision: "fp32",
         }
     }
 
@@ -89,6 +92,24 @@ impl Live {
     /// The model in use, if one is loaded.
     pub fn model(&self) -> Option<&ModelInfo> {
         self.model.as_ref()
+    }
+
+    /// The precision the model paints at ([`crate::inference::Painter::precision`]).
+    pub fn precision(&self) -> &'static str {
+        self.precision
+    }
+
+    /// Whether the model paints faster with 8-bit weights here (on the CPU, where its vector
+    /// unit multiplies 16-bit integers faster than floats; measured once).
+    pub fn reduced_available(&self) -> bool {
+        self.compute.backend == crate::device::Backend::Flex
+            && crate::kernels::reduced_precision_faster_here()
+    }
+
+    /// Paint at fp32 (`true`) or with 8-bit weights where the CPU allows (`false`); the model
+    /// in use is repainted and [`Self::precision`] follows.
+    pub fn set_precise(&self, on: bool) {
+        self.worker.set_reduced_precision(!on);
     }
 
     /// The file of the model in use.
@@ -240,7 +261,9 @@ impl Live {
                     info,
                     takes_hints,
                     path,
+                    precision,
                 } => {
+                    self.precision = precision;
                     // The path comes with the model it loaded, so a checkpoint reload racing an
                     // Open model can never leave the app naming one file and painting another.
                     self.takes_hints = takes_hints;

@@ -82,11 +82,13 @@ impl PaintApp {
         if std::env::var_os("PIX2PAINT_LATENCY").is_some() {
             windows.toggle_overlay();
         }
+        let live = Live::start(ctx, compute, model_path);
+        live.set_precise(settings.precise);
         Self {
             trainer: Trainer::new(document.autosave()),
             document,
             settings,
-            live: Live::start(ctx, compute, model_path),
+            live,
             training: TrainingPanel::default(),
             windows,
             effects: Effects::default(),
@@ -94,6 +96,12 @@ impl PaintApp {
             seed: 1,
             settings_path: None,
         }
+    }
+
+    /// Paint at fp32 until the window closes (`--precise`), whatever the settings say; the
+    /// Model window can still switch.
+    pub fn paint_precisely_this_run(&mut self) {
+        self.live.set_precise(true);
     }
 
     /// Save the settings into `path` on exit.
@@ -292,6 +300,10 @@ impl PaintApp {
             }
             Command::PlainResult => self.live.show_plain(),
             Command::ToggleOverlay => self.windows.toggle_overlay(),
+            Command::SetPrecise(on) => {
+                self.settings.precise = on;
+                self.live.set_precise(on);
+            }
             Command::ToggleModelInfo => self.windows.toggle_model_window(),
             Command::Quit => {
                 self.windows.allow_close();

@@ -23,6 +23,8 @@ pub struct Settings {
     pub last_model_dir: Option<PathBuf>,
     /// The last model opened by the user (reopened at start).
     pub model_path: Option<PathBuf>,
+    /// Paint the live canvas at fp32 rather than with 8-bit weights (the Model window).
+    pub precise: bool,
 }
 
 impl Default for Settings {
@@ -36,6 +38,7 @@ impl Default for Settings {
             last_image_dir: None,
             last_model_dir: None,
             model_path: None,
+            precise: false,
         }
     }
 }

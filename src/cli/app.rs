@@ -8,7 +8,7 @@ use pix2paint::weights;
 use std::path::PathBuf;
 
 /// Open the app window and run until it is closed.
-pub fn run(weights_arg: Option<PathBuf>, cpu: bool, gpu: bool) -> Result<()> {
+pub fn run(weights_arg: Option<PathBuf>, cpu: bool, gpu: bool, precise: bool) -> Result<()> {
     let compute = if gpu {
         super::select_device_for(pix2paint::device::Preference::Gpu)
     } else {
@@ -93,6 +93,9 @@ pub fn run(weights_arg: Option<PathBuf>, cpu: bool, gpu: bool) -> Result<()> {
             );
             if let Some(p) = settings_path {
                 app.keep_settings_in(p);
+            }
+            if precise {
+                app.paint_precisely_this_run();
             }
             if let Some(d) = damaged {
                 app.report_problem(d.to_string());

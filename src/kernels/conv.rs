@@ -21,6 +21,7 @@
 
 use super::im2col::{Geometry, col2im, im2col, im2col_rows};
 use super::matmul::{SharedDst, View, matmul, matmul_add_here, matmul_block, matmul_split_inner};
+use super::quant;
 use rayon::prelude::*;
 use std::cell::RefCell;
 
@@ -268,6 +269,73 @@ fn weight_grad_banded(
             x
         })
         .unwrap_or_else(|| vec![0.0; m * rows])
+}
+
+/// [`gather_gemm`] with the weight quantised ([`quant::Weights`] of `m` rows by
+/// `geo.rows()`) and each image's values quantised on the way into the product; `None` when an
+/// image holds a value that is not finite.
+pub fn gather_gemm_quantized(
+    image: &[f32],
+    batch: usize,
+    geo: &Geometry,
+    w: &quant::Weights,
+) -> Option<Vec<f32>> {
+    let (rows, positions) = (geo.rows(), geo.positions());
+    let per_image = geo.channels * geo.plane();
+    let [m, k] = w.shape();
+    assert_eq!(k, rows, "weight does not match the geometry");
+    assert_eq!(
+        image.len(),
+        batch * per_image,
+        "image does not match its geometry"
+    );
+    let mut out = vec![0.0; batch * m * positions];
+    for (img, out) in image
+        .chunks_exact(per_image)
+        .zip(out.chunks_exact_mut(m * positions))
+    {
+        // Padding adds zeros only: the image's range is its columns' range.
+        let step = quant::activation_step(img, rows)?;
+        let packed = with_cols(rows * positions, |cols| {
+            im2col(img, geo, cols, positions);
+            quant::pack_activations(cols, positions, [rows, positions], step)
+        });
+        quant::product(out, w, &packed, positions, step);
+    }
+    Some(out)
+}
+
+/// [`gemm_scatter`] with the weight quantised ([`quant::Weights`] of `geo.rows()` rows by
+/// `m`: the weight's transpose) and each item's values quantised on the way into the product;
+/// `None` when an item holds a value that is not finite.
+pub fn gemm_scatter_quantized(
+    src: &[f32],
+    batch: usize,
+    geo: &Geometry,
+    wt: &quant::Weights,
+) -> Option<Vec<f32>> {
+    let (rows, positions) = (geo.rows(), geo.positions());
+    let per_image = geo.channels * geo.plane();
+    let [r, m] = wt.shape();
+    assert_eq!(r, rows, "weight does not match the geometry");
+    assert_eq!(
+        src.len(),
+        batch * m * positions,
+        "input does not match its geometry"
+    );
+    let mut image = vec![0.0; batch * per_image];
+    for (item, dst) in src
+        .chunks_exact(m * positions)
+        .zip(image.chunks_exact_mut(per_image))
+    {
+        let step = quant::activation_step(item, m)?;
+        let packed = quant::pack_activations(item, positions, [m, positions], step);
+        with_cols(rows * positions, |cols| {
+            quant::product(cols, wt, &packed, positions, step);
+            col2im(cols, geo, dst, positions);
+        });
+    }
+    Some(image)
 }
 
 /// Add `bias[c]` to every element of channel `c` of `x` (`[batch, channels, plane]`).

@@ -28,6 +28,8 @@ mod matmul;
 mod norm;
 mod panels;
 mod plan;
+mod quant;
+mod reduced;
 mod scratch;
 mod tanh;
 
@@ -37,6 +39,11 @@ use burn::backend::{Autodiff, Flex};
 use burn::tensor::ops::{ConvOptions, ConvTransposeOptions};
 use burn::tensor::{DType, Tensor};
 use plan::Plan;
+pub use reduced::{
+    QuantizedWeight, available as reduced_precision_available, conv_transpose2d_quantized,
+    conv2d_quantized, faster_here as reduced_precision_faster_here,
+    instruction_set as reduced_precision_instructions, speedup as reduced_precision_speedup,
+};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 static ENABLED: AtomicBool = AtomicBool::new(true);

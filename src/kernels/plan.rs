@@ -1,9 +1,13 @@
 //! One convolution layer's plan on Burn's flex tensors: its geometry from the input and weight
 //! shapes and Burn's options, and its forward and backward passes on `FlexTensor`s.
 
-use super::conv::{add_bias, bias_grad, gather_gemm, gemm_scatter, weight_grad};
+use super::conv::{
+    add_bias, bias_grad, gather_gemm, gather_gemm_quantized, gemm_scatter, gemm_scatter_quantized,
+    weight_grad,
+};
 use super::flex::{contiguous, tensor, values};
 use super::im2col::Geometry;
+use super::quant;
 use burn::backend::flex::FlexTensor;
 use burn::tensor::ops::{ConvOptions, ConvTransposeOptions};
 
@@ -130,6 +134,27 @@ impl Plan {
         tensor(y, &self.y_shape)
     }
 
+    /// `y = layer(x) + bias` with the weight quantised by [`quantize`] (reduced precision);
+    /// `None` when `x` holds a value that is not finite.
+    pub fn forward_quantized(
+        &self,
+        x: &FlexTensor,
+        w: &quant::Weights,
+        bias: Option<&FlexTensor>,
+    ) -> Option<FlexTensor> {
+        let x = contiguous(x);
+        let xs = values(&x);
+        let mut y = match self.kind {
+            Kind::Conv => gather_gemm_quantized(xs, self.batch, &self.geo, w)?,
+            Kind::Transposed => gemm_scatter_quantized(xs, self.batch, &self.geo, w)?,
+        };
+        if let Some(b) = bias {
+            let b = contiguous(b);
+            add_bias(&mut y, values(&b), self.y_shape[2] * self.y_shape[3]);
+        }
+        Some(tensor(y, &self.y_shape))
+    }
+
     /// The input gradient from the output gradient `dy`.
     pub fn backward_x(&self, dy: &FlexTensor, w: &FlexTensor) -> FlexTensor {
         let (dy, w) = (contiguous(dy), contiguous(w));
@@ -159,5 +184,24 @@ impl Plan {
         let db = bias_grad(values(&dy), self.out_channels(), plane);
         let len = db.len();
         tensor(db, &[len])
+    }
+}
+
+/// A layer's weight (`[out, in, kh, kw]` for a convolution, `[in, out, kh, kw]` for a
+/// transposed one) quantised as its forward pass multiplies it: the weight matrix itself for a
+/// convolution, its transpose for a transposed one. `None` for a weight with a value that is
+/// not finite.
+pub fn quantize(kind: Kind, w: &FlexTensor, dims: [usize; 4]) -> Option<quant::Weights> {
+    let w = contiguous(w);
+    let ws = values(&w);
+    let [a, b, kh, kw] = dims;
+    match kind {
+        // [out, in·kh·kw], row by row.
+        Kind::Conv => quant::Weights::new(ws, [a, b * kh * kw], (b * kh * kw, 1)),
+        // [in, out·kh·kw] read as its transpose.
+        Kind::Transposed => {
+            let rows = b * kh * kw;
+            quant::Weights::new(ws, [rows, a], (1, rows))
+        }
     }
 }

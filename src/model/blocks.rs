@@ -137,8 +137,13 @@ pub(crate) fn conv_init() -> Initializer {
 }
 
 /// A convolution layer through [`crate::kernels`] (pix2paint's CPU kernels on flex, Burn's op
-/// elsewhere); the same result as `layer.forward(x)`.
-pub(crate) fn conv_forward(layer: &Conv2d, x: Tensor<4>) -> Tensor<4> {
+/// elsewhere); the same result as `layer.forward(x)`. With `quantized` (the layer's weight
+/// quantised), the reduced-precision path where it applies.
+pub(crate) fn conv_forward(
+    layer: &Conv2d,
+    x: Tensor<4>,
+    quantized: Option<&crate::kernels::QuantizedWeight>,
+) -> Tensor<4> {
     use burn::nn::PaddingConfig2d;
     use burn::tensor::ops::ConvOptions;
     let padding = match layer.padding {
@@ -149,17 +154,20 @@ pub(crate) fn conv_forward(layer: &Conv2d, x: Tensor<4>) -> Tensor<4> {
     };
     let options =
         ConvOptions::new_with_padding(layer.stride, padding, layer.dilation, layer.groups);
-    crate::kernels::conv2d(
-        x,
-        layer.weight.val(),
-        layer.bias.as_ref().map(|b| b.val()),
-        options,
-    )
+    let (weight, bias) = (layer.weight.val(), layer.bias.as_ref().map(|b| b.val()));
+    match quantized {
+        Some(q) => crate::kernels::conv2d_quantized(x, q, weight, bias, options),
+        None => crate::kernels::conv2d(x, weight, bias, options),
+    }
 }
 
 /// A transposed convolution layer through [`crate::kernels`]; the same result as
-/// `layer.forward(x)`.
-pub(crate) fn conv_transpose_forward(layer: &ConvTranspose2d, x: Tensor<4>) -> Tensor<4> {
+/// `layer.forward(x)`. With `quantized`, as [`conv_forward`].
+pub(crate) fn conv_transpose_forward(
+    layer: &ConvTranspose2d,
+    x: Tensor<4>,
+    quantized: Option<&crate::kernels::QuantizedWeight>,
+) -> Tensor<4> {
     use burn::tensor::ops::ConvTransposeOptions;
     let options = ConvTransposeOptions::new(
         layer.stride,
@@ -168,10 +176,9 @@ pub(crate) fn conv_transpose_forward(layer: &ConvTranspose2d, x: Tensor<4>) -> T
         layer.dilation,
         layer.groups,
     );
-    crate::kernels::conv_transpose2d(
-        x,
-        layer.weight.val(),
-        layer.bias.as_ref().map(|b| b.val()),
-        options,
-    )
+    let (weight, bias) = (layer.weight.val(), layer.bias.as_ref().map(|b| b.val()));
+    match quantized {
+        Some(q) => crate::kernels::conv_transpose2d_quantized(x, q, weight, bias, options),
+        None => crate::kernels::conv_transpose2d(x, weight, bias, options),
+    }
 }

@@ -263,7 +263,7 @@ fn judge(
     let mut h = pair;
     let mut features = Vec::new();
     for block in blocks {
-        h = conv_forward(&block.conv, h);
+        h = conv_forward(&block.conv, h, None);
         if let Some(norm) = &block.norm {
             h = norm_forward(norm, h, stats);
         }
@@ -273,7 +273,7 @@ fn judge(
         }
     }
     Judgement {
-        logits: conv_forward(last, h),
+        logits: conv_forward(last, h, None),
         features,
     }
 }

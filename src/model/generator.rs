@@ -16,6 +16,7 @@ use super::blocks::{
     DropoutNoise, NormStats, batch_norm, conv_forward, conv_init, conv_transpose_forward,
     norm_forward,
 };
+use super::reduced::Reduced;
 use super::shapes::ConvShape;
 use burn::config::Config;
 use burn::module::Module;
@@ -292,7 +293,19 @@ impl Generator {
         &self,
         x: Tensor<4>,
         stats: NormStats,
+        noise: Option<&mut DropoutNoise>,
+    ) -> Tensor<4> {
+        self.forward_reduced(x, stats, noise, None)
+    }
+
+    /// [`forward`](Self::forward) with the convolutions at reduced precision where `reduced`
+    /// (this generator's weights quantised) is given and applies.
+    pub fn forward_reduced(
+        &self,
+        x: Tensor<4>,
+        stats: NormStats,
         mut noise: Option<&mut DropoutNoise>,
+        reduced: Option<&Reduced>,
     ) -> Tensor<4> {
         let mut skips = Vec::with_capacity(DEPTH);
         let [b, c, hh, ww] = x.dims();
@@ -307,7 +320,7 @@ impl Generator {
             if i > 0 {
                 h = crate::kernels::leaky_relu(h, 0.2);
             }
-            h = conv_forward(&block.conv, h); // [B, c_i, H/2^(i+1), W/2^(i+1)]
+            h = conv_forward(&block.conv, h, reduced.map(|r| &r.down[i])); // [B, c_i, H/2^(i+1), W/2^(i+1)]
             if let Some(norm) = &block.norm {
                 h = norm_forward(norm, h, stats);
             }
@@ -321,7 +334,7 @@ impl Generator {
             } else {
                 crate::kernels::leaky_relu(h, 0.0) // ReLU
             };
-            h = conv_transpose_forward(&block.conv, h); // [B, c', 2h, 2w]
+            h = conv_transpose_forward(&block.conv, h, reduced.map(|r| &r.up[j])); // [B, c', 2h, 2w]
             match &block.norm {
                 Some(norm) => h = norm_forward(norm, h, stats),
                 None => h = crate::kernels::tanh(h),
@@ -347,6 +360,7 @@ impl Generator {
         hints: Option<Tensor<4>>,
         stats: NormStats,
         noise: Option<&mut DropoutNoise>,
+        reduced: Option<&Reduced>,
     ) -> Tensor<4> {
         use burn::tensor::ops::PadMode;
         let [_, _, h, w] = sketch.dims();
@@ -365,7 +379,7 @@ impl Generator {
             Some(hints) => Tensor::cat(vec![padded(sketch, 1.0), padded(hints, 0.0)], 1),
             None => padded(sketch, 1.0),
         };
-        let y = self.forward(x, stats, noise);
+        let y = self.forward_reduced(x, stats, noise, reduced);
         if ph == 0 && pw == 0 {
             return y;
         }

@@ -8,6 +8,8 @@ pub mod discriminator;
 pub mod ema;
 pub mod generator;
 pub mod icnr;
+pub mod reduced;
+pub mod seeded;
 pub mod shapes;
 
 pub use blocks::{DropoutNoise, NormStats};

@@ -137,8 +137,9 @@ mod tests {
     #[test]
     fn a_prediction_is_a_binary_mask_at_the_photo_size_and_mirrors_with_the_photo() {
         let device = Device::flex();
-        device.seed(3);
-        let g = super::super::generator_config(4).init(&device);
+        let g = crate::model::seeded::seeded(&device, 3, || {
+            crate::model::seeded::drawn(super::super::generator_config(4).init(&device))
+        });
         let photo = RgbImage::from_fn(300, 200, |x, y| {
             image::Rgb([(x % 256) as u8, (y % 256) as u8, ((x * y) % 256) as u8])
         });

@@ -101,10 +101,16 @@ mod tests {
     #[test]
     fn matches_burns_adam_and_shares_its_state() {
         let device = Device::flex().autodiff();
-        device.seed(3);
-        let d = DiscriminatorConfig::new().with_ndf(4).init(&device);
-        let a = Tensor::<4>::random([1, 3, 64, 64], burn::tensor::Distribution::Default, &device);
-        let b = Tensor::<4>::random([1, 3, 64, 64], burn::tensor::Distribution::Default, &device);
+        let (d, a, b) = crate::model::seeded::seeded(&device, 3, || {
+            let random = || {
+                Tensor::<4>::random([1, 3, 64, 64], burn::tensor::Distribution::Default, &device)
+            };
+            (
+                crate::model::seeded::drawn(DiscriminatorConfig::new().with_ndf(4).init(&device)),
+                random(),
+                random(),
+            )
+        });
         let steps = |d: &crate::model::Discriminator, optim: &mut ModuleOptimizer, n: usize| {
             let mut d = d.clone();
             for i in 0..n {

@@ -6,6 +6,7 @@ use super::config::{Losses, TrainConfig, TrainError};
 use super::objective::{bce_with_logits, feature_matching};
 use super::params::{settle_gradients, trainable};
 use crate::hints;
+use crate::model::seeded::{drawn, seeded};
 use crate::model::{
     Discriminator, DiscriminatorConfig, DropoutNoise, Generator, GeneratorConfig, NormStats,
 };
@@ -63,22 +64,24 @@ fn adam(config: &TrainConfig) -> ModuleOptimizer {
 impl Gan {
     /// New networks with pix2pix's initialisation. `device` must be an autodiff device.
     pub fn new(config: &TrainConfig, name: &str, device: &Device) -> Self {
-        device.seed(config.seed);
         let g_config = config.generator();
         let d_config = config
             .network
             .discriminator(g_config.in_channels + g_config.out_channels);
         let mut info = ModelInfo::named(name);
         info.resolution = config.resolution as usize;
-        let g = if config.network.icnr {
-            trainable(g_config.init_icnr(device))
-        } else {
-            g_config.init(device)
-        };
+        let (g, d) = seeded(device, config.seed, || {
+            let g = if config.network.icnr {
+                trainable(g_config.init_icnr(device))
+            } else {
+                g_config.init(device)
+            };
+            (drawn(g), drawn(d_config.init(device)))
+        });
         let nets = Networks {
             ema: config.ema_decay.map(|_| g.valid()),
             g,
-            d: d_config.init(device),
+            d,
             g_config,
             d_config,
         };
@@ -125,17 +128,16 @@ impl Gan {
     /// otherwise), fresh optimizers. `device` must be an autodiff device.
     pub fn from_model(model: ModelFile, config: &TrainConfig, device: &Device) -> Self {
         let (d, d_config) = match model.discriminator {
-            Some((d, c)) => {
-                device.seed(config.seed);
+            Some((d, c)) => seeded(device, config.seed, || {
                 let d = trainable(d.to_device(device));
-                d.grown_to(c, config.network.d_scales, device)
-            }
+                let (d, c) = d.grown_to(c, config.network.d_scales, device);
+                (drawn(d), c)
+            }),
             None => {
-                device.seed(config.seed);
                 let c = config.network.discriminator(
                     model.generator_config.in_channels + model.generator_config.out_channels,
                 );
-                (c.init(device), c)
+                (seeded(device, config.seed, || drawn(c.init(device))), c)
             }
         };
         // A file with a weight average paints with it; its raw generator is where training goes on.
@@ -281,6 +283,7 @@ impl Gan {
             generator: self.inference_generator(),
             config: self.g_config.clone(),
             info: self.info_now(),
+            reduced: None,
         }
     }
 

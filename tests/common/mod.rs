@@ -36,14 +36,10 @@ pub fn fixed_input(seed: u64, device: &Device) -> burn::tensor::Tensor<4> {
     )
 }
 
-/// Run `f` right after seeding `device`'s random generator, with no other test thread of this
-/// binary drawing from it in between (Burn's generator is shared by all of them, so without
-/// this a seed does not give the same numbers when tests run in parallel).
+/// Run `f` right after seeding `device`'s random generator, with no other seeded draw in
+/// between (Burn's generator is shared by all test threads; see `pix2paint::model::seeded`).
 pub fn seeded<T>(device: &Device, seed: u64, f: impl FnOnce() -> T) -> T {
-    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _only_us = LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    device.seed(seed);
-    f()
+    pix2paint::model::seeded::seeded(device, seed, f)
 }
 
 pub fn tiny_discriminator(device: &Device) -> (Discriminator, DiscriminatorConfig) {

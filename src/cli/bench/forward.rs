@@ -4,13 +4,15 @@ use anyhow::{Context, Result};
 use burn::module::Module;
 use burn::tensor::Device;
 use pix2paint::model::GeneratorConfig;
+use pix2paint::model::reduced::Reduced;
+use pix2paint::model::seeded::{drawn, seeded};
 use pix2paint::tensor_image::image_to_tensor;
 use pix2paint::weights::{self, ModelInfo, Precision, SaveRequest};
 use std::path::PathBuf;
 
 use super::args::BenchArgs;
 use super::peers::{run_peer, write_f32};
-use super::timing::{rel_diff, test_sketch, time_forward};
+use super::timing::{psnr, rel_diff, test_sketch, time_forward, time_forward_reduced};
 
 /// A timed case.
 struct Row {
@@ -37,8 +39,7 @@ pub(super) fn run(args: &BenchArgs) -> Result<()> {
     let mut rows = Vec::new();
     for &ngf in &args.ngf {
         let config = GeneratorConfig::new().with_ngf(ngf);
-        cpu.device.seed(ngf as u64);
-        let g = config.init(&cpu.device);
+        let g = seeded(&cpu.device, ngf as u64, || drawn(config.init(&cpu.device)));
         let flops = config.flops(256, 256) as f64;
         eprintln!(
             "ngf {ngf}: {:.1} GFLOP per forward, {:.1} M parameters",
@@ -102,6 +103,19 @@ pub(super) fn run(args: &BenchArgs) -> Result<()> {
                 format!("ORT output ‖Δ‖/‖ref‖ = {:.1e}", p.1)
             }),
         ));
+        // The live canvas's reduced-precision path, against the fp32 output.
+        if pix2paint::kernels::reduced_precision_available()
+            && let Some(reduced) = Reduced::of(&g)
+        {
+            eprintln!("  timing {} at reduced precision …", cpu.description);
+            let (ms, out) = time_forward_reduced(&g, Some(&reduced), &x, args.warmup, args.iters);
+            rows.push(row(
+                format!("{} + 8-bit weights (reduced precision)", cpu.description),
+                ms,
+                peak,
+                format!("vs fp32 PSNR {:.1} dB", psnr(&out, &reference)),
+            ));
+        }
         // The same network through Burn's own flex convolutions: what the kernels gained.
         eprintln!("  timing {} with Burn's convolutions …", cpu.description);
         pix2paint::kernels::set_enabled(false);

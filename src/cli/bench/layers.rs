@@ -7,7 +7,7 @@
 use anyhow::Result;
 use burn::tensor::ops::{ConvOptions, ConvTransposeOptions};
 use burn::tensor::{Device, Distribution, Tensor};
-use pix2paint::kernels::{self, conv_transpose2d, conv2d};
+use pix2paint::kernels::{self, QuantizedWeight, conv_transpose2d, conv2d};
 use pix2paint::model::shapes::ConvShape;
 use pix2paint::model::{DiscriminatorConfig, GeneratorConfig};
 use std::time::Instant;
@@ -41,6 +41,22 @@ fn forward(shape: &ConvShape, x: Tensor<4>, w: Tensor<4>) -> Tensor<4> {
     }
 }
 
+/// The layer's forward pass with its weight quantised (the live canvas's reduced precision).
+fn forward_quantized(
+    shape: &ConvShape,
+    x: Tensor<4>,
+    q: &QuantizedWeight,
+    w: Tensor<4>,
+) -> Tensor<4> {
+    let s = shape.stride;
+    if shape.transposed {
+        let options = ConvTransposeOptions::new([s, s], [1, 1], [0, 0], [1, 1], 1);
+        kernels::conv_transpose2d_quantized(x, q, w, None, options)
+    } else {
+        kernels::conv2d_quantized(x, q, w, None, ConvOptions::new([s, s], [1, 1], [1, 1], 1))
+    }
+}
+
 /// Median milliseconds of `f` after `warmup` untimed runs.
 fn time(iters: usize, warmup: usize, mut f: impl FnMut() -> f64) -> f64 {
     for _ in 0..warmup {
@@ -50,8 +66,24 @@ fn time(iters: usize, warmup: usize, mut f: impl FnMut() -> f64) -> f64 {
     super::timing::median(v)
 }
 
-/// (forward ms, backward ms) of one layer.
-fn time_layer(shape: &ConvShape, device: &Device, iters: usize, warmup: usize) -> (f64, f64) {
+/// Forward ms of one layer with its weight quantised, when this CPU has the path.
+fn time_quantized(shape: &ConvShape, device: &Device, iters: usize, warmup: usize) -> Option<f64> {
+    let (x, weight) = layer_operands(shape, device);
+    let q = if shape.transposed {
+        QuantizedWeight::conv_transpose(&weight)
+    } else {
+        QuantizedWeight::conv(&weight)
+    }?;
+    Some(time(iters, warmup, || {
+        let t = Instant::now();
+        let y = forward_quantized(shape, x.clone(), &q, weight.clone());
+        drop(y);
+        t.elapsed().as_secs_f64() * 1e3
+    }))
+}
+
+/// A random input and weight for the layer.
+fn layer_operands(shape: &ConvShape, device: &Device) -> (Tensor<4>, Tensor<4>) {
     let [h, w] = shape.input;
     let x = Tensor::<4>::random([1, shape.cin, h, w], Distribution::Normal(0.0, 1.0), device);
     let wshape = if shape.transposed {
@@ -60,6 +92,12 @@ fn time_layer(shape: &ConvShape, device: &Device, iters: usize, warmup: usize) -
         [shape.cout, shape.cin, 4, 4]
     };
     let weight = Tensor::<4>::random(wshape, Distribution::Normal(0.0, 0.02), device);
+    (x, weight)
+}
+
+/// (forward ms, backward ms) of one layer.
+fn time_layer(shape: &ConvShape, device: &Device, iters: usize, warmup: usize) -> (f64, f64) {
+    let (x, weight) = layer_operands(shape, device);
     let fwd = time(iters, warmup, || {
         let t = Instant::now();
         let y = forward(shape, x.clone(), weight.clone());
@@ -116,19 +154,26 @@ pub fn run(b: &LayerBench) -> Result<()> {
             b.ndf
         );
         println!(
-            "| layer | C_in → C_out | input | fwd ms | fwd GFLOP/s | fwd % peak | bwd ms | bwd GFLOP/s | bwd % peak | Burn fwd ms | Burn bwd ms | speed-up fwd / bwd |"
+            "| layer | C_in → C_out | input | fwd ms | fwd GFLOP/s | fwd % peak | bwd ms | bwd GFLOP/s | bwd % peak | Burn fwd ms | Burn bwd ms | speed-up fwd / bwd | 8-bit fwd ms |"
         );
-        println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+        println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         let mut totals = [[0.0f64; 2]; 2];
         let mut flops_sum = 0.0;
+        let mut quantized_sum = 0.0;
         for shape in &shapes {
             let [(f, bw), (rf, rb)] = time_both(shape, &device, b.iters, b.warmup);
+            // Only the generator paints at reduced precision.
+            let q = (!shape.name.starts_with('D'))
+                .then(|| time_quantized(shape, &device, b.iters, b.warmup))
+                .flatten();
+            quantized_sum += q.unwrap_or(0.0);
+            let q = q.map_or("–".into(), |q| format!("{q:.2}"));
             let flops = shape.flops() as f64;
             // Backward: the input gradient and the weight gradient, each as many FLOPs as the
             // forward pass.
             let (gf, gb) = (flops / f / 1e6, 2.0 * flops / bw / 1e6);
             println!(
-                "| {} | {} → {} | {}×{} | {f:.2} | {gf:.1} | {} | {bw:.2} | {gb:.1} | {} | {rf:.2} | {rb:.2} | {:.2}× / {:.2}× |",
+                "| {} | {} → {} | {}×{} | {f:.2} | {gf:.1} | {} | {bw:.2} | {gb:.1} | {} | {rf:.2} | {rb:.2} | {:.2}× / {:.2}× | {q} |",
                 shape.name,
                 shape.cin,
                 shape.cout,
@@ -147,7 +192,7 @@ pub fn run(b: &LayerBench) -> Result<()> {
         }
         let [[f, bw], [rf, rb]] = totals;
         println!(
-            "| all | | | {f:.1} | {:.1} | {} | {bw:.1} | {:.1} | {} | {rf:.1} | {rb:.1} | {:.2}× / {:.2}× |",
+            "| all | | | {f:.1} | {:.1} | {} | {bw:.1} | {:.1} | {} | {rf:.1} | {rb:.1} | {:.2}× / {:.2}× | {quantized_sum:.1} |",
             flops_sum / f / 1e6,
             pct(flops_sum / f / 1e6),
             2.0 * flops_sum / bw / 1e6,

@@ -28,8 +28,19 @@ pub(super) fn time_forward(
     warmup: usize,
     iters: usize,
 ) -> (f64, Vec<f32>) {
+    time_forward_reduced(g, None, x, warmup, iters)
+}
+
+/// [`time_forward`] with the convolutions at reduced precision where `reduced` is given.
+pub(super) fn time_forward_reduced(
+    g: &pix2paint::model::Generator,
+    reduced: Option<&pix2paint::model::reduced::Reduced>,
+    x: &Tensor<4>,
+    warmup: usize,
+    iters: usize,
+) -> (f64, Vec<f32>) {
     let run = || {
-        g.forward(x.clone(), NormStats::Batch, None)
+        g.forward_reduced(x.clone(), NormStats::Batch, None, reduced)
             .into_data()
             .convert::<f32>()
             .try_into_vec::<f32>()
@@ -55,4 +66,15 @@ pub(super) fn rel_diff(a: &[f32], b: &[f32]) -> f64 {
         den += (*y as f64).powi(2);
     }
     (num / den.max(1e-30)).sqrt()
+}
+
+/// The peak signal-to-noise ratio of `a` against `b` (images in [-1, 1]), in dB.
+pub(super) fn psnr(a: &[f32], b: &[f32]) -> f64 {
+    let mse = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| (((x - y) / 2.0) as f64).powi(2))
+        .sum::<f64>()
+        / a.len().max(1) as f64;
+    10.0 * (1.0 / mse.max(1e-20)).log10()
 }
