@@ -127,3 +127,65 @@ fn run(
     };
     Some(Tensor::from_primitive::<Flex>(y))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::tensor::{Device, Distribution};
+
+    fn close(a: Tensor<4>, b: Tensor<4>) -> f32 {
+        let scale = b.clone().abs().max().into_scalar::<f32>().max(1e-6);
+        (a - b).abs().max().into_scalar::<f32>() / scale
+    }
+
+    /// Odd sizes, a bias, both kinds: near the fp32 layer (quantisation only), and exactly it
+    /// with a weight of the other kind or with tensors tracked for gradients.
+    #[test]
+    fn quantised_layers_are_near_fp32_and_step_aside_under_autodiff() {
+        if !available() {
+            return;
+        }
+        let d = Device::flex();
+        let (x, w, wt, b) = crate::model::seeded::seeded(&d, 21, || {
+            let r = |s: [usize; 4]| Tensor::<4>::random(s, Distribution::Normal(0.0, 1.0), &d);
+            let b = Tensor::<1>::random([7], Distribution::Normal(0.0, 1.0), &d);
+            (r([1, 5, 9, 11]), r([7, 5, 4, 4]), r([5, 7, 4, 4]), b)
+        });
+        let conv = ConvOptions::new([2, 2], [1, 1], [1, 1], 1);
+        let q = QuantizedWeight::conv(&w).expect("an f32 CPU weight");
+        let exact = super::super::conv2d(x.clone(), w.clone(), Some(b.clone()), conv.clone());
+        let fast = conv2d_quantized(x.clone(), &q, w.clone(), Some(b.clone()), conv.clone());
+        assert_eq!(fast.dims(), exact.dims());
+        assert!(close(fast, exact) < 0.02);
+
+        let transposed = ConvTransposeOptions::new([2, 2], [1, 1], [0, 0], [1, 1], 1);
+        let qt = QuantizedWeight::conv_transpose(&wt).expect("an f32 CPU weight");
+        let exact = super::super::conv_transpose2d(
+            x.clone(),
+            wt.clone(),
+            Some(b.clone()),
+            transposed.clone(),
+        );
+        let fast = conv_transpose2d_quantized(
+            x.clone(),
+            &qt,
+            wt.clone(),
+            Some(b.clone()),
+            transposed.clone(),
+        );
+        assert_eq!(fast.dims(), exact.dims());
+        assert!(close(fast, exact) < 0.02);
+        // A weight of the wrong kind is not used either.
+        let mixed = conv2d_quantized(x.clone(), &qt, w.clone(), None, conv.clone());
+        let exact = super::super::conv2d(x.clone(), w.clone(), None, conv.clone());
+        assert_eq!(close(mixed, exact), 0.0);
+
+        let ad = d.clone().autodiff();
+        // Tracked for a gradient (training): the fp32 layer, whose backward pass exists.
+        let tracked = |t: Tensor<4>| Tensor::<4>::from_inner(t).to_device(&ad).require_grad();
+        let (xa, wa) = (tracked(x), tracked(w));
+        let tracked = conv2d_quantized(xa.clone(), &q, wa.clone(), None, conv.clone());
+        let exact = super::super::conv2d(xa, wa, None, conv);
+        assert_eq!(close(tracked.inner(), exact.inner()), 0.0);
+    }
+}
