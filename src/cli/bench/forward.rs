@@ -77,8 +77,8 @@ pub(super) fn run(args: &BenchArgs) -> Result<()> {
             None
         } else {
             eprintln!("  timing the ONNX Runtime peer …");
-            match run_peer(&model_path, &input_path, &ref_path, args) {
-                Ok(p) => Some(p),
+            match run_peer(&model_path, &input_path, &ref_path, false, args) {
+                Ok((ms, diff, _)) => Some((ms, diff)),
                 Err(e) => {
                     eprintln!("peer skipped: {e:#}");
                     None
@@ -115,6 +115,19 @@ pub(super) fn run(args: &BenchArgs) -> Result<()> {
                 peak,
                 format!("vs fp32 PSNR {:.1} dB", psnr(&out, &reference)),
             ));
+        }
+        // ONNX Runtime's own int8: the peer of the reduced-precision row.
+        if peer.is_some() {
+            eprintln!("  timing the ONNX Runtime int8 peer …");
+            match run_peer(&model_path, &input_path, &ref_path, true, args) {
+                Ok((ms, _, psnr)) => rows.push(row(
+                    "ONNX Runtime, dynamic int8 (ConvTranspose stays fp32)".into(),
+                    ms,
+                    peak,
+                    format!("vs fp32 PSNR {psnr:.1} dB"),
+                )),
+                Err(e) => eprintln!("int8 peer skipped: {e:#}"),
+            }
         }
         // The same network through Burn's own flex convolutions: what the kernels gained.
         eprintln!("  timing {} with Burn's convolutions …", cpu.description);

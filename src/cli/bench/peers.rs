@@ -77,34 +77,39 @@ pub(super) fn run_python_peer(
     Ok(serde_json::from_str(line)?)
 }
 
-/// Run the ONNX Runtime peer on the same weights and input; returns its median ms and its
-/// relative difference from our output.
+/// Run the ONNX Runtime peer on the same weights and input (`int8`: after ONNX Runtime's
+/// dynamic quantisation); returns its median ms, its relative difference from our fp32
+/// output and its PSNR against it in dB.
 pub(super) fn run_peer(
     model: &Path,
     input: &Path,
     reference: &Path,
+    int8: bool,
     args: &BenchArgs,
-) -> Result<(f64, f64)> {
+) -> Result<(f64, f64, f64)> {
     let path = |p: &Path| p.display().to_string();
-    let v = run_python_peer(
-        "peer_onnx.py",
-        &[
-            "--model".into(),
-            path(model),
-            "--input".into(),
-            path(input),
-            "--reference".into(),
-            path(reference),
-        ],
-        args,
-    )?;
-    let ms = v["median_ms"]
-        .as_f64()
-        .context("peer result lacks median_ms")?;
-    let diff = v["rel_diff"]
-        .as_f64()
-        .context("peer result lacks rel_diff")?;
-    Ok((ms, diff))
+    let mut flags = vec![
+        "--model".into(),
+        path(model),
+        "--input".into(),
+        path(input),
+        "--reference".into(),
+        path(reference),
+    ];
+    if int8 {
+        flags.push("--int8".into());
+    }
+    let v = run_python_peer("peer_onnx.py", &flags, args)?;
+    let number = |key: &str| {
+        v[key]
+            .as_f64()
+            .with_context(|| format!("peer result lacks {key}"))
+    };
+    Ok((
+        number("median_ms")?,
+        number("rel_diff")?,
+        number("psnr_db")?,
+    ))
 }
 
 /// The PyTorch training peer's result: median ms per step and its parameter counts.
