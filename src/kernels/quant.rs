@@ -153,11 +153,22 @@ fn round(v: f32) -> i16 {
 /// The step of one activation unit for `x` feeding a product of inner dimension `k`, or `None`
 /// when `x` holds a value that is not finite. All-zero `x` gets step 1.
 pub fn activation_step(x: &[f32], k: usize) -> Option<f32> {
-    // `max` skips NaN; `v · 0` is NaN for NaN and for infinities, so `total` catches both.
-    let (largest, total) = x.iter().fold((0.0f32, 0.0f32), |(m, t), v| {
-        (m.max(v.abs()), t + v.abs() * 0.0)
-    });
-    if !largest.is_finite() || !total.is_finite() {
+    // Eight lanes side by side (vectorised). `max` skips NaN; `v · 0` is NaN for NaN and for
+    // infinities, so `poison` catches both.
+    let (mut largest, mut poison) = ([0.0f32; 8], [0.0f32; 8]);
+    let mut chunks = x.chunks_exact(8);
+    for c in &mut chunks {
+        for i in 0..8 {
+            largest[i] = largest[i].max(c[i].abs());
+            poison[i] += c[i] * 0.0;
+        }
+    }
+    for &v in chunks.remainder() {
+        largest[0] = largest[0].max(v.abs());
+        poison[0] += v * 0.0;
+    }
+    let largest = largest.iter().fold(0.0f32, |m, &v| m.max(v));
+    if !largest.is_finite() || !poison.iter().sum::<f32>().is_finite() {
         return None;
     }
     // k · 127 · top < 2³¹ keeps every 32-bit sum in range.
