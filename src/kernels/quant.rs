@@ -113,7 +113,9 @@ impl Weights {
                 }
                 largest = largest.max(v.abs());
             }
-            *scale = largest / WEIGHT_MAX;
+            // A row too small for a normal step (its inverse would be infinite) is a zero row.
+            let step = largest / WEIGHT_MAX;
+            *scale = if step >= f32::MIN_POSITIVE { step } else { 0.0 };
         }
         let mut packed = vec![0i16; panels * pairs * TILE_ROWS * 2];
         for (r, &scale) in scales.iter().enumerate().take(m) {
@@ -173,7 +175,13 @@ pub fn activation_step(x: &[f32], k: usize) -> Option<f32> {
     }
     // k · 127 · top < 2³¹ keeps every 32-bit sum in range.
     let top = ACTIVATION_MAX.min(((i32::MAX as f64) / (k.max(1) as f64 * 127.0)).floor() as f32);
-    Some(if largest > 0.0 { largest / top } else { 1.0 })
+    // Values so small that their step would be subnormal (and its inverse infinite) count as
+    // zeros: step 1 rounds them all to 0.
+    Some(if largest / top >= f32::MIN_POSITIVE {
+        largest / top
+    } else {
+        1.0
+    })
 }
 
 /// `x` (`k × n` at row stride `ld`, values within `step · top`) quantised by `step` into
@@ -594,6 +602,16 @@ mod tests {
         let top = (1.0 / step).round() as i64;
         assert!(k as i64 * 127 * top < i32::MAX as i64, "top {top}");
         assert!(activation_step(&[f32::NAN], 4).is_none());
+        assert!(activation_step(&[1.0, f32::NEG_INFINITY], 4).is_none());
+        assert_eq!(activation_step(&[1e-40, -3e-39], 4), Some(1.0));
+        assert_eq!(activation_step(&[0.0; 9], 4), Some(1.0));
         assert!(Weights::new(&[1.0, f32::INFINITY], [1, 2], (2, 1)).is_none());
+        let tiny = Weights::new(&[1e-40, -2e-39, 0.5, -1.0], [2, 2], (2, 1)).expect("finite");
+        assert_eq!(tiny.scales[0], 0.0);
+        assert!(
+            tiny.packed.iter().all(|&q| q.abs() <= 127),
+            "{:?}",
+            tiny.packed
+        );
     }
 }
