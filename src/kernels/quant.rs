@@ -49,7 +49,7 @@ pub fn available() -> bool {
 /// How many more multiply-adds per second [`product`]'s inner loop does than the same loop
 /// in fp32 FMAs, measured once on one core (about 2 ms): about 2 where the core runs
 /// 256-bit `vpmaddwd` at the FMA's rate (Intel since Skylake), about 1 where it has half as
-/// many integer multipliers or splits 256-bit vectors (AMD Zen 1, measured 1.04). 0 without
+/// many integer multipliers or splits 256-bit vectors (AMD Zen 1, measured 1.03). 0 without
 /// AVX2.
 pub fn speedup() -> f64 {
     static SPEEDUP: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
