@@ -12,6 +12,12 @@
 #                                     # ~/.cache/pix2paint-runs/v3-NAME with extra flags (e.g.
 #                                     # --branch ms --d-scales 2 --feature-matching 10); both
 #                                     # then run on one core each (RAYON_NUM_THREADS=1, taskset)
+#   benches/cats_v3_run.sh --branch NAME --from-main FLAG...
+#                                     # the same, but starting from the main run's latest
+#                                     # checkpoint (its G, D and weight average; fresh Adam):
+#                                     # a change tried from where the run is now. Start a
+#                                     # control branch with no FLAG beside it, so both arms
+#                                     # have the fresh optimizer.
 #
 # - Data: symlink folders of the Oxford-IIIT cats split by train.txt / test.txt (the photos
 #   stay in ../shared; nothing of them enters the repository).
@@ -41,9 +47,15 @@ shipped_segmenter="$repo/weights/pix2paint-cats-segmenter.safetensors"
 run="$HOME/.cache/pix2paint-runs/v3"
 extra=()
 pin=()
+from_main=""
 if [ "${1:-}" = "--branch" ]; then
+  main_run="$run"
   run="$run-${2:?--branch needs a name}"
   extra=("${@:3}")
+  if [ "${extra[0]:-}" = "--from-main" ]; then
+    from_main="$main_run/run.ckpt.safetensors"
+    extra=("${extra[@]:1}")
+  fi
   pin=(env RAYON_NUM_THREADS=1 taskset -c 1)
 fi
 v3_model="$repo/weights/pix2paint-cats-v3.safetensors"
@@ -82,7 +94,13 @@ fi
 
 start=()
 if [ ! -f "$run/run.ckpt.safetensors" ]; then
-  if [ -f "$v3_model" ]; then start=(--from "$v3_model"); else start=(--from "$v2_model"); fi
+  if [ -n "$from_main" ]; then
+    [ -f "$from_main" ] || { echo "no checkpoint of the main run at $from_main"; exit 1; }
+    # A copy: the main run rewrites its checkpoint every 250 steps.
+    mkdir -p "$run"
+    cp "$from_main" "$run/start.safetensors"
+    start=(--from "$run/start.safetensors")
+  elif [ -f "$v3_model" ]; then start=(--from "$v3_model"); else start=(--from "$v2_model"); fi
 fi
 cd "$run"
 nohup "${pin[@]}" ./pix2paint-train train "$cache/cats-train" \
