@@ -17,7 +17,9 @@
 #                                     # checkpoint (its G, D and weight average; fresh Adam):
 #                                     # a change tried from where the run is now. Start a
 #                                     # control branch with no FLAG beside it, so both arms
-#                                     # have the fresh optimizer.
+#                                     # have the fresh optimizer. A branch runs on core 1;
+#                                     # PIX2PAINT_CORE=0 puts a second one on the other core
+#                                     # (the main run stopped meanwhile).
 #
 # - Data: symlink folders of the Oxford-IIIT cats split by train.txt / test.txt (the photos
 #   stay in ../shared; nothing of them enters the repository).
@@ -56,7 +58,7 @@ if [ "${1:-}" = "--branch" ]; then
     from_main="$main_run/run.ckpt.safetensors"
     extra=("${extra[@]:1}")
   fi
-  pin=(env RAYON_NUM_THREADS=1 taskset -c 1)
+  pin=(env RAYON_NUM_THREADS=1 taskset -c "${PIX2PAINT_CORE:-1}")
 fi
 v3_model="$repo/weights/pix2paint-cats-v3.safetensors"
 v2_model="$repo/weights/pix2paint-cats-v2.safetensors"
@@ -102,13 +104,23 @@ if [ ! -f "$run/run.ckpt.safetensors" ]; then
     start=(--from "$run/start.safetensors")
   elif [ -f "$v3_model" ]; then start=(--from "$v3_model"); else start=(--from "$v2_model"); fi
 fi
+# The run's settings (flag and value); a branch's flag of the same name replaces its value.
+settings=(--hint-rate 0.25 --hint-free-share 0.5 --recolour-hints 0.5 --stroke-hints 0.4
+  --ema 0.999 --seed 13 --lambda 200 --d-scales 2 --feature-matching 10)
+for ((i = 0; i < ${#extra[@]}; i++)); do
+  for ((j = 0; j < ${#settings[@]}; j += 2)); do
+    if [ "${settings[j]}" = "${extra[i]}" ] && [ $((i + 1)) -lt ${#extra[@]} ]; then
+      settings[j + 1]="${extra[i + 1]}"
+      extra[i]="" extra[i + 1]=""
+    fi
+  done
+done
+read -r -a extra <<<"${extra[*]}"
 cd "$run"
 nohup "${pin[@]}" ./pix2paint-train train "$cache/cats-train" \
   --masks "$masks" --drawings blur \
   --out model.safetensors --checkpoint run.ckpt.safetensors \
-  --steps 400000 --ngf 32 --ndf 32 --cpu --hints --hint-rate 0.25 --hint-free-share 0.5 \
-  --recolour-hints 0.5 --stroke-hints 0.4 --ema 0.999 --tie-phases --seed 13 --lambda 200 \
+  --steps 400000 --ngf 32 --ndf 32 --cpu --hints --tie-phases \
   --log-every 100 --checkpoint-every 250 --samples samples --snapshots snapshots \
-  --d-scales 2 --feature-matching 10 \
-  "${start[@]}" "${extra[@]}" >>train.log 2>&1 &
+  "${settings[@]}" "${start[@]}" ${extra[@]+"${extra[@]}"} >>train.log 2>&1 &
 echo "started: $run/train.log"

@@ -122,14 +122,16 @@ pub fn run(weights_arg: Option<PathBuf>, cpu: bool, gpu: bool, precise: bool) ->
     }
 }
 
-/// Start this program again with the same arguments, the window on wgpu, and exit with its
-/// status (a process can start its window's event loop only once).
+/// Start this program again with the same arguments, the window on wgpu, and end as it ends (a
+/// process can start its window's event loop only once). Stop signals sent to this process go
+/// to the new one, which autosaves and closes.
 fn again_on_wgpu() -> Result<()> {
     let exe = std::env::current_exe().context("finding this program to start it again")?;
-    let status = std::process::Command::new(exe)
+    let mut again = std::process::Command::new(exe);
+    again
         .args(std::env::args_os().skip(1))
-        .env(RENDERER_VAR, "wgpu")
-        .status()
+        .env(RENDERER_VAR, "wgpu");
+    let status = pix2paint::signals::stand_in_for(&mut again)
         .context("starting pix2paint again with the window on wgpu")?;
-    std::process::exit(status.code().unwrap_or(1))
+    pix2paint::signals::exit_as(status)
 }
