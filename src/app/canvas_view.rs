@@ -23,7 +23,14 @@ impl CanvasView {
         let key = (canvas.revision(), px);
         if self.drawn != Some(key) || self.texture.is_none() {
             let img = canvas.rasterize_display(px);
-            super::texture::replace(&mut self.texture, ui.ctx(), "sketch", &img);
+            // Drawn at its pixel size: nearest sampling shows the same pixels.
+            super::texture::replace(
+                &mut self.texture,
+                ui.ctx(),
+                "sketch",
+                &img,
+                egui::TextureOptions::NEAREST,
+            );
             self.drawn = Some(key);
         }
         if let Some(t) = &self.texture {

@@ -19,6 +19,8 @@ pub struct Document {
     last_autosave: Instant,
     /// When the sketch last changed (the live loop's latency starts here).
     last_edit: Instant,
+    /// When the input of the frame being made was taken, if the app says.
+    input_at: Option<Instant>,
 }
 
 /// Whether an autosave is due.
@@ -47,6 +49,7 @@ impl Document {
             autosaved_revision: revision,
             last_autosave: Instant::now(),
             last_edit: Instant::now(),
+            input_at: None,
         };
         (doc, problem)
     }
@@ -71,10 +74,16 @@ impl Document {
         self.last_edit
     }
 
+    /// The input of the frame being made was taken at `at`: edits made from it count from
+    /// then (the live loop's latency includes any wait before the frame).
+    pub fn input_taken_at(&mut self, at: Instant) {
+        self.input_at = Some(at);
+    }
+
     /// Change the sketch.
     pub fn edit(&mut self, f: impl FnOnce(&mut Canvas)) {
         f(&mut self.canvas);
-        self.last_edit = Instant::now();
+        self.last_edit = self.input_at.unwrap_or_else(Instant::now);
     }
 
     /// Start a stroke of the tool in hand, `width` in canvas units (0–1), hints in `colour`.

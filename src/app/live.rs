@@ -223,6 +223,12 @@ impl Live {
         self.worker.keep_results_on_gpu(true);
     }
 
+    /// Wait up to `timeout` for the worker to report (a result); whether it did. What it
+    /// reported is taken in by the next [`Self::drain`].
+    pub fn wait_for_worker(&self, timeout: Duration) -> bool {
+        self.worker.wait_for_event(timeout)
+    }
+
     /// Take in what the worker reported; what the rest of the app must hear of.
     pub fn drain(&mut self, ctx: &egui::Context) -> Vec<Outcome> {
         let mut out = Vec::new();

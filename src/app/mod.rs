@@ -23,6 +23,7 @@ mod effects;
 mod files;
 mod gpu_display;
 mod live;
+mod pacing;
 mod requests;
 mod shortcuts;
 mod trainer;
@@ -57,6 +58,7 @@ pub struct PaintApp {
     windows: Windows,
     effects: Effects,
     canvas_view: canvas_view::CanvasView,
+    pacer: pacing::FramePacer,
     /// The toolbar's variation seed field.
     seed: u64,
     /// Where the settings are saved on exit.
@@ -93,6 +95,7 @@ impl PaintApp {
             windows,
             effects: Effects::default(),
             canvas_view: Default::default(),
+            pacer: Default::default(),
             seed: 1,
             settings_path: None,
         }
@@ -102,6 +105,12 @@ impl PaintApp {
     /// Model window can still switch.
     pub fn paint_precisely_this_run(&mut self) {
         self.live.set_precise(true);
+    }
+
+    /// The window is drawn by the CPU (a software renderer): while the model paints, frames
+    /// come at most every [`pacing::SOFTWARE_INTERVAL`], so the model keeps the cores.
+    pub fn window_drawn_by_cpu(&mut self) {
+        self.pacer = pacing::FramePacer::new(Some(pacing::SOFTWARE_INTERVAL));
     }
 
     /// Save the settings into `path` on exit.
@@ -242,7 +251,10 @@ impl PaintApp {
                 });
             });
         }
-        egui::CentralPanel::default().show(ui, |ui| {
+        // No fill of its own: the window is cleared to the panel colour (`clear_color`), and
+        // a software renderer would otherwise shade the whole window once more every frame.
+        let central = egui::Frame::central_panel(ui.style()).fill(egui::Color32::TRANSPARENT);
+        egui::CentralPanel::default().frame(central).show(ui, |ui| {
             let avail = ui.available_size();
             let side = ((avail.x - 24.0) / 2.0).min(avail.y - 8.0).max(64.0);
             ui.horizontal(|ui| {
@@ -407,7 +419,20 @@ impl PaintApp {
 }
 
 impl eframe::App for PaintApp {
+    /// The panels' colour: the central panel is not filled (see [`PaintApp::panels`]).
+    fn clear_color(&self, visuals: &egui::Visuals) -> [f32; 4] {
+        visuals.panel_fill.to_normalized_gamma_f32()
+    }
+
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        // This frame's input was taken just now; edits made from it count from here.
+        let input_at = std::time::Instant::now();
+        if let Some(wait) = self.pacer.hold(input_at, self.live.requests.busy())
+            && self.live.wait_for_worker(wait)
+        {
+            self.pacer.started_at(std::time::Instant::now());
+        }
+        self.document.input_taken_at(input_at);
         self.frame(ui);
     }
 

@@ -16,7 +16,13 @@ pub struct ResultView {
 impl ResultView {
     /// Upload a new result.
     pub fn set(&mut self, ctx: &egui::Context, image: &RgbImage) {
-        super::texture::replace(&mut self.texture, ctx, "result", image);
+        super::texture::replace(
+            &mut self.texture,
+            ctx,
+            "result",
+            image,
+            egui::TextureOptions::LINEAR,
+        );
         self.native = None;
     }
 
@@ -43,17 +49,18 @@ impl ResultView {
         }
         response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, "Result"));
         let painter = ui.painter();
-        painter.rect_filled(rect, 0.0, Color32::from_gray(40));
-        if message.is_none()
-            && let Some(id) = self.native.or(self.texture.as_ref().map(|t| t.id()))
-        {
-            painter.image(
+        let image = self.native.or(self.texture.as_ref().map(|t| t.id()));
+        match image.filter(|_| message.is_none()) {
+            // The painting is opaque: nothing under it (every layer costs a software renderer
+            // a pass over the square, in every frame).
+            Some(id) => painter.image(
                 id,
                 rect,
                 Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0)),
                 Color32::WHITE,
-            );
-        }
+            ),
+            None => painter.rect_filled(rect, 0.0, Color32::from_gray(40)),
+        };
         if let Some(msg) = message {
             let inner = rect.shrink(16.0);
             let mut child = ui.new_child(egui::UiBuilder::new().max_rect(inner));

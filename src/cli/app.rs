@@ -103,6 +103,9 @@ pub fn run(weights_arg: Option<PathBuf>, cpu: bool, gpu: bool, precise: bool) ->
             if let Some(why) = unclaimed {
                 app.report_problem(why.to_string());
             }
+            if drawn_by_cpu(cc) {
+                app.window_drawn_by_cpu();
+            }
             // SIGTERM / Ctrl+C: the next frame autosaves and closes (`Command::Quit`).
             let ctx = cc.egui_ctx.clone();
             pix2paint::signals::on_stop(move |_| ctx.request_repaint());
@@ -120,6 +123,23 @@ pub fn run(weights_arg: Option<PathBuf>, cpu: bool, gpu: bool, precise: bool) ->
         }
         r => r.map_err(|e| anyhow!("the window could not be opened: {e}")),
     }
+}
+
+/// Whether the window is drawn by a software renderer (llvmpipe for OpenGL, lavapipe or
+/// another CPU adapter for wgpu).
+fn drawn_by_cpu(cc: &eframe::CreationContext<'_>) -> bool {
+    if let Some(rs) = &cc.wgpu_render_state {
+        return rs.adapter.get_info().device_type == eframe::wgpu::DeviceType::Cpu;
+    }
+    if let Some(gl) = &cc.gl {
+        use eframe::glow::HasContext;
+        // SAFETY: a string query on the current context, made on the thread that owns it.
+        let renderer = unsafe { gl.get_parameter_string(eframe::glow::RENDERER) }.to_lowercase();
+        return ["llvmpipe", "softpipe", "software"]
+            .iter()
+            .any(|s| renderer.contains(s));
+    }
+    false
 }
 
 /// Start this program again with the same arguments, the window on wgpu, and end as it ends (a

@@ -101,6 +101,8 @@ pub struct InferenceWorker {
     shared: Shared,
     on_gpu: Arc<std::sync::atomic::AtomicBool>,
     events: Receiver<Event>,
+    /// An event taken off the channel by [`Self::wait_for_event`], not yet handed out.
+    held: std::sync::Mutex<Option<Event>>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -125,6 +127,7 @@ impl InferenceWorker {
             shared,
             on_gpu,
             events,
+            held: std::sync::Mutex::new(None),
             thread: Some(thread),
         }
     }
@@ -174,12 +177,23 @@ impl InferenceWorker {
 
     /// The next event, if one is waiting.
     pub fn try_recv(&self) -> Option<Event> {
-        self.events.try_recv().ok()
+        let held = self.held.lock().unwrap_or_else(|p| p.into_inner()).take();
+        held.or_else(|| self.events.try_recv().ok())
+    }
+
+    /// Wait up to `timeout` for an event, leaving it for [`Self::try_recv`]; whether one came.
+    pub fn wait_for_event(&self, timeout: Duration) -> bool {
+        let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
+        if held.is_none() {
+            *held = self.events.recv_timeout(timeout).ok();
+        }
+        held.is_some()
     }
 
     /// Wait up to `timeout` for the next event.
     pub fn recv_timeout(&self, timeout: Duration) -> Option<Event> {
-        self.events.recv_timeout(timeout).ok()
+        let held = self.held.lock().unwrap_or_else(|p| p.into_inner()).take();
+        held.or_else(|| self.events.recv_timeout(timeout).ok())
     }
 }
 
