@@ -189,6 +189,26 @@ fn a_few_steps_lower_the_l1_loss_on_a_fixed_batch() {
 }
 
 #[test]
+fn the_l1_term_weighs_each_pixel_by_its_weight() {
+    let d = Device::flex().autodiff();
+    let config = tiny_train_config();
+    let (s, p) = fixed_batch(&d);
+    let [b, _, h, w] = p.dims();
+    let first = |weight: Option<f32>| {
+        let mut gan = Gan::new(&config, "t", &d);
+        let weight = weight.map(|v| burn::tensor::Tensor::<4>::full([b, 1, h, w], v, &d));
+        gan.step_weighted(s.clone(), p.clone(), weight, &config)
+            .g_l1
+    };
+    let (plain, doubled, none) = (first(None), first(Some(2.0)), first(Some(0.0)));
+    assert!(
+        (doubled - 2.0 * plain).abs() <= 1e-4 * plain,
+        "weight 2: {doubled}, plain: {plain}"
+    );
+    assert_eq!(none, 0.0);
+}
+
+#[test]
 fn the_l1_only_baseline_trains_the_generator_alone() {
     let d = Device::flex().autodiff();
     let config = TrainConfig {

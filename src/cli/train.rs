@@ -154,6 +154,11 @@ pub struct TrainArgs {
     /// Weight of pix2pixHD's feature-matching loss on the discriminator's features (e.g. 10).
     #[arg(long, default_value_t = 0.0, value_parser = super::bounds::feature_matching)]
     feature_matching: f64,
+    /// L1 weight on the background of photos with a foreground mask (`--lambda` stays the
+    /// weight on the cat and on photos without one), e.g. `--lambda 100 --lambda-background
+    /// 200`: a calm background and a freer, more colourful cat.
+    #[arg(long, value_parser = super::bounds::lambda)]
+    lambda_background: Option<f64>,
     /// Also keep the model of every checkpoint (G + D, half precision) in this folder as
     /// `step-NNNNNN.safetensors`, to pick the best one later with `pix2paint eval`.
     #[arg(long)]
@@ -252,6 +257,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
             ..Drawings::default()
         }),
         feature_matching: args.feature_matching,
+        lambda_background: args.lambda_background,
     };
     let checkpoint = args
         .checkpoint

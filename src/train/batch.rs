@@ -8,8 +8,8 @@ use crate::hints::sample_training_hints;
 use crate::imaging::ImageReadError;
 use crate::rng::Rng as TrainRng;
 use crate::tensor_image::{hints_to_tensor, images_to_tensor};
-use burn::tensor::{Device, Tensor};
-use image::RgbImage;
+use burn::tensor::{Device, Tensor, TensorData};
+use image::{GrayImage, RgbImage};
 use rand::Rng;
 
 /// The examples a run draws from: its training indices, split into photos with and without a
@@ -68,9 +68,31 @@ impl Pool {
     }
 }
 
+/// A batch: the generator's input `[B, 3 (+ 4), H, W]`, the photo `[B, 3, H, W]`, and the
+/// L1 term's weight of each pixel `[B, 1, H, W]` when the run weights the background apart
+/// ([`TrainConfig::lambda_background`]), all on the training device.
+pub struct Batch {
+    pub input: Tensor<4>,
+    pub photo: Tensor<4>,
+    pub l1_weight: Option<Tensor<4>>,
+}
+
+/// The L1 weight of each pixel of an example, relative to `lambda_l1`: 1 on the subject (mask
+/// ≥ 128, the trimaps' undecided border included) and on examples without a mask,
+/// `background` on the mask's background.
+fn l1_weight(mask: Option<&GrayImage>, size: (u32, u32), background: f32) -> Vec<f32> {
+    let (w, h) = size;
+    match mask {
+        Some(m) if m.dimensions() == size => m
+            .pixels()
+            .map(|p| if p[0] >= 128 { 1.0 } else { background })
+            .collect(),
+        _ => vec![1.0; (w * h) as usize],
+    }
+}
+
 /// Draw `config.batch_size` examples at random from `pool` of `data` (augmented; with
-/// hints when the generator takes `hint_channels`), as the input `[B, 3 (+ 4), H, W]` and the
-/// photo `[B, 3, H, W]` on `device`. An example that fails to load (deleted, truncated,
+/// hints when the generator takes `hint_channels`), as a [`Batch`] on `device`. An example that fails to load (deleted, truncated,
 /// replaced during the run) leaves the pool and is told to `skipped`; more than 20 failures
 /// in one batch, or an empty pool, end the run with the last error.
 pub fn draw(
@@ -81,7 +103,11 @@ pub fn draw(
     rng: &mut TrainRng,
     device: &Device,
     skipped: &mut dyn FnMut(usize, ImageReadError, usize),
-) -> Result<(Tensor<4>, Tensor<4>), TrainError> {
+) -> Result<Batch, TrainError> {
+    let background = config
+        .lambda_background
+        .map(|bg| (bg / config.lambda_l1.max(f64::MIN_POSITIVE)) as f32);
+    let mut weights = Vec::new();
     let mut sketches = Vec::with_capacity(config.batch_size);
     let mut photos = Vec::with_capacity(config.batch_size);
     let mut hint_layers = Vec::with_capacity(config.batch_size);
@@ -106,6 +132,9 @@ pub fn draw(
                         rng,
                     ));
                 }
+                if let Some(bg) = background {
+                    weights.extend(l1_weight(ex.mask.as_ref(), ex.photo.dimensions(), bg));
+                }
                 sketches.push(ex.sketch);
                 photos.push(ex.photo);
             }
@@ -126,7 +155,16 @@ pub fn draw(
         let h: Vec<&image::RgbaImage> = hint_layers.iter().collect();
         input = Tensor::cat(vec![input, hints_to_tensor(&h, device)], 1); // [B, 7, H, W]
     }
-    Ok((input, images_to_tensor(&p, device)))
+    let photo = images_to_tensor(&p, device);
+    let l1_weight = background.map(|_| {
+        let [b, _, h, w] = photo.dims();
+        Tensor::<4>::from_data(TensorData::new(weights, [b, 1, h, w]), device)
+    });
+    Ok(Batch {
+        input,
+        photo,
+        l1_weight,
+    })
 }
 
 #[cfg(test)]
@@ -168,5 +206,59 @@ mod tests {
         // Without a share, masked photos are as rare as they are in the folder (2 of 20).
         let share = masked_share(&Pool::new(&data, &all, None));
         assert!((0.07..0.13).contains(&share), "{share}");
+    }
+
+    #[test]
+    fn the_background_of_a_masked_photo_gets_its_own_l1_weight() {
+        let dir = tempfile::tempdir().unwrap();
+        let (photos, masks) = (dir.path().join("photos"), dir.path().join("masks"));
+        std::fs::create_dir(&photos).unwrap();
+        std::fs::create_dir(&masks).unwrap();
+        RgbImage::from_pixel(32, 32, image::Rgb([200, 120, 40]))
+            .save(photos.join("cat.png"))
+            .unwrap();
+        // The subject: the left half (the trimaps' undecided 128 counts as subject).
+        GrayImage::from_fn(32, 32, |x, _| {
+            image::Luma([[255, 128, 0][(x / 11) as usize]])
+        })
+        .save(masks.join("cat.png"))
+        .unwrap();
+        let data = Dataset::open(&photos, Layout::Photos, Direction::AtoB, Some(masks)).unwrap();
+        let config = TrainConfig {
+            resolution: 32,
+            augment: crate::dataset::Augment::NONE,
+            lambda_l1: 100.0,
+            lambda_background: Some(250.0),
+            ..TrainConfig::default()
+        };
+        let device = Device::flex();
+        let mut pool = Pool::new(&data, &[0], None);
+        let mut rng = TrainRng::seed_from_u64(1);
+        let mut skipped = |_: usize, e: ImageReadError, _: usize| panic!("{e}");
+        let batch = draw(
+            &data,
+            &mut pool,
+            &config,
+            0,
+            &mut rng,
+            &device,
+            &mut skipped,
+        )
+        .unwrap();
+        let w = batch.l1_weight.expect("a background weight was asked for");
+        assert_eq!(w.dims(), [1, 1, 32, 32]);
+        let values = w.into_data().try_to_vec::<f32>().unwrap();
+        for (i, v) in values.iter().enumerate() {
+            let expected = if (i % 32) / 11 < 2 { 1.0 } else { 2.5 };
+            assert_eq!(*v, expected, "pixel {i}");
+        }
+        // Without the setting there is no weight, and photos without a mask weigh 1 all over.
+        let plain = TrainConfig {
+            lambda_background: None,
+            ..config.clone()
+        };
+        let batch = draw(&data, &mut pool, &plain, 0, &mut rng, &device, &mut skipped).unwrap();
+        assert!(batch.l1_weight.is_none());
+        assert_eq!(l1_weight(None, (4, 2), 3.0), vec![1.0; 8]);
     }
 }

@@ -57,6 +57,12 @@ pub struct TrainConfig {
     /// the discriminator's features of the photo, block by block and scale by scale. 0: off.
     #[serde(default)]
     pub feature_matching: f64,
+    /// Weight of the L1 term on the background of photos with a foreground mask (the mask's
+    /// zeros, after augmentation); `lambda_l1` stays the weight on the subject and on photos
+    /// without a mask. A calm background wants a strong L1 there, a colourful cat a freer
+    /// one. None: `lambda_l1` everywhere.
+    #[serde(default)]
+    pub lambda_background: Option<f64>,
 }
 
 /// The networks of a new run (checkpoints store them flat, beside the other settings).
@@ -174,6 +180,7 @@ impl Default for TrainConfig {
             masked_share: None,
             drawings: None,
             feature_matching: 0.0,
+            lambda_background: None,
         }
     }
 }
@@ -205,6 +212,12 @@ impl TrainConfig {
         }
         if !(self.lambda_l1.is_finite() && self.lambda_l1 >= 0.0) {
             return bad("L1 weight", self.lambda_l1);
+        }
+        if let Some(bg) = self
+            .lambda_background
+            .filter(|b| !(b.is_finite() && *b >= 0.0))
+        {
+            return bad("background L1 weight", bg);
         }
         if !(0.0..1.0).contains(&beta1) {
             return bad("Adam β1", f64::from(beta1));

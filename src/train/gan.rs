@@ -169,6 +169,26 @@ impl Gan {
     /// # Shapes
     /// `input`: [B, 3 (+ 4), H, W], `photo`: [B, 3, H, W], in [-1, 1] on the training device
     pub fn step(&mut self, input: Tensor<4>, photo: Tensor<4>, config: &TrainConfig) -> Losses {
+        self.step_weighted(input, photo, None, config)
+    }
+
+    /// [`Self::step`] with the L1 term weighted per pixel: `l1_weight` `[B, 1, H, W]`
+    /// multiplies each pixel's distance before the mean (the background weighted apart,
+    /// [`TrainConfig::lambda_background`]); `None`: every pixel 1.
+    pub fn step_weighted(
+        &mut self,
+        input: Tensor<4>,
+        photo: Tensor<4>,
+        l1_weight: Option<Tensor<4>>,
+        config: &TrainConfig,
+    ) -> Losses {
+        let l1_of = |fake: Tensor<4>, photo: Tensor<4>| {
+            let distance = (fake - photo).abs(); // [B, 3, H, W]
+            match &l1_weight {
+                Some(w) => (distance * w.clone().repeat_dim(1, 3)).mean(),
+                None => distance.mean(),
+            }
+        };
         let lr = config.lr_at(self.step);
         let stats = NormStats::Train;
         let sketch = input.clone().narrow(1, 0, self.g_config.in_channels); // [B, 3, H, W]
@@ -178,7 +198,7 @@ impl Gan {
 
         if !config.gan {
             // The paper's L1-only baseline: the generator alone, no discriminator.
-            let l1 = (fake - photo).abs().mean();
+            let l1 = l1_of(fake, photo);
             let l1_value: f32 = l1.clone().into_scalar();
             let mut grads =
                 GradientsParams::from_grads((l1 * config.lambda_l1).backward(), &self.g);
@@ -227,7 +247,7 @@ impl Gan {
         if matching {
             gan = gan + feature_matching(&d, &judged, sketch, photo.clone(), config);
         }
-        let l1 = (fake - photo).abs().mean();
+        let l1 = l1_of(fake, photo);
         let (gan_value, l1_value): (f32, f32) =
             (gan.clone().into_scalar(), l1.clone().into_scalar());
         let loss_g = gan + l1 * config.lambda_l1;

@@ -226,7 +226,7 @@ pub fn run(
             Err(TryRecvError::Empty) => {}
         }
         let t = Instant::now();
-        let (sketch, photo) = {
+        let batch = {
             let hint_channels = gan.g_config.hint_channels;
             let mut skipped = |i: usize, error: crate::imaging::ImageReadError, left: usize| {
                 report(TrainEvent::Skipped {
@@ -247,7 +247,7 @@ pub fn run(
             )?
         };
         let data_time = t.elapsed();
-        let losses = gan.step(sketch, photo, &config);
+        let losses = gan.step_weighted(batch.input, batch.photo, batch.l1_weight, &config);
         if !losses.finite() {
             let step = gan.step;
             // Go back to the last good state and leave it as the run's model.
