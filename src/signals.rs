@@ -174,16 +174,19 @@ mod tests {
         true
     }
 
+    /// The folder to work in when this process plays `role` (else it is a plain test run).
+    fn playing(role: &str) -> Option<PathBuf> {
+        let dir = std::env::var(DIR).ok()?;
+        (std::env::var(ROLE).ok()? == role).then(|| PathBuf::from(dir))
+    }
+
     /// The program as a stand-in: starts the child helper in its stead.
     #[test]
     #[ignore = "a helper process of stopping_the_stand_in_stops_its_child_once"]
     fn stand_in_helper() {
-        let Ok(dir) = std::env::var(DIR).map(PathBuf::from) else {
+        let Some(dir) = playing("stand-in") else {
             return;
         };
-        if std::env::var(ROLE).as_deref() != Ok("stand-in") {
-            return;
-        }
         let status = super::stand_in_for(&mut this_binary_running(
             "signals::tests::child_helper",
             "child",
@@ -193,16 +196,13 @@ mod tests {
         super::exit_as(status);
     }
 
-    /// The program proper: stops at the first signal, writing which one and how many came.
+    /// The program proper: stops at the first signal and writes which one it was.
     #[test]
     #[ignore = "a helper process of stopping_the_stand_in_stops_its_child_once"]
     fn child_helper() {
-        let Ok(dir) = std::env::var(DIR).map(PathBuf::from) else {
+        let Some(dir) = playing("child") else {
             return;
         };
-        if std::env::var(ROLE).as_deref() != Ok("child") {
-            return;
-        }
         super::on_stop(|_| {});
         std::fs::write(dir.join("ready"), std::process::id().to_string()).unwrap();
         let start = Instant::now();
