@@ -20,8 +20,10 @@ pub mod training;
 mod dialogs;
 mod document;
 mod effects;
+mod eframe_app;
 mod files;
 mod gpu_display;
+mod layout;
 mod live;
 mod pacing;
 mod requests;
@@ -220,54 +222,6 @@ impl PaintApp {
         }
     }
 
-    /// The toolbar, status bar, Training panel, canvas and result; what the user asked for.
-    fn panels(&mut self, ui: &mut egui::Ui) -> Vec<Command> {
-        let mut commands = Vec::new();
-        let canvas = self.document.canvas();
-        let toolbar_state = toolbar::ToolbarState {
-            tool: self.document.tool(),
-            width: self.width(),
-            can_undo: canvas.can_undo(),
-            can_redo: canvas.can_redo(),
-            has_result: self.live.has_result(),
-            seed: self.seed,
-            variation: self.live.variation(),
-            training_open: self.training.is_open(),
-            hint_colour: self.settings.hint_colour,
-            takes_hints: self.live.takes_hints(),
-            has_hints: canvas.has_hints(),
-        };
-        let seed = &mut self.seed;
-        egui::Panel::top("toolbar").show(ui, |ui| {
-            commands.extend(toolbar::show(ui, &toolbar_state, seed));
-        });
-        egui::Panel::bottom("status").show(ui, |ui| {
-            commands.extend(self.windows.status_bar(ui, &self.live));
-        });
-        if self.training.is_open() {
-            egui::Panel::right("training").show(ui, |ui| {
-                egui::ScrollArea::vertical().show(ui, |ui| {
-                    commands.extend(self.training.show(ui));
-                });
-            });
-        }
-        // No fill of its own: the window is cleared to the panel colour (`clear_color`), and
-        // a software renderer would otherwise shade the whole window once more every frame.
-        let central = egui::Frame::central_panel(ui.style()).fill(egui::Color32::TRANSPARENT);
-        egui::CentralPanel::default().frame(central).show(ui, |ui| {
-            let avail = ui.available_size();
-            let side = ((avail.x - 24.0) / 2.0).min(avail.y - 8.0).max(64.0);
-            ui.horizontal(|ui| {
-                commands.extend(self.canvas_view.show(ui, canvas, side));
-                ui.add_space(16.0);
-                let busy = self.live.requests.busy();
-                let message = self.live.message(canvas);
-                commands.extend(self.live.view.show(ui, side, busy, message));
-            });
-        });
-        commands
-    }
-
     /// Carry out one command: the part that owns what it changes does so, and the effects it
     /// asks for are performed.
     pub fn apply(&mut self, ctx: &egui::Context, command: Command) {
@@ -414,41 +368,6 @@ impl PaintApp {
                     ));
                 }
             }
-        }
-    }
-}
-
-impl eframe::App for PaintApp {
-    /// The panels' colour: the central panel is not filled (see [`PaintApp::panels`]).
-    fn clear_color(&self, visuals: &egui::Visuals) -> [f32; 4] {
-        visuals.panel_fill.to_normalized_gamma_f32()
-    }
-
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        // This frame's input was taken just now; edits made from it count from here.
-        let input_at = std::time::Instant::now();
-        if let Some(wait) = self.pacer.hold(input_at, self.live.requests.busy())
-            && self.live.wait_for_worker(wait)
-        {
-            self.pacer.started_at(std::time::Instant::now());
-        }
-        self.document.input_taken_at(input_at);
-        self.frame(ui);
-    }
-
-    fn save(&mut self, storage: &mut dyn eframe::Storage) {
-        let _ = storage; // the settings have a file of their own (written atomically)
-        if let Some(path) = &self.settings_path
-            && let Err(e) = self.settings.save(path)
-        {
-            eprintln!(
-                "pix2paint: the settings could not be saved to {}: {e}",
-                path.display()
-            );
-        }
-        if let Err(e) = self.flush_autosave() {
-            // The window is closing: the log is the one place left to say it.
-            eprintln!("pix2paint: the sketch could not be autosaved: {e}");
         }
     }
 }

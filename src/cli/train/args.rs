@@ -159,8 +159,6 @@ pub struct TrainArgs {
     pub(super) snapshots: Option<PathBuf>,
 }
 
-/// Run the training job in this thread.
-
 impl TrainArgs {
     /// The dataset layout asked for.
     pub(super) fn layout(&self) -> Layout {

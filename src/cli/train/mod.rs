@@ -12,6 +12,7 @@ use pix2paint::train::{self, Control, Job, Start, TrainEvent};
 use pix2paint::weights::Direction;
 use std::path::Path;
 
+/// Run the training job in this thread.
 pub fn run(args: TrainArgs) -> Result<()> {
     let layout = args.layout();
     let direction = Direction::from_btoa(args.btoa);
