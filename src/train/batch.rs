@@ -106,7 +106,7 @@ pub fn draw(
 ) -> Result<Batch, TrainError> {
     let background = config
         .lambda_background
-        .map(|bg| (bg / config.lambda_l1.max(f64::MIN_POSITIVE)) as f32);
+        .map(|bg| (bg / config.lambda_l1) as f32); // `lambda_l1` > 0 here (`problem`)
     let mut weights = Vec::new();
     let mut sketches = Vec::with_capacity(config.batch_size);
     let mut photos = Vec::with_capacity(config.batch_size);

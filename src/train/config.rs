@@ -219,6 +219,13 @@ impl TrainConfig {
         {
             return bad("background L1 weight", bg);
         }
+        if self.lambda_background.is_some() && self.lambda_l1 == 0.0 {
+            // The background's weight is kept relative to the cat's (`train::batch`).
+            return bad(
+                "L1 weight (with a background weight it must be above 0)",
+                0.0,
+            );
+        }
         if !(0.0..1.0).contains(&beta1) {
             return bad("Adam β1", f64::from(beta1));
         }

@@ -161,6 +161,11 @@ pub fn run(
             "batch size and step count must be at least 1".into(),
         ));
     }
+    if let Some(problem) = job.config.problem() {
+        return Err(TrainError::Settings(format!(
+            "the settings cannot train: {problem}"
+        )));
+    }
     let (mut gan, config) = match &job.start {
         Start::Fresh { name } => (Gan::new(&job.config, name, device), job.config.clone()),
         Start::FineTune(path) => {
